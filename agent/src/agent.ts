@@ -1,0 +1,305 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Client } from 'graphql-ws';
+import type { Logger } from 'pino';
+import { type AgentCommand, CredentialRefusedError, type HeartbeatEntry, OcClient, OcRefusedError, OcUnavailableError } from './api-client.ts';
+import type { AgentConfig, ProcessWorkerConfig } from './config.ts';
+import type { WorkerDriver, WorkerInfo } from './drivers/driver.ts';
+import { ProcessDriver } from './drivers/process.driver.ts';
+import { SimulatedDriver } from './drivers/simulated.driver.ts';
+import { Backoff, sleep } from './shared/backoff.ts';
+import { type AgentState, StateFile } from './state.ts';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** How long executed-command records are kept: far longer than any retry of their operation. */
+const EXECUTED_RETENTION_MS = 7 * 86_400_000;
+
+export class EnrollmentError extends Error {}
+
+export interface AgentOptions {
+  /** Drivers to use instead of the ones the configuration describes (tests, simulations). */
+  drivers?: WorkerDriver[];
+  /**
+   * Restarts the agent itself, for a RESTART of the manager node; it does not return. The command
+   * line starts a replacement process; without it the agent only reconnects to the OC.
+   */
+  restartSelf?: () => Promise<never>;
+}
+
+/**
+ * A cluster's manager agent: enrolls once, then reports membership, sends one heartbeat batch per
+ * interval for itself and all its workers, and carries out commands from the OC, surviving OC
+ * restarts and network loss.
+ */
+export class Agent {
+  readonly #stateFile: StateFile;
+  readonly #client: OcClient;
+  #state: AgentState;
+  #drivers: WorkerDriver[] = [];
+  #commandClient: Client | null = null;
+  #stopped = new AbortController();
+  #loop: Promise<void> | null = null;
+  #sequence = Date.now();
+  #intervalMs = 5000;
+  #membershipDue = true;
+  #connected = false;
+  readonly #running = new Map<string, Promise<void>>();
+  #fatal: ((error: Error) => void) | null = null;
+
+  constructor(
+    private config: AgentConfig,
+    private readonly logger: Logger,
+    private readonly options: AgentOptions = {},
+  ) {
+    this.#stateFile = new StateFile(config.stateFile);
+    this.#state = this.#stateFile.load();
+    this.#client = new OcClient(config.oc.url);
+  }
+
+  /** Resolves once enrolled and running; `failed` rejects if the agent later has to give up. */
+  async start(): Promise<{ failed: Promise<never> }> {
+    const failed = new Promise<never>((_, reject) => {
+      this.#fatal = reject;
+    });
+    failed.catch(() => {});
+    await this.#enroll();
+    this.#drivers = this.options.drivers ?? this.#driversFor(this.config);
+    for (const driver of this.#drivers) await driver.start();
+    this.#stateFile.save(this.#state);
+    this.#commandClient = this.#client.subscribeCommands(
+      (command) => this.#receive(command),
+      (connected, reason) => {
+        if (connected !== this.#connected) this.logger.info(connected ? 'command channel connected' : `command channel lost (${reason})`);
+        this.#connected = connected;
+      },
+    );
+    this.#loop = this.#heartbeats();
+    return { failed };
+  }
+
+  /** Re-reads the worker list (SIGHUP): new workers are started, running ones adopted, membership re-reported. */
+  async reload(config: AgentConfig): Promise<void> {
+    for (const driver of this.#drivers) await driver.close();
+    this.config = config;
+    this.#drivers = this.options.drivers ?? this.#driversFor(config);
+    for (const driver of this.#drivers) await driver.start();
+    this.#stateFile.save(this.#state);
+    this.#membershipDue = true;
+  }
+
+  /** Stops the agent; its workers keep running and a restarted agent adopts them. */
+  async stop(): Promise<void> {
+    this.#stopped.abort();
+    await this.#commandClient?.dispose();
+    await this.#loop;
+    await Promise.allSettled(this.#running.values());
+    for (const driver of this.#drivers) await driver.close();
+    this.#stateFile.save(this.#state);
+  }
+
+  get clusterId(): string | undefined {
+    return this.#state.clusterId;
+  }
+
+  async #enroll(): Promise<void> {
+    if (this.#state.credential) {
+      this.#client.credential = this.#state.credential;
+      return;
+    }
+    const token = this.config.oc.enrollmentToken;
+    if (!token) {
+      throw new EnrollmentError(
+        `This agent is not enrolled yet (no credential in ${this.config.stateFile}); give it an enrollment token (oc.enrollmentToken or --enrollment-token).`,
+      );
+    }
+    const backoff = new Backoff();
+    for (;;) {
+      try {
+        const registration = await this.#client.register(token, this.config.cluster, this.config.manager, VERSION);
+        this.#state = { ...this.#state, ocUrl: this.config.oc.url, credential: registration.credential, clusterId: registration.clusterId, nodeId: registration.nodeId };
+        this.#client.credential = registration.credential;
+        this.#intervalMs = registration.heartbeatIntervalMs;
+        this.#stateFile.save(this.#state);
+        this.logger.info({ cluster: this.config.cluster, state: this.config.stateFile }, 'enrolled');
+        return;
+      } catch (error) {
+        if (error instanceof OcRefusedError) throw new EnrollmentError(`Enrollment refused (${error.code}): ${error.message}`);
+        this.logger.warn({ err: (error as Error).message }, 'cannot enroll yet; retrying');
+        await sleep(backoff.next(), this.#stopped.signal);
+        if (this.#stopped.signal.aborted) throw new EnrollmentError('stopped before enrolling');
+      }
+    }
+  }
+
+  #driversFor(config: AgentConfig): WorkerDriver[] {
+    const processes = config.workers.filter((worker): worker is ProcessWorkerConfig => worker.driver === 'process');
+    const drivers: WorkerDriver[] = [];
+    if (processes.length) {
+      drivers.push(
+        new ProcessDriver(
+          processes,
+          {
+            get: (name) => this.#state.processes[name],
+            set: (name, process) => {
+              this.#state.processes[name] = process;
+              this.#stateFile.save(this.#state);
+            },
+          },
+          path.join(path.dirname(config.stateFile), 'logs'),
+          this.logger.child({ driver: 'process' }),
+        ),
+      );
+    }
+    for (const worker of config.workers) if (worker.driver === 'simulated') drivers.push(new SimulatedDriver(worker));
+    return drivers;
+  }
+
+  #workers(): WorkerInfo[] {
+    return this.#drivers.flatMap((driver) => driver.workers());
+  }
+
+  async #heartbeats(): Promise<void> {
+    const backoff = new Backoff();
+    let unavailableSince: number | null = null;
+    while (!this.#stopped.signal.aborted) {
+      try {
+        if (this.#membershipDue) {
+          const receipt = await this.#client.reportMembership(this.#workers());
+          this.#membershipDue = false;
+          if (receipt.joined.length + receipt.left.length + receipt.rejoined.length + receipt.updated.length > 0) {
+            this.logger.info(receipt, 'membership reported');
+          }
+        }
+        const observations = (await Promise.all(this.#drivers.map((driver) => driver.observe()))).flat();
+        const entries: HeartbeatEntry[] = [{ name: this.config.manager.name, state: 'HEALTHY', version: VERSION }, ...observations];
+        this.#sequence += 1;
+        const receipt = await this.#client.sendHeartbeats(this.#sequence, entries);
+        this.#intervalMs = receipt.heartbeatIntervalMs;
+        if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE' || refusal.code === 'NODE_LEFT')) this.#membershipDue = true;
+        if (unavailableSince !== null) {
+          this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');
+          unavailableSince = null;
+        }
+        backoff.reset();
+        const jitter = 1 + (Math.random() * 2 - 1) * this.config.jitter;
+        await sleep(this.#intervalMs * jitter, this.#stopped.signal);
+      } catch (error) {
+        if (error instanceof CredentialRefusedError) {
+          this.logger.error(`${error.message}; re-enroll with a new token (remove ${this.config.stateFile}).`);
+          this.#fatal?.(error);
+          return;
+        }
+        if (!(error instanceof OcUnavailableError)) this.logger.error({ err: error }, 'heartbeat failed');
+        else if (unavailableSince === null) this.logger.warn(error.message);
+        unavailableSince ??= Date.now();
+        // Whatever changed while the OC was away is reported again as a full snapshot.
+        this.#membershipDue = true;
+        await sleep(backoff.next(), this.#stopped.signal);
+      }
+    }
+  }
+
+  /**
+   * With a replacement process, this does not return: the replacement finds the command marked as
+   * started in the state file and reports it done without running it again. Otherwise the agent
+   * restarts its connection to the OC.
+   */
+  async #restartSelf(): Promise<void> {
+    if (this.options.restartSelf) {
+      await this.#commandClient?.dispose();
+      await this.options.restartSelf();
+    }
+    await this.#commandClient?.dispose();
+    this.#commandClient = this.#client.subscribeCommands(
+      (next) => this.#receive(next),
+      (connected) => {
+        this.#connected = connected;
+      },
+    );
+  }
+
+  // --- commands ---
+
+  #receive(command: AgentCommand): void {
+    if (this.#running.has(command.id)) return;
+    const run = this.#execute(command)
+      .catch((error) => this.logger.error({ err: error, command: command.id }, 'command handling failed'))
+      .finally(() => this.#running.delete(command.id));
+    this.#running.set(command.id, run);
+  }
+
+  /** Executes a command at most once: remembered before it runs, answered from memory when redelivered. */
+  async #execute(command: AgentCommand): Promise<void> {
+    const log = this.logger.child({ command: command.id, kind: command.kind, node: command.nodeName });
+    const done = this.#state.executed[command.id];
+    if (done) {
+      const [state, message] = done.outcome.split(':', 2) as ['SUCCEEDED' | 'FAILED' | 'REJECTED', string];
+      await this.#report(command, state, message ?? 'already done');
+      return;
+    }
+    if (command.operationId) {
+      const newest = this.#state.epochs[command.operationId] ?? 0;
+      if (command.epoch < newest) {
+        await this.#finish(command, 'REJECTED', `stale epoch ${command.epoch}; epoch ${newest} was already seen for this operation`);
+        return;
+      }
+      this.#state.epochs[command.operationId] = command.epoch;
+    }
+    const self = command.nodeName === this.config.manager.name;
+    const driver = this.#drivers.find((candidate) => candidate.workers().some((worker) => worker.name === command.nodeName));
+    if (command.kind !== 'RESTART' || (!driver && !self)) {
+      await this.#finish(command, 'REJECTED', driver ? `unknown command kind ${command.kind}` : `no worker named ${command.nodeName} here`);
+      return;
+    }
+    const startedKey = `started:${command.id}`;
+    if (this.#state.executed[startedKey]) {
+      // The agent stopped while running this command: whether it finished is unknown, so it is
+      // not run again; the outcome is what the node looks like now (for the manager: this agent, running).
+      const observation = self ? { state: 'HEALTHY' } : (await driver?.observe())?.find((worker) => worker.name === command.nodeName);
+      const healthy = observation?.state === 'HEALTHY';
+      delete this.#state.executed[startedKey];
+      await this.#finish(command, healthy ? 'SUCCEEDED' : 'FAILED', `the agent restarted during this command; not run again, ${command.nodeName} is ${observation?.state ?? 'unknown'}`);
+      return;
+    }
+    this.#state.executed[startedKey] = { at: new Date().toISOString(), outcome: 'RUNNING' };
+    this.#stateFile.save(this.#state);
+    await this.#report(command, 'RUNNING', `restarting ${command.nodeName}`);
+    if (self) {
+      log.info('restarting the manager agent');
+      await this.#restartSelf();
+      delete this.#state.executed[startedKey];
+      await this.#finish(command, 'SUCCEEDED', 'the manager agent reconnected to the OC');
+      return;
+    }
+    log.info('restarting worker');
+    const outcome = await (driver as WorkerDriver).restart(command.nodeName);
+    delete this.#state.executed[startedKey];
+    await this.#finish(command, outcome.ok ? 'SUCCEEDED' : 'FAILED', outcome.message, outcome.details);
+    log.info({ ok: outcome.ok }, outcome.message);
+  }
+
+  async #finish(command: AgentCommand, state: 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
+    this.#state.executed[command.id] = { at: new Date().toISOString(), outcome: `${state}:${message}` };
+    const cutoff = Date.now() - EXECUTED_RETENTION_MS;
+    for (const [id, record] of Object.entries(this.#state.executed)) if (Date.parse(record.at) < cutoff) delete this.#state.executed[id];
+    this.#stateFile.save(this.#state);
+    await this.#report(command, state, message, details);
+  }
+
+  /** Reports progress, retrying while the OC is away; the command is redelivered if this never lands. */
+  async #report(command: AgentCommand, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
+    const backoff = new Backoff(250, 10_000);
+    for (let attempt = 0; attempt < 20 && !this.#stopped.signal.aborted; attempt += 1) {
+      try {
+        await this.#client.reportCommandProgress(command.id, command.epoch, state, message, details);
+        return;
+      } catch (error) {
+        if (error instanceof OcRefusedError || error instanceof CredentialRefusedError) {
+          this.logger.warn({ command: command.id, err: error.message }, 'the OC refused a command report');
+          return;
+        }
+        await sleep(backoff.next(), this.#stopped.signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { ReportedState, WorkerInfo } from './drivers/driver.ts';
+
+/** The OC answered, but refused: a typed error with a stable code. */
+export class OcRefusedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The OC no longer accepts this agent's credential (revoked, or another manager took over). */
+export class CredentialRefusedError extends Error {}
+
+/** The OC could not be reached or failed; worth retrying later. */
+export class OcUnavailableError extends Error {}
+
+export interface AgentCommand {
+  id: string;
+  kind: string;
+  nodeId: string;
+  nodeName: string;
+  params: Record<string, unknown>;
+  operationId: string | null;
+  stepId: string | null;
+  epoch: number;
+}
+
+export interface HeartbeatEntry {
+  name: string;
+  state: ReportedState;
+  version?: string;
+  cpuPercent?: number;
+  memoryBytes?: number;
+  load1?: number;
+  diskPercent?: number;
+  uptimeSeconds?: number;
+}
+
+export interface HeartbeatReceipt {
+  accepted: number;
+  stale: boolean;
+  refused: { node: string; code: string; message: string }[];
+  heartbeatIntervalMs: number;
+}
+
+const RESULT_ERROR = '... on Error { code message }';
+
+/** The agent's side of the OC API: plain GraphQL over HTTP, and graphql-ws for commands. */
+export class OcClient {
+  credential: string | undefined;
+
+  constructor(readonly url: string) {}
+
+  async register(enrollmentToken: string, cluster: string, manager: { name: string; address: string; labels: Record<string, string> }, version: string) {
+    const data = await this.#request<{ registerManager: any }>(
+      `mutation($input: RegisterManagerInput!) {
+        registerManager(input: $input) { __typename ... on ManagerRegistration { credential clusterId nodeId heartbeatIntervalMs } ${RESULT_ERROR} }
+      }`,
+      { input: { enrollmentToken, cluster, manager: { ...manager, version } } },
+      false,
+    );
+    return this.#result(data.registerManager) as { credential: string; clusterId: string; nodeId: string; heartbeatIntervalMs: number };
+  }
+
+  async reportMembership(workers: WorkerInfo[]) {
+    const data = await this.#request<{ reportMembership: any }>(
+      `mutation($input: MembershipInput!) {
+        reportMembership(input: $input) { __typename ... on MembershipReceipt { joined rejoined updated left unchanged } ${RESULT_ERROR} }
+      }`,
+      { input: { snapshot: workers } },
+    );
+    return this.#result(data.reportMembership) as { joined: string[]; rejoined: string[]; updated: string[]; left: string[]; unchanged: number };
+  }
+
+  async sendHeartbeats(sequence: number, entries: HeartbeatEntry[]): Promise<HeartbeatReceipt> {
+    const data = await this.#request<{ sendHeartbeats: any }>(
+      `mutation($input: HeartbeatBatchInput!) {
+        sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale refused { node code message } heartbeatIntervalMs } ${RESULT_ERROR} }
+      }`,
+      { input: { sequence, entries } },
+    );
+    return this.#result(data.sendHeartbeats) as HeartbeatReceipt;
+  }
+
+  async reportCommandProgress(commandId: string, epoch: number, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
+    const data = await this.#request<{ reportCommandProgress: any }>(
+      `mutation($input: CommandProgressInput!) {
+        reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ${RESULT_ERROR} }
+      }`,
+      { input: { commandId, epoch, state, message, details } },
+    );
+    return this.#result(data.reportCommandProgress) as { state: string };
+  }
+
+  /**
+   * Keeps the command channel open, reconnecting with backoff after any loss, and calls
+   * `onCommand` for each command (again after a reconnect, for those not finished yet).
+   */
+  subscribeCommands(onCommand: (command: AgentCommand) => void, onConnectionChange: (connected: boolean, reason?: string) => void): Client {
+    const client = createClient({
+      url: `${this.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: () => ({ authorization: `Bearer ${this.credential}` }),
+      lazy: false,
+      keepAlive: 10_000,
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: () => true,
+      retryWait: async (retries) => {
+        const ceiling = Math.min(30_000, 500 * 2 ** retries);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(250, Math.random() * ceiling)));
+      },
+      on: {
+        connected: () => onConnectionChange(true),
+        closed: (event) => onConnectionChange(false, `closed ${(event as { code?: number }).code ?? ''}`),
+      },
+    });
+    const subscribe = () =>
+      client.subscribe<{ agentCommands: AgentCommand }>(
+        { query: 'subscription { agentCommands { id kind nodeId nodeName params operationId stepId epoch } }' },
+        {
+          next: (message) => {
+            if (message.data) onCommand(message.data.agentCommands);
+          },
+          // A refused or broken subscription is resubscribed; the socket retries on its own.
+          error: () => setTimeout(subscribe, 1000),
+          complete: () => setTimeout(subscribe, 1000),
+        },
+      );
+    subscribe();
+    return client;
+  }
+
+  #result(value: { __typename: string; code?: string; message?: string }): unknown {
+    if (value && 'code' in value && value.code) throw new OcRefusedError(value.code, value.message ?? value.__typename);
+    return value;
+  }
+
+  async #request<T>(query: string, variables: Record<string, unknown>, authenticated = true): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(authenticated && this.credential ? { authorization: `Bearer ${this.credential}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new OcUnavailableError(`cannot reach the OC at ${this.url}: ${(error as Error).cause ?? (error as Error).message}`);
+    }
+    if (response.status === 401) throw new CredentialRefusedError('the OC refused this agent’s credential');
+    if (response.status >= 500) throw new OcUnavailableError(`the OC answered ${response.status}`);
+    const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (body.errors?.length) {
+      const error = body.errors[0];
+      if (error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED') throw new CredentialRefusedError(error.message);
+      throw new OcRefusedError(error.extensions?.code ?? 'ERROR', error.message);
+    }
+    return body.data as T;
+  }
+}

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { duration, optionalDuration } from './shared/duration.ts';
+
+const name = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may use only letters, digits, ".", "_" and "-"');
+
+const health = z.union([
+  z.object({ http: z.string().url('must be an http(s) URL') }).strict(),
+  z.object({ tcp: z.number().int().min(1).max(65535), host: z.string().default('127.0.0.1') }).strict(),
+]);
+
+const processWorker = z
+  .object({
+    driver: z.literal('process'),
+    name,
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    address: z.string().default(''),
+    health: health.optional(),
+    /** How long SIGTERM may take before SIGKILL. */
+    stopTimeout: duration('10s'),
+    /** How long a started process may fail its health check before it counts as unhealthy. */
+    startTimeout: duration('30s'),
+    patchesDir: z.string().optional(),
+    artifactsDir: z.string().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const simulatedWorkers = z
+  .object({
+    driver: z.literal('simulated'),
+    /** Workers are named <namePrefix>1 … <namePrefix><count>. */
+    namePrefix: name,
+    count: z.number().int().min(1).max(100_000),
+    version: z.string().default('1.0.0'),
+    behaviour: z
+      .object({
+        /** Time from (re)start to healthy. */
+        startDelay: duration('1ms'),
+        /** Workers whose health check fails, by name. */
+        failHealth: z.array(z.string()).default([]),
+        /** Each worker crashes about this often (none if absent). */
+        crashEvery: optionalDuration(),
+        /** Each worker flips between healthy and failing about this often (none if absent). */
+        flapEvery: optionalDuration(),
+      })
+      .strict()
+      .default({ startDelay: 1, failHealth: [] }),
+  })
+  .strict();
+
+export const agentConfigSchema = z
+  .object({
+    oc: z.object({ url: z.string().url('must be the OC’s http(s) URL'), enrollmentToken: z.string().optional() }).strict(),
+    cluster: z.string().min(1),
+    manager: z.object({ name, address: z.string().default(''), labels: z.record(z.string(), z.string()).default({}) }).strict(),
+    /** Where the agent keeps its credential and what it has done; defaults to <config>.state.json. */
+    stateFile: z.string().optional(),
+    /** Spread of the heartbeat interval, so managers do not all send at once. */
+    jitter: z.number().min(0).max(0.5).default(0.1),
+    workers: z.array(z.discriminatedUnion('driver', [processWorker, simulatedWorkers])).default([]),
+  })
+  .strict();
+
+export type AgentConfig = z.output<typeof agentConfigSchema> & { stateFile: string; configDir: string };
+export type ProcessWorkerConfig = z.output<typeof processWorker>;
+export type SimulatedWorkersConfig = z.output<typeof simulatedWorkers>;
+
+export class AgentConfigError extends Error {}
+
+export interface AgentOverrides {
+  ocUrl?: string;
+  enrollmentToken?: string;
+  stateFile?: string;
+}
+
+/** Reads and checks an agent configuration file (YAML or JSON); relative paths are relative to it. */
+export function loadAgentConfig(file: string, overrides: AgentOverrides = {}): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new AgentConfigError(`Cannot read agent configuration ${file}: ${(error as Error).message}`);
+  }
+  const document = (raw && typeof raw === 'object' && !Array.isArray(raw) ? structuredClone(raw) : {}) as {
+    oc?: Record<string, unknown>;
+    stateFile?: string;
+  };
+  document.oc = { ...document.oc };
+  if (overrides.ocUrl) document.oc.url = overrides.ocUrl;
+  if (overrides.enrollmentToken) document.oc.enrollmentToken = overrides.enrollmentToken;
+  if (overrides.stateFile) document.stateFile = overrides.stateFile;
+  const result = agentConfigSchema.safeParse(document);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new AgentConfigError(`Invalid agent configuration ${file}: ${issue.path.join('.') || '(top level)'} ${issue.message}`);
+  }
+  const configDir = path.dirname(path.resolve(file));
+  const resolve = (target: string | undefined) => (target ? path.resolve(configDir, target) : undefined);
+  const names = new Set<string>([result.data.manager.name]);
+  for (const worker of result.data.workers) {
+    const workerNames =
+      worker.driver === 'process' ? [worker.name] : Array.from({ length: worker.count }, (_, index) => `${worker.namePrefix}${index + 1}`);
+    for (const workerName of workerNames) {
+      if (names.has(workerName)) throw new AgentConfigError(`Invalid agent configuration ${file}: the name "${workerName}" is used twice`);
+      names.add(workerName);
+    }
+  }
+  return {
+    ...result.data,
+    configDir,
+    stateFile: resolve(result.data.stateFile) ?? path.join(configDir, `${path.basename(file).replace(/\.(ya?ml|json)$/, '')}.state.json`),
+    workers: result.data.workers.map((worker) =>
+      worker.driver === 'process'
+        ? { ...worker, cwd: resolve(worker.cwd), patchesDir: resolve(worker.patchesDir), artifactsDir: resolve(worker.artifactsDir) }
+        : worker,
+    ),
+  };
+}

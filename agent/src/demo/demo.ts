@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pino from 'pino';
+import { stringify } from 'yaml';
+import { Agent } from '../agent.ts';
+import { loadAgentConfig } from '../config.ts';
+
+export interface DemoOptions {
+  /** The opscenter CLI entry point, used to start the OC, agents and workers. */
+  cli: string;
+  port: number;
+  dir: string;
+  fresh: boolean;
+  simulatedClusters: number;
+  simulatedWorkers: number;
+}
+
+interface DemoCluster {
+  name: string;
+  productKind: string;
+  description: string;
+  workers: number;
+  tags: string[];
+}
+
+const CLUSTERS: DemoCluster[] = [
+  { name: 'app-servers', productKind: 'application-server', description: 'Customer-facing application servers', workers: 4, tags: ['datacenter 1'] },
+  { name: 'esb', productKind: 'esb', description: 'Enterprise service bus', workers: 2, tags: ['datacenter 1'] },
+  { name: 'api-manager', productKind: 'api-manager', description: 'API gateway and publisher', workers: 3, tags: ['datacenter 2'] },
+];
+
+/** Liveness quick enough to watch: a killed worker is DOWN about 12 seconds later. */
+const DEMO_LIVENESS = {
+  OPSCENTER_HEARTBEAT_INTERVAL: '2s',
+  OPSCENTER_SUSPECT_AFTER: '3',
+  OPSCENTER_DOWN_AFTER: '6',
+  OPSCENTER_MANAGER_LEASE: '6s',
+  OPSCENTER_WARMUP: '6s',
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the OC on the embedded database and a fleet of real processes (a manager agent per
+ * cluster, each supervising demo workers), optionally with large simulated clusters, and stops
+ * all of it on Ctrl-C.
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  if (options.fresh) fs.rmSync(options.dir, { recursive: true, force: true });
+  fs.mkdirSync(options.dir, { recursive: true });
+  const passwordFile = path.join(options.dir, 'admin-password');
+  if (!fs.existsSync(path.join(options.dir, 'data')) || !fs.existsSync(passwordFile)) {
+    fs.rmSync(path.join(options.dir, 'data'), { recursive: true, force: true });
+    fs.writeFileSync(passwordFile, randomBytes(12).toString('base64url'), { mode: 0o600 });
+  }
+  const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  const url = `http://localhost:${options.port}`;
+  const children: ChildProcess[] = [];
+  const simulated: Agent[] = [];
+  const log = (name: string) => fs.openSync(path.join(options.dir, `${name}.log`), 'a');
+  const run = (args: string[], logName: string, env: Record<string, string> = {}) => {
+    const output = log(logName);
+    const child = spawn(process.execPath, [options.cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
+    fs.closeSync(output);
+    children.push(child);
+    return child;
+  };
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      console.log('\nStopping the demo…');
+      await Promise.all(simulated.map((agent) => agent.stop()));
+      const agentsAndOc = children.filter((child) => child.exitCode === null);
+      for (const child of agentsAndOc) child.kill('SIGTERM');
+      await Promise.all(agentsAndOc.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+      for (const file of fs.readdirSync(options.dir).filter((name) => name.endsWith('.state.json'))) {
+        const state = JSON.parse(fs.readFileSync(path.join(options.dir, file), 'utf8')) as { processes?: Record<string, { pid: number }> };
+        for (const { pid } of Object.values(state.processes ?? {})) {
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      console.log('Stopped. Data is kept in', options.dir, '(run with --fresh to start over).');
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  console.log('Starting the Operations Center…');
+  const oc = run(['serve', '--port', String(options.port), '--data-dir', path.join(options.dir, 'data'), '--log-format', 'json'], 'oc', {
+    OPSCENTER_INITIAL_ADMIN_PASSWORD: password,
+    ...DEMO_LIVENESS,
+  });
+  await waitForServer(url, oc);
+  const token = await login(url, password);
+
+  for (const cluster of CLUSTERS) {
+    const ports = await Promise.all(Array.from({ length: cluster.workers }, () => freePort()));
+    const stateFile = path.join(options.dir, `${cluster.name}.state.json`);
+    await ensureCluster(url, token, cluster, `http://127.0.0.1:${ports[0]}/console`);
+    const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, cluster.name);
+    const configFile = path.join(options.dir, `${cluster.name}.yaml`);
+    fs.writeFileSync(configFile, stringify(agentConfig(options, cluster, ports, url, enrollmentToken)));
+    run(['agent', '--config', configFile], `${cluster.name}-agent`);
+  }
+
+  for (let index = 1; index <= options.simulatedClusters; index += 1) {
+    const name = `sim-${String(index).padStart(2, '0')}`;
+    const stateFile = path.join(options.dir, `${name}.state.json`);
+    await ensureCluster(url, token, { name, productKind: 'simulated', description: 'Simulated cluster', workers: 0, tags: [`datacenter ${(index % 3) + 1}`] }, null);
+    const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, name);
+    const configFile = path.join(options.dir, `${name}.yaml`);
+    fs.writeFileSync(
+      configFile,
+      stringify({
+        oc: { url, ...(enrollmentToken ? { enrollmentToken } : {}) },
+        cluster: name,
+        manager: { name: `${name}-manager` },
+        workers: [
+          {
+            driver: 'simulated',
+            namePrefix: `${name}-w`,
+            count: options.simulatedWorkers,
+            behaviour: { startDelay: '3s', ...(index % 5 === 0 ? { flapEvery: '2m' } : {}) },
+          },
+        ],
+      }),
+    );
+    const agent = new Agent(loadAgentConfig(configFile), pino({ level: 'warn' }, pino.destination(path.join(options.dir, `${name}-agent.log`))));
+    await agent.start();
+    simulated.push(agent);
+  }
+
+  const workerCount = CLUSTERS.reduce((sum, cluster) => sum + cluster.workers, 0);
+  console.log(`
+Operations Center demo is running.
+
+  Dashboard:  ${url}
+  Login:      admin / ${password}
+  GraphQL:    ${url}/graphql
+
+  Fleet: ${CLUSTERS.length} clusters of real processes (${workerCount} workers, each cluster with its own manager agent)${
+    options.simulatedClusters ? `\n         + ${options.simulatedClusters} simulated clusters of ${options.simulatedWorkers} workers` : ''
+  }
+  Try:   kill a worker and watch it turn red (about 12 s later):
+           kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
+         stop a manager agent and watch its cluster become unreachable.
+  Logs:  ${options.dir}/*.log
+
+Press Ctrl-C to stop everything.`);
+  await new Promise<void>((resolve) => oc.once('exit', () => resolve()));
+  if (!stopping) {
+    console.error('The OC stopped unexpectedly; see', path.join(options.dir, 'oc.log'));
+    await stop();
+    process.exit(1);
+  }
+}
+
+function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[], url: string, enrollmentToken: string | undefined) {
+  return {
+    oc: { url, ...(enrollmentToken ? { enrollmentToken } : {}) },
+    cluster: cluster.name,
+    manager: { name: `${cluster.name}-manager`, address: '127.0.0.1' },
+    workers: ports.map((port, index) => {
+      const name = `${cluster.name}-${index + 1}`;
+      const patchesDir = path.join(options.dir, 'patches', name);
+      fs.mkdirSync(patchesDir, { recursive: true });
+      return {
+        driver: 'process',
+        name,
+        command: process.execPath,
+        args: [options.cli, 'worker', '--name', name, '--port', String(port), '--version', '4.2.0', '--patches-dir', patchesDir, '--start-delay', '2s', '--exit-with', String(process.pid)],
+        address: `127.0.0.1:${port}`,
+        health: { http: `http://127.0.0.1:${port}/health` },
+        patchesDir,
+        stopTimeout: '5s',
+        startTimeout: '20s',
+      };
+    }),
+  };
+}
+
+async function call(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(body.errors[0].message);
+  return body.data;
+}
+
+async function waitForServer(url: string, oc: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    if (oc.exitCode !== null) throw new Error('The OC did not start; see its log in the demo directory.');
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('The OC did not start within two minutes.');
+}
+
+async function login(url: string, password: string): Promise<string> {
+  const data = await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } ... on Error { message } } }`, { p: password });
+  if (!data.login.token) throw new Error(`Cannot log in as admin (${data.login.message}); run the demo with --fresh.`);
+  return data.login.token;
+}
+
+async function ensureCluster(url: string, token: string, cluster: DemoCluster, consoleUrl: string | null): Promise<void> {
+  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id } }', { n: cluster.name }, token);
+  if (existing.cluster) {
+    if (consoleUrl) await call(url, 'mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: existing.cluster.id, u: consoleUrl }, token);
+    return;
+  }
+  await call(
+    url,
+    'mutation($input: CreateClusterInput!) { createCluster(input: $input) { __typename } }',
+    { input: { name: cluster.name, productKind: cluster.productKind, description: cluster.description, tags: cluster.tags, consoleUrl } },
+    token,
+  );
+}
+
+async function createEnrollmentToken(url: string, token: string, cluster: string): Promise<string> {
+  const data = await call(url, 'mutation($c: String!) { createEnrollmentToken(cluster: $c) { ... on EnrollmentToken { token } } }', { c: cluster }, token);
+  return data.createEnrollmentToken.token;
+}

@@ -1,0 +1,41 @@
+/** What a manager observes about a worker, once per heartbeat. */
+export type ReportedState = 'HEALTHY' | 'STARTING' | 'UNHEALTHY' | 'STOPPED';
+
+export interface WorkerObservation {
+  name: string;
+  state: ReportedState;
+  version?: string;
+  cpuPercent?: number;
+  memoryBytes?: number;
+  load1?: number;
+  diskPercent?: number;
+  uptimeSeconds?: number;
+}
+
+/** A worker as membership reports it. */
+export interface WorkerInfo {
+  name: string;
+  address: string;
+  version: string;
+  labels: Record<string, string>;
+  patches: string[];
+  artifacts: string[];
+}
+
+export interface RestartOutcome {
+  ok: boolean;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** One way of running workers (real processes, simulated ones); the agent treats them alike. */
+export interface WorkerDriver {
+  workers(): WorkerInfo[];
+  /** Adopts workers that are already running and starts the others. */
+  start(): Promise<void>;
+  observe(): Promise<WorkerObservation[]>;
+  /** Stops a worker gracefully, starts it again and waits until it is healthy (or gives up). */
+  restart(name: string): Promise<RestartOutcome>;
+  /** Stops observing; the workers themselves keep running. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,112 @@
+import type { SimulatedWorkersConfig } from '../config.ts';
+import { sleep } from '../shared/backoff.ts';
+import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
+
+interface SimulatedWorker {
+  name: string;
+  /** Bumped by every restart, like a process id. */
+  incarnation: number;
+  startedAt: number;
+  crashed: boolean;
+  failing: boolean;
+  nextCrashAt: number;
+  nextFlapAt: number;
+}
+
+/**
+ * Workers that exist only in memory, with configurable behaviour (slow start, failing health,
+ * crashes, flapping), for demos and load tests of large fleets.
+ */
+export class SimulatedDriver implements WorkerDriver {
+  readonly #workers: SimulatedWorker[];
+
+  constructor(
+    private readonly config: SimulatedWorkersConfig,
+    private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#workers = Array.from({ length: config.count }, (_, index) => {
+      const name = `${config.namePrefix}${index + 1}`;
+      return {
+        name,
+        incarnation: 1,
+        startedAt: now(),
+        crashed: false,
+        failing: config.behaviour.failHealth.includes(name),
+        nextCrashAt: this.#schedule(config.behaviour.crashEvery),
+        nextFlapAt: this.#schedule(config.behaviour.flapEvery),
+      };
+    });
+  }
+
+  workers(): WorkerInfo[] {
+    return this.#workers.map((worker) => ({
+      name: worker.name,
+      address: `simulated:${worker.name}`,
+      version: this.config.version,
+      labels: { simulated: 'true' },
+      patches: [],
+      artifacts: [],
+    }));
+  }
+
+  async start(): Promise<void> {}
+
+  async observe(): Promise<WorkerObservation[]> {
+    const now = this.now();
+    const { behaviour } = this.config;
+    return this.#workers.map((worker, index) => {
+      if (!worker.crashed && now >= worker.nextCrashAt) worker.crashed = true;
+      if (now >= worker.nextFlapAt) {
+        worker.failing = !worker.failing;
+        worker.nextFlapAt = this.#schedule(behaviour.flapEvery);
+      }
+      const state = worker.crashed
+        ? 'STOPPED'
+        : now - worker.startedAt < behaviour.startDelay
+          ? 'STARTING'
+          : worker.failing
+            ? 'UNHEALTHY'
+            : 'HEALTHY';
+      const wave = Math.sin(now / 60_000 + index);
+      return {
+        name: worker.name,
+        state,
+        version: this.config.version,
+        cpuPercent: worker.crashed ? 0 : 30 + 20 * wave,
+        memoryBytes: worker.crashed ? 0 : Math.round((512 + 64 * wave) * 1024 * 1024),
+        load1: 1 + wave / 2,
+        diskPercent: 40,
+        uptimeSeconds: Math.round((now - worker.startedAt) / 1000),
+      };
+    });
+  }
+
+  async restart(name: string): Promise<RestartOutcome> {
+    const worker = this.#workers.find((candidate) => candidate.name === name);
+    if (!worker) return { ok: false, message: `No simulated worker named ${name}.`, details: {} };
+    const oldIncarnation = worker.incarnation;
+    worker.incarnation += 1;
+    worker.crashed = false;
+    worker.startedAt = this.now();
+    worker.nextCrashAt = this.#schedule(this.config.behaviour.crashEvery);
+    await sleep(this.config.behaviour.startDelay);
+    const details = { oldPid: oldIncarnation, newPid: worker.incarnation };
+    return worker.failing
+      ? { ok: false, message: `${name} restarted but fails its health check.`, details }
+      : { ok: true, message: `${name} restarted and is healthy.`, details };
+  }
+
+  async close(): Promise<void> {}
+
+  /** For tests and demos: crash a worker, or make its health check fail or pass. */
+  set(name: string, change: { crashed?: boolean; failing?: boolean }): void {
+    const worker = this.#workers.find((candidate) => candidate.name === name);
+    if (!worker) throw new Error(`No simulated worker named ${name}`);
+    Object.assign(worker, change);
+  }
+
+  #schedule(every: number | undefined): number {
+    return every ? this.now() + every * (0.5 + this.random()) : Number.POSITIVE_INFINITY;
+  }
+}

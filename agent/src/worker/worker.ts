@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { listFiles } from '../drivers/proc-stats.ts';
+
+export interface WorkerOptions {
+  name: string;
+  port: number;
+  host: string;
+  version: string;
+  patchesDir?: string;
+  /** Health fails for this long after start, like a product server warming up. */
+  startDelayMs: number;
+  failHealth: boolean;
+  /** Exit with an error this long after start (a crash), if set. */
+  crashAfterMs?: number;
+  /** How long a graceful stop (SIGTERM) takes. */
+  stopDelayMs: number;
+  /** Exit when this process is gone, so a demo never leaves workers behind. */
+  exitWithPid?: number;
+  /** If this file exists when the worker starts, its health check fails for good (a restart that goes wrong). */
+  failHealthIfExists?: string;
+}
+
+/**
+ * A small HTTP server standing in for a product server (an application server, an ESB): it
+ * answers /health, reports its version and the patches present in its patches directory, and can
+ * be made to fail for demos and tests.
+ */
+export function runWorker(options: WorkerOptions): Promise<void> {
+  const startedAt = Date.now();
+  let failHealth = options.failHealth || (options.failHealthIfExists !== undefined && fs.existsSync(options.failHealthIfExists));
+  const describe = () => ({ name: options.name, version: options.version, patches: listFiles(options.patchesDir), pid: process.pid });
+  const send = (res: http.ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/health') {
+      if (Date.now() - startedAt < options.startDelayMs) return send(res, 503, { status: 'starting', ...describe() });
+      if (failHealth) return send(res, 503, { status: 'failing', ...describe() });
+      return send(res, 200, { status: 'ok', ...describe() });
+    }
+    if (req.method === 'GET' && path === '/version') return send(res, 200, { version: options.version });
+    if (req.method === 'GET' && path === '/console') {
+      const info = describe();
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+        `<!doctype html><title>${info.name} console</title><body style="font-family:sans-serif;margin:2rem">` +
+          `<h1>${info.name}</h1><p>Demo management console. Version ${info.version}, pid ${info.pid}, ` +
+          `up ${Math.round((Date.now() - startedAt) / 1000)} s, health ${failHealth ? 'failing' : 'ok'}.</p>` +
+          `<p>Patches: ${info.patches.length ? info.patches.join(', ') : 'none'}</p></body>`,
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/patches') return send(res, 200, describe().patches);
+    if (req.method === 'POST' && path === '/control') {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        try {
+          const change = JSON.parse(body || '{}') as { failHealth?: boolean; crash?: boolean };
+          if (typeof change.failHealth === 'boolean') failHealth = change.failHealth;
+          send(res, 200, { failHealth });
+          if (change.crash) setImmediate(() => process.exit(70));
+        } catch {
+          send(res, 400, { error: 'expected JSON like {"failHealth": true} or {"crash": true}' });
+        }
+      });
+      return;
+    }
+    send(res, 404, { error: 'try /health, /version, /patches, /console or POST /control' });
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      console.log(`worker ${options.name} ${options.version} listening on http://${options.host}:${options.port} (pid ${process.pid})`);
+      if (options.crashAfterMs) setTimeout(() => process.exit(70), options.crashAfterMs).unref();
+      if (options.exitWithPid) {
+        const owner = options.exitWithPid;
+        setInterval(() => {
+          try {
+            process.kill(owner, 0);
+          } catch {
+            process.exit(0);
+          }
+        }, 1000).unref();
+      }
+      const stop = () => {
+        setTimeout(() => server.close(() => process.exit(0)), options.stopDelayMs);
+        server.closeIdleConnections();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      resolve();
+    });
+  });
+}

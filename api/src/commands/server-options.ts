@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { envName } from '../config.ts';
+import type { ServerConfigInput } from '../config.ts';
+
+export type ServerFlags = ServerConfigInput;
+
+const OPTIONS: [flag: string, key: keyof ServerConfigInput, help: string][] = [
+  ['--port <port>', 'port', 'HTTP port (default 4000)'],
+  ['--host <host>', 'host', 'interface to listen on (default 0.0.0.0)'],
+  ['--data-dir <dir>', 'dataDir', 'embedded database directory (default ./data)'],
+  ['--database-url <url>', 'databaseUrl', 'use this PostgreSQL server instead of the embedded database'],
+  ['--log-level <level>', 'logLevel', 'trace, debug, info, warn, error or silent'],
+  ['--log-format <format>', 'logFormat', 'json or pretty'],
+  ['--heartbeat-interval <duration>', 'heartbeatInterval', 'how often managers send heartbeats (default 5s)'],
+  ['--suspect-after <intervals>', 'suspectAfter', 'missed intervals before SUSPECT (default 3)'],
+  ['--down-after <intervals>', 'downAfter', 'missed intervals before DOWN (default 6)'],
+  ['--manager-lease <duration>', 'managerLease', 'silence after which a manager is unreachable (default 15s)'],
+  ['--warmup <duration>', 'warmup', 'grace after start before judging liveness (default 30s)'],
+  ['--enrollment-token-ttl <duration>', 'enrollmentTokenTtl', 'default enrollment token lifetime (default 1h)'],
+  ['--session-ttl <duration>', 'sessionTtl', 'login session lifetime (default 12h)'],
+  ['--allowed-origins <origins>', 'allowedOrigins', 'comma-separated browser origins allowed besides the OC itself'],
+];
+
+/** Adds the server's configuration flags; each also reads an environment variable (flags win). */
+export function serverOptions(command: Command): Command {
+  for (const [flag, key, help] of OPTIONS) command.option(flag, `${help} [${envName(key)}]`);
+  return command;
+}

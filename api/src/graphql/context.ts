@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { Database } from '../db/client.ts';
+import type { Services } from '../services.ts';
+import { type Actor, personRole, type RequestMeta, type Role } from '../shared/actor.ts';
+import { tokenKind } from '../shared/secrets.ts';
+
+export interface Context {
+  meta: RequestMeta;
+  /** The role of a person; null for agents and anonymous callers. */
+  role: Role | null;
+  db: Database;
+  services: Services;
+  loaders: ReturnType<typeof createLoaders>;
+}
+
+function createLoaders(services: Services) {
+  return {
+    clusterSummary: new DataLoader(async (ids: readonly string[]) => {
+      const summaries = await services.clusters.summaries(ids);
+      return ids.map((id) => summaries.get(id) ?? null);
+    }),
+  };
+}
+
+/**
+ * Resolves a bearer token to an actor; the token's prefix says where to look it up. No token
+ * means an anonymous caller; a token that is not (or no longer) valid gives null.
+ */
+export async function authenticate(services: Services, authorization: string | null | undefined): Promise<Actor | null> {
+  if (!authorization) return { type: 'ANONYMOUS' };
+  const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) return null;
+  switch (tokenKind(token)) {
+    case 'session':
+      return services.accounts.authenticateSession(token);
+    case 'apiToken':
+      return services.accounts.authenticateApiToken(token);
+    case 'agent':
+      return services.agents.authenticate(token);
+    default:
+      return null;
+  }
+}
+
+export function createContext(services: Services, db: Database, actor: Actor, requestId: string = randomUUID()): Context {
+  return { meta: { actor, requestId }, role: personRole(actor), db, services, loaders: createLoaders(services) };
+}

@@ -1,0 +1,231 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
+import { actorName } from '../../shared/actor.ts';
+import { checkPage, pageInMemory } from '../../shared/pagination.ts';
+import type { ApiTokenRow, UserRow } from './accounts.table.ts';
+
+export const RoleEnum = builder.enumType('Role', {
+  description: 'What a person may do. Each role includes the ones before it.',
+  values: {
+    VIEWER: { description: 'Read everything (except the audit log and accounts).' },
+    OPERATOR: { description: 'Also tag nodes, remove nodes, and run fleet operations.' },
+    ADMIN: { description: 'Also manage clusters, enrollment, accounts, and read the audit log.' },
+  },
+});
+
+const ActorTypeEnum = builder.enumType('ActorType', {
+  description: 'Who is acting.',
+  values: {
+    USER: { description: 'A person logged in with a session.' },
+    API_TOKEN: { description: 'A person’s API token (automation).' },
+    AGENT: { description: 'A manager agent.' },
+    ANONYMOUS: { description: 'No credentials.' },
+    SYSTEM: { description: 'The OC itself.' },
+  },
+});
+
+export const UserRef = builder.objectRef<UserRow>('User').implement({
+  description: 'A personal account.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    username: t.exposeString('username', { description: 'Login name.' }),
+    role: t.field({ type: RoleEnum, description: 'What the user may do.', resolve: (user) => user.role }),
+    disabled: t.exposeBoolean('disabled', { description: 'A disabled user cannot log in and their tokens stop working.' }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the account was created.', resolve: (user) => user.createdAt }),
+  }),
+});
+
+const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken').implement({
+  description: 'A personal API token for automation. Its secret is shown only when it is created.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    name: t.exposeString('name', { description: 'What it is for.' }),
+    role: t.field({ type: RoleEnum, description: 'Its role; never more than its owner’s.', resolve: (token) => token.role }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (token) => token.createdAt }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When it stops working, if ever.', resolve: (token) => token.expiresAt }),
+    revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was revoked.', resolve: (token) => token.revokedAt }),
+  }),
+});
+
+const UserConnection = connectionOf('User', UserRef, 'user');
+const ApiTokenConnection = connectionOf('ApiToken', ApiTokenRef, 'API token');
+
+const SessionRef = builder.objectRef<{ token: string; user: UserRow; expiresAt: Date }>('Session').implement({
+  description: 'A login session. Send the token as "Authorization: Bearer <token>" (or in the WebSocket connection_init payload).',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'The session token; keep it secret.' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When the session ends.', resolve: (session) => session.expiresAt }),
+    user: t.field({ type: UserRef, description: 'Who logged in.', resolve: (session) => session.user }),
+  }),
+});
+
+const CreatedApiTokenRef = builder.objectRef<{ token: string; apiToken: ApiTokenRow }>('CreatedApiToken').implement({
+  description: 'A new API token with its secret, shown this once.',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'The secret; store it now, it cannot be shown again.' }),
+    apiToken: t.field({ type: ApiTokenRef, description: 'The token’s record.', resolve: (created) => created.apiToken }),
+  }),
+});
+
+const CreatedUserRef = builder.objectRef<{ user: UserRow; password: string | null }>('CreatedUser').implement({
+  description: 'A new account.',
+  fields: (t) => ({
+    user: t.field({ type: UserRef, description: 'The account.', resolve: (created) => created.user }),
+    password: t.exposeString('password', {
+      nullable: true,
+      description: 'The generated password, shown this once (null when one was given).',
+    }),
+  }),
+});
+
+const PasswordResetRef = builder.objectRef<{ user: UserRow; password: string }>('PasswordReset').implement({
+  description: 'A new password, shown this once; the user’s sessions have ended.',
+  fields: (t) => ({
+    user: t.field({ type: UserRef, description: 'The account.', resolve: (reset) => reset.user }),
+    password: t.exposeString('password', { description: 'The new password.' }),
+  }),
+});
+
+const ViewerRef = builder.objectRef<{ type: string; name: string; role: string | null; userId: string | null }>('Viewer').implement({
+  description: 'Who the current credentials belong to.',
+  fields: (t) => ({
+    actorType: t.field({ type: ActorTypeEnum, description: 'Kind of credential.', resolve: (viewer) => viewer.type as 'USER' }),
+    name: t.exposeString('name', { description: 'User name (with the token name for API tokens).' }),
+    role: t.field({ type: RoleEnum, nullable: true, description: 'The role in effect.', resolve: (viewer) => viewer.role as 'VIEWER' | null }),
+    user: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'The account.',
+      resolve: async (viewer, _args, context) => (viewer.userId ? ((await context.services.accounts.findUser(viewer.userId)) ?? null) : null),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: ViewerRef,
+    description: 'Who you are and what role you have.',
+    authScopes: { viewer: true },
+    resolve: (_root, _args, context) => {
+      const actor = context.meta.actor;
+      return {
+        type: actor.type,
+        name: actorName(actor),
+        role: context.role,
+        userId: actor.type === 'USER' || actor.type === 'API_TOKEN' ? actor.userId : null,
+      };
+    },
+  }),
+  users: t.field({
+    type: UserConnection,
+    description: 'All accounts, by name.',
+    args: pageArgs,
+    authScopes: { admin: true },
+    resolve: async (_root, args, context) =>
+      pageInMemory(await context.services.accounts.listUsers(), checkPage(args, 1), (user) => [user.username], (a, b) =>
+        String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0,
+      ),
+  }),
+  apiTokens: t.field({
+    type: ApiTokenConnection,
+    description: 'Your API tokens (admins: everyone’s, with all: true), oldest first.',
+    args: { all: t.arg.boolean({ defaultValue: false, description: 'Admins only: everyone’s tokens.' }), ...pageArgs },
+    authScopes: { viewer: true },
+    resolve: async (_root, args, context) => {
+      const actor = context.meta.actor;
+      const own = actor.type === 'USER' || actor.type === 'API_TOKEN' ? actor.userId : undefined;
+      const tokens = await context.services.accounts.listApiTokens(args.all && context.role === 'ADMIN' ? undefined : own);
+      return pageInMemory(tokens, checkPage(args, 1), (token) => [token.createdAt.toISOString() + token.id], (a, b) =>
+        String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0,
+      );
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  login: t.field({
+    type: SessionRef,
+    description: 'Exchanges a username and password for a session token.',
+    errors: {},
+    args: {
+      username: t.arg.string({ required: true, description: 'Login name.' }),
+      password: t.arg.string({ required: true, description: 'Password.' }),
+    },
+    resolve: audited('login', (meta, args, context) => context.services.accounts.login(meta, args.username, args.password)),
+  }),
+  logout: t.boolean({
+    description: 'Ends the current session. False when the credentials are not a session (an API token).',
+    authScopes: guard('VIEWER', 'logout'),
+    resolve: audited('logout', (meta, _args, context) => context.services.accounts.logout(meta)),
+  }),
+  changePassword: t.field({
+    type: UserRef,
+    description: 'Changes your own password.',
+    errors: {},
+    args: {
+      currentPassword: t.arg.string({ required: true, description: 'Your current password.' }),
+      newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
+    },
+    authScopes: guard('VIEWER', 'user.changePassword'),
+    resolve: audited('user.changePassword', (meta, args, context) =>
+      context.services.accounts.changePassword(meta, args.currentPassword, args.newPassword),
+    ),
+  }),
+  createApiToken: t.field({
+    type: CreatedApiTokenRef,
+    description: 'Creates a personal API token for scripts. Its role cannot exceed yours.',
+    errors: {},
+    args: {
+      name: t.arg.string({ required: true, description: 'What it is for.' }),
+      role: t.arg({ type: RoleEnum, description: 'Its role; default yours.' }),
+      expiresInDays: t.arg.int({ description: 'Days until it stops working; default never.' }),
+    },
+    authScopes: guard('VIEWER', 'apiToken.create'),
+    resolve: audited('apiToken.create', (meta, args, context) => context.services.accounts.createApiToken(meta, args)),
+  }),
+  revokeApiToken: t.field({
+    type: ApiTokenRef,
+    description: 'Revokes an API token (yours, or anyone’s for admins). Open sockets using it are closed.',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The token id.' }) },
+    authScopes: guard('VIEWER', 'apiToken.revoke'),
+    resolve: audited('apiToken.revoke', (meta, args, context) => context.services.accounts.revokeApiToken(meta, String(args.id))),
+  }),
+  createUser: t.field({
+    type: CreatedUserRef,
+    description: 'Creates a personal account. Without a password, one is generated and returned once.',
+    errors: {},
+    args: {
+      username: t.arg.string({ required: true, description: 'Login name.' }),
+      role: t.arg({ type: RoleEnum, required: true, description: 'Its role.' }),
+      password: t.arg.string({ description: 'At least 12 characters; default generated.' }),
+    },
+    authScopes: guard('ADMIN', 'user.create'),
+    resolve: audited('user.create', (meta, args, context) => context.services.accounts.createUser(meta, args)),
+  }),
+  setUserRole: t.field({
+    type: UserRef,
+    description: 'Changes a user’s role. The last active admin cannot be demoted.',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }), role: t.arg({ type: RoleEnum, required: true, description: 'The new role.' }) },
+    authScopes: guard('ADMIN', 'user.setRole'),
+    resolve: audited('user.setRole', (meta, args, context) => context.services.accounts.setUserRole(meta, String(args.id), args.role)),
+  }),
+  setUserDisabled: t.field({
+    type: UserRef,
+    description: 'Disables (or enables) an account. Disabling ends its sessions and stops its tokens at once.',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }), disabled: t.arg.boolean({ required: true, description: 'true to disable.' }) },
+    authScopes: guard('ADMIN', 'user.disable'),
+    resolve: audited('user.disable', (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled)),
+  }),
+  resetUserPassword: t.field({
+    type: PasswordResetRef,
+    description: 'Gives a user a new generated password, shown once, and ends their sessions.',
+    errors: {},
+    args: { username: t.arg.string({ required: true, description: 'The login name.' }) },
+    authScopes: guard('ADMIN', 'user.resetPassword'),
+    resolve: audited('user.resetPassword', (meta, args, context) => context.services.accounts.resetPassword(meta, args.username)),
+  }),
+}));

@@ -1,0 +1,31 @@
+import { ConflictError, CredentialError } from '../../shared/domain-error.ts';
+
+export class EnrollmentTokenInvalidError extends CredentialError {
+  constructor() {
+    super('TOKEN_INVALID', 'The enrollment token is not valid; ask an admin for a new one.');
+  }
+}
+
+export class EnrollmentTokenUsedError extends CredentialError {
+  constructor() {
+    super('TOKEN_USED', 'The enrollment token was already used; each token enrolls one manager. Ask an admin for a new one.');
+  }
+}
+
+export class EnrollmentTokenExpiredError extends CredentialError {
+  constructor() {
+    super('TOKEN_EXPIRED', 'The enrollment token has expired; ask an admin for a new one.');
+  }
+}
+
+export class EnrollmentClusterMismatchError extends CredentialError {
+  constructor(cluster: string) {
+    super('TOKEN_CLUSTER_MISMATCH', `The enrollment token was not issued for cluster "${cluster}".`);
+  }
+}
+
+export class ManagerNameTakenError extends ConflictError {
+  constructor(name: string) {
+    super('NAME_TAKEN', `A worker named "${name}" already exists in this cluster; a manager needs its own name.`);
+  }
+}

@@ -1,0 +1,113 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import type { AgentActor } from '../../shared/actor.ts';
+import type { ClusterRow } from '../clusters/clusters.table.ts';
+import type { MembershipReceipt } from '../nodes/nodes.service.ts';
+
+const EnrollmentTokenRef = builder.objectRef<{ token: string; expiresAt: Date; cluster: ClusterRow }>('EnrollmentToken').implement({
+  description: 'A single-use token with which one manager enrolls into a cluster. Shown once.',
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Give this to the manager agent (opscenter agent --enrollment-token).' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'It must be used before this.', resolve: (created) => created.expiresAt }),
+    clusterId: t.id({ description: 'The cluster it enrolls into.', resolve: (created) => created.cluster.id }),
+    clusterName: t.string({ description: 'The cluster’s name.', resolve: (created) => created.cluster.name }),
+  }),
+});
+
+const ManagerInput = builder.inputType('ManagerInput', {
+  description: 'The manager node registering.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Its node name (usually the host name).' }),
+    address: t.string({ description: 'Where it can be reached.' }),
+    version: t.string({ description: 'Agent or product version.' }),
+    labels: t.field({ type: 'JSONObject', description: 'Key/value labels.' }),
+  }),
+});
+
+const RegisterManagerInput = builder.inputType('RegisterManagerInput', {
+  description: 'A manager’s enrollment.',
+  fields: (t) => ({
+    enrollmentToken: t.string({ required: true, description: 'The token an admin created for this cluster.' }),
+    cluster: t.string({ required: true, description: 'The cluster (name or id) the manager manages; must be the token’s.' }),
+    manager: t.field({ type: ManagerInput, required: true, description: 'The manager itself.' }),
+  }),
+});
+
+const ManagerRegistrationRef = builder
+  .objectRef<{ credential: string; cluster: ClusterRow; node: { id: string }; heartbeatIntervalMs: number }>('ManagerRegistration')
+  .implement({
+    description: 'A manager’s credential, bound to its cluster. Shown once: the agent keeps it in its state file.',
+    fields: (t) => ({
+      credential: t.exposeString('credential', { description: 'Send as "Authorization: Bearer <credential>".' }),
+      clusterId: t.id({ description: 'The cluster.', resolve: (registration) => registration.cluster.id }),
+      clusterName: t.string({ description: 'The cluster’s name.', resolve: (registration) => registration.cluster.name }),
+      nodeId: t.id({ description: 'The manager’s node id.', resolve: (registration) => registration.node.id }),
+      heartbeatIntervalMs: t.exposeInt('heartbeatIntervalMs', { description: 'How often to send heartbeat batches.' }),
+    }),
+  });
+
+const NodeReportInput = builder.inputType('NodeReportInput', {
+  description: 'A worker as its manager sees it.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique within the cluster.' }),
+    address: t.string({ description: 'Where it listens.' }),
+    version: t.string({ description: 'Product version.' }),
+    labels: t.field({ type: 'JSONObject', description: 'Key/value labels.' }),
+    patches: t.stringList({ description: 'File names in the worker’s patches directory.' }),
+    artifacts: t.stringList({ description: 'File names in the worker’s artifacts directory.' }),
+  }),
+});
+
+const MembershipInput = builder.inputType('MembershipInput', {
+  description: 'Either a full snapshot of the workers, or the changes since the last report.',
+  fields: (t) => ({
+    snapshot: t.field({ type: [NodeReportInput], description: 'Every worker; workers not listed leave.' }),
+    joined: t.field({ type: [NodeReportInput], description: 'Workers that joined or changed.' }),
+    left: t.stringList({ description: 'Names of workers that left.' }),
+  }),
+});
+
+const MembershipReceiptRef = builder.objectRef<MembershipReceipt>('MembershipReceipt').implement({
+  description: 'What a membership report changed (by node name).',
+  fields: (t) => ({
+    joined: t.stringList({ description: 'New nodes.', resolve: (receipt) => receipt.joined.map((node) => node.name) }),
+    rejoined: t.stringList({ description: 'Nodes back after leaving.', resolve: (receipt) => receipt.rejoined.map((node) => node.name) }),
+    updated: t.stringList({ description: 'Nodes whose address, version, labels, patches or artifacts changed.', resolve: (receipt) => receipt.updated.map((node) => node.name) }),
+    left: t.stringList({ description: 'Nodes that left.', resolve: (receipt) => receipt.left.map((node) => node.name) }),
+    unchanged: t.exposeInt('unchanged', { description: 'Nodes reported as they were.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createEnrollmentToken: t.field({
+    type: EnrollmentTokenRef,
+    description: 'Creates a single-use enrollment token for a cluster’s manager (default lifetime 1 hour).',
+    errors: {},
+    args: {
+      cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }),
+      expiresInSeconds: t.arg.int({ description: 'Lifetime, 60 to 604800 seconds.' }),
+    },
+    authScopes: guard('ADMIN', 'enrollmentToken.create'),
+    resolve: audited('enrollmentToken.create', (meta, args, context) =>
+      context.services.agents.createEnrollmentToken(meta, args.cluster, args.expiresInSeconds),
+    ),
+  }),
+  registerManager: t.field({
+    type: ManagerRegistrationRef,
+    description: 'A manager enrolls with its token and receives its own credential, bound to its cluster.',
+    errors: {},
+    args: { input: t.arg({ type: RegisterManagerInput, required: true, description: 'The enrollment.' }) },
+    resolve: audited('agent.register', (meta, args, context) => context.services.agents.registerManager(meta, args.input)),
+  }),
+  reportMembership: t.field({
+    type: MembershipReceiptRef,
+    description: 'A manager reports its cluster’s workers. Repeating a report changes nothing. Agent credential only.',
+    errors: {},
+    args: { input: t.arg({ type: MembershipInput, required: true, description: 'The report.' }) },
+    authScopes: guard('AGENT', 'membership.report'),
+    resolve: audited('membership.report', (meta, args, context) => {
+      const actor = context.meta.actor as AgentActor;
+      return context.services.nodes.applyMembership(meta, actor.clusterId, args.input);
+    }),
+  }),
+}));

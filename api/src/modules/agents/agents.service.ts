@@ -1,0 +1,172 @@
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../../clock.ts';
+import type { Database } from '../../db/client.ts';
+import type { Actor, RequestMeta } from '../../shared/actor.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { hashToken, newToken } from '../../shared/secrets.ts';
+import type { Transactor } from '../../shared/transactor.ts';
+import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
+import type { ClustersRepository } from '../clusters/clusters.repository.ts';
+import type { HeartbeatsRepository } from '../heartbeats/heartbeats.repository.ts';
+import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
+import { topologyEvent } from '../nodes/nodes.events.ts';
+import type { NodesRepository } from '../nodes/nodes.repository.ts';
+import type { NodeRow } from '../nodes/nodes.table.ts';
+import type { TagsService } from '../tags/tags.service.ts';
+import {
+  EnrollmentClusterMismatchError,
+  EnrollmentTokenExpiredError,
+  EnrollmentTokenInvalidError,
+  EnrollmentTokenUsedError,
+  ManagerNameTakenError,
+} from './agents.errors.ts';
+import type { AgentsRepository } from './agents.repository.ts';
+
+type AgentActor = Extract<Actor, { type: 'AGENT' }>;
+
+export interface RegistrationInput {
+  enrollmentToken: string;
+  /** The cluster the manager believes it belongs to, by name or id; must match the token's. */
+  cluster: string;
+  manager: { name: string; address?: string | null; version?: string | null; labels?: unknown };
+}
+
+export interface AgentsOptions {
+  enrollmentTokenTtlMs: number;
+}
+
+const MAX_ENROLLMENT_TTL_MS = 7 * 86_400_000;
+
+export class AgentsService {
+  #credentials = new LRUCache<string, AgentActor>({ max: 10_000, ttl: 10_000 });
+  #forgetListeners: ((clusterId: string) => void)[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly repository: AgentsRepository,
+    private readonly clusters: ClustersRepository,
+    private readonly nodes: NodesRepository,
+    private readonly heartbeats: HeartbeatsRepository,
+    private readonly tags: TagsService,
+    private readonly liveness: LivenessService,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+    private readonly options: AgentsOptions,
+  ) {}
+
+  /** Issues a single-use token that lets one manager enroll into `cluster`. The token is shown once. */
+  async createEnrollmentToken(meta: RequestMeta, clusterRef: string, ttlSeconds?: number | null) {
+    const ttlMs = ttlSeconds === null || ttlSeconds === undefined ? this.options.enrollmentTokenTtlMs : ttlSeconds * 1000;
+    if (!Number.isInteger(ttlMs) || ttlMs < 60_000 || ttlMs > MAX_ENROLLMENT_TTL_MS)
+      throw new ValidationError('INVALID_ARGUMENT', 'expiresInSeconds must be a whole number from 60 to 604800 (7 days).', 'expiresInSeconds');
+    const cluster = await this.clusters.find(this.db, clusterRef);
+    if (!cluster) throw new NotFoundError('cluster', clusterRef);
+    const createdBy = meta.actor.type === 'USER' || meta.actor.type === 'API_TOKEN' ? meta.actor.userId : null;
+    return this.transactor.run(meta, { action: 'enrollmentToken.create', targetType: 'cluster', targetId: cluster.id, args: { ttlMs } }, async (work) => {
+      const token = newToken('enrollment');
+      const expiresAt = new Date(this.clock.now().getTime() + ttlMs);
+      await this.repository.insertEnrollmentToken(work.tx, { clusterId: cluster.id, tokenHash: hashToken(token), createdBy, expiresAt });
+      return { token, expiresAt, cluster };
+    });
+  }
+
+  /**
+   * Exchanges an enrollment token for the manager's own credential. The registering manager
+   * becomes its cluster's manager; credentials of any earlier manager stop working.
+   */
+  async registerManager(meta: RequestMeta, input: RegistrationInput) {
+    const manager = {
+      name: validateName(input.manager.name, 'manager name'),
+      address: validateText(input.manager.address ?? '', 'address', 255),
+      version: validateText(input.manager.version ?? '', 'version', 100),
+      labels: validateLabels(input.manager.labels),
+      patches: [],
+      artifacts: [],
+    };
+    const intent = { action: 'agent.register', targetType: 'cluster', args: { cluster: input.cluster, manager: manager.name } };
+    const found = await this.repository.findEnrollmentToken(this.db, hashToken(input.enrollmentToken));
+    if (!found) {
+      return this.transactor.run(meta, intent, async () => {
+        throw new EnrollmentTokenInvalidError();
+      });
+    }
+    const result = await this.liveness.exclusive(found.clusterId, () =>
+      this.transactor.run(meta, { ...intent, targetId: found.clusterId }, async (work) => {
+        const token = await this.repository.lockEnrollmentToken(work.tx, found.id);
+        const cluster = await this.clusters.find(work.tx, found.clusterId);
+        if (!token || !cluster) throw new EnrollmentTokenInvalidError();
+        const claimed = isUuid(input.cluster) ? input.cluster.toLowerCase() === cluster.id : input.cluster === cluster.name;
+        if (!claimed) throw new EnrollmentClusterMismatchError(input.cluster);
+        if (token.usedAt) throw new EnrollmentTokenUsedError();
+        const now = this.clock.now();
+        if (token.expiresAt <= now) throw new EnrollmentTokenExpiredError();
+        await this.repository.markEnrollmentTokenUsed(work.tx, token.id, now);
+
+        const members = await this.nodes.ofCluster(work.tx, cluster.id);
+        const existing = members.find((node) => node.name === manager.name);
+        if (existing && existing.role === 'WORKER' && existing.leftAt === null) throw new ManagerNameTakenError(manager.name);
+        let node: NodeRow;
+        if (existing) {
+          node = await this.nodes.update(work.tx, existing.id, { ...manager, role: 'MANAGER', leftAt: null });
+        } else {
+          [node] = await this.nodes.insert(work.tx, [{ ...manager, clusterId: cluster.id, role: 'MANAGER', joinedAt: now }]);
+        }
+        await this.heartbeats.initialize(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
+        const previous = members.find((member) => member.id === cluster.managerNodeId && member.id !== node.id && member.leftAt === null);
+        if (previous) {
+          const statuses = await this.heartbeats.statusesOf(work.tx, [previous.id]);
+          await this.nodes.markLeft(work.tx, [previous.id], now);
+          work.emit(
+            ...(await this.liveness.recordTransitions(work.tx, [
+              { nodeId: previous.id, nodeName: previous.name, role: previous.role, clusterId: cluster.id, from: statuses.get(previous.id) ?? 'UNKNOWN', to: 'LEFT', cause: 'LEFT', at: now },
+            ])),
+          );
+        }
+        await this.repository.revokeCredentialsOfCluster(work.tx, cluster.id, now);
+        const credential = newToken('agent');
+        await this.repository.insertCredential(work.tx, { clusterId: cluster.id, nodeId: node.id, tokenHash: hashToken(credential) });
+        const updated = (await this.clusters.update(work.tx, cluster.id, { managerNodeId: node.id, updatedAt: now })) ?? cluster;
+        const tags = (await this.tags.effectiveTags(work.tx, updated, [node])).get(node.id) ?? [];
+        work.emit(
+          topologyEvent('NODE_JOINED', { clusterId: cluster.id, clusterName: cluster.name, nodeId: node.id, nodeName: node.name, role: 'MANAGER', tags }),
+          topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }),
+        );
+        return { credential, cluster: updated, node, previous };
+      }),
+    );
+    this.forgetCluster(result.cluster.id);
+    this.liveness.clusterChanged(result.cluster, true);
+    if (result.previous) this.liveness.nodesUntracked(result.cluster.id, [result.previous.id]);
+    this.liveness.nodesTracked(result.cluster.id, [
+      { nodeId: result.node.id, name: result.node.name, role: 'MANAGER', status: 'UNKNOWN', cause: 'JOINED', since: this.clock.now() },
+    ]);
+    return { credential: result.credential, cluster: result.cluster, node: result.node, heartbeatIntervalMs: this.liveness.intervalMs };
+  }
+
+  async authenticate(token: string): Promise<AgentActor | null> {
+    const cached = this.#credentials.get(token);
+    if (cached) return cached;
+    const found = await this.repository.findCredential(this.db, hashToken(token));
+    if (!found || found.credential.revokedAt) return null;
+    const actor: AgentActor = {
+      type: 'AGENT',
+      credentialId: found.credential.id,
+      clusterId: found.credential.clusterId,
+      nodeId: found.credential.nodeId,
+      name: `agent:${found.clusterName}/${found.nodeName}`,
+    };
+    this.#credentials.set(token, actor);
+    return actor;
+  }
+
+  /** Called when a cluster's agent credentials stop working, so sockets using them can be closed. */
+  onForgotten(listener: (clusterId: string) => void): void {
+    this.#forgetListeners.push(listener);
+  }
+
+  /** Drops cached credentials of a cluster whose credentials were revoked or deleted. */
+  forgetCluster(clusterId: string): void {
+    for (const [token, actor] of this.#credentials.entries()) if (actor.clusterId === clusterId) this.#credentials.delete(token);
+    for (const listener of this.#forgetListeners) listener(clusterId);
+  }
+}

@@ -1,0 +1,47 @@
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { clusters } from '../clusters/clusters.table.ts';
+import { nodeLiveness, nodeStatusHistory, type StatusHistoryRow } from '../heartbeats/heartbeats.table.ts';
+import { nodes } from '../nodes/nodes.table.ts';
+
+export class AvailabilityRepository {
+  /** Every node matching a target condition, including nodes that have left (they count for the time they were members). */
+  async nodes(db: Executor, condition: SQL | undefined) {
+    return db
+      .select({ id: nodes.id, name: nodes.name, clusterName: clusters.name, joinedAt: nodes.joinedAt, status: nodeLiveness.status })
+      .from(nodes)
+      .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
+      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
+      .where(condition)
+      .orderBy(asc(clusters.name), asc(nodes.name));
+  }
+
+  async transitions(db: Executor, nodeIds: string[], from: Date, to: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .select()
+      .from(nodeStatusHistory)
+      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
+      .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
+  }
+
+  /** Each node's last transition before `at`: its status when the window opens. */
+  async lastBefore(db: Executor, nodeIds: string[], at: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .selectDistinctOn([nodeStatusHistory.nodeId])
+      .from(nodeStatusHistory)
+      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), lt(nodeStatusHistory.at, at)))
+      .orderBy(nodeStatusHistory.nodeId, desc(nodeStatusHistory.at), desc(nodeStatusHistory.id));
+  }
+
+  /** Each node's first transition at or after `at` (its `from` is the status before it, for nodes with no earlier history). */
+  async firstFrom(db: Executor, nodeIds: string[], at: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .selectDistinctOn([nodeStatusHistory.nodeId])
+      .from(nodeStatusHistory)
+      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), sql`${nodeStatusHistory.at} >= ${at}`))
+      .orderBy(nodeStatusHistory.nodeId, asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
+  }
+}

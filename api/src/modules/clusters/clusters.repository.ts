@@ -1,0 +1,85 @@
+import { and, asc, count, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { isUuid } from '../../shared/validation.ts';
+import { nodeLiveness, type NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { nodes } from '../nodes/nodes.table.ts';
+import { clusterTags } from '../tags/tags.table.ts';
+import { type ClusterRow, clusters } from './clusters.table.ts';
+
+export interface StatusCountRow {
+  clusterId: string;
+  role: 'MANAGER' | 'WORKER';
+  status: NodeStatus;
+  count: number;
+}
+
+export class ClustersRepository {
+  async insert(tx: Executor, values: Pick<ClusterRow, 'name' | 'productKind' | 'description' | 'consoleUrl'>): Promise<ClusterRow> {
+    const [row] = await tx.insert(clusters).values(values).returning();
+    return row;
+  }
+
+  async update(tx: Executor, id: string, values: Partial<Pick<ClusterRow, 'name' | 'productKind' | 'description' | 'consoleUrl' | 'managerNodeId' | 'updatedAt'>>) {
+    const [row] = await tx.update(clusters).set(values).where(eq(clusters.id, id)).returning();
+    return row as ClusterRow | undefined;
+  }
+
+  async delete(tx: Executor, id: string): Promise<void> {
+    await tx.delete(clusters).where(eq(clusters.id, id));
+  }
+
+  async find(db: Executor, idOrName: string): Promise<ClusterRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(clusters)
+      .where(isUuid(idOrName) ? eq(clusters.id, idOrName.toLowerCase()) : eq(clusters.name, idOrName));
+    return row;
+  }
+
+  async findMany(db: Executor, ids: string[]): Promise<ClusterRow[]> {
+    if (ids.length === 0) return [];
+    return db.select().from(clusters).where(inArray(clusters.id, ids));
+  }
+
+  async findByName(db: Executor, name: string): Promise<ClusterRow | undefined> {
+    const [row] = await db.select().from(clusters).where(eq(clusters.name, name));
+    return row;
+  }
+
+  /** Clusters matching a name search and carrying all of `tags` (cluster tags or implicit groups). */
+  async list(db: Executor, filter: { search?: string | null; tags?: string[] | null }): Promise<ClusterRow[]> {
+    const conditions: (SQL | undefined)[] = [];
+    if (filter.search) {
+      const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(or(ilike(clusters.name, pattern), ilike(clusters.description, pattern), ilike(clusters.productKind, pattern)));
+    }
+    for (const tag of filter.tags ?? []) {
+      if (tag.startsWith('cluster:')) conditions.push(sql`lower(${clusters.name}) = ${tag.slice(8)}`);
+      else if (tag.startsWith('product:')) conditions.push(sql`lower(${clusters.productKind}) = ${tag.slice(8)}`);
+      else
+        conditions.push(
+          sql`exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})`,
+        );
+    }
+    return db
+      .select()
+      .from(clusters)
+      .where(and(...conditions))
+      .orderBy(asc(clusters.name));
+  }
+
+  async statusCounts(db: Executor, clusterIds?: string[]): Promise<StatusCountRow[]> {
+    if (clusterIds && clusterIds.length === 0) return [];
+    return db
+      .select({ clusterId: nodes.clusterId, role: nodes.role, status: nodeLiveness.status, count: count() })
+      .from(nodes)
+      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
+      .where(clusterIds ? inArray(nodes.clusterId, clusterIds) : undefined)
+      .groupBy(nodes.clusterId, nodes.role, nodeLiveness.status);
+  }
+
+  async count(db: Executor): Promise<number> {
+    const [row] = await db.select({ value: count() }).from(clusters);
+    return row.value;
+  }
+}

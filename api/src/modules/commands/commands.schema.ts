@@ -1,0 +1,86 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import type { AgentActor } from '../../shared/actor.ts';
+import type { CommandWithNode } from './commands.repository.ts';
+import type { CommandRow } from './commands.table.ts';
+
+export const CommandStateEnum = builder.enumType('CommandState', {
+  description: 'Where a command to a manager stands.',
+  values: {
+    PENDING: { description: 'Stored, sent (again) whenever the manager subscribes, not yet acknowledged.' },
+    RUNNING: { description: 'The manager is carrying it out.' },
+    SUCCEEDED: { description: 'Done.' },
+    FAILED: { description: 'The manager tried and failed.' },
+    REJECTED: { description: 'The manager refused it (stale epoch, unknown node, already done).' },
+    CANCELLED: { description: 'Withdrawn by the OC before it finished.' },
+  },
+});
+
+const AgentCommandRef = builder.objectRef<CommandWithNode>('AgentCommand').implement({
+  description: 'Work for a manager, about one of its nodes. Execute each command id at most once.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Unique; the key for executing it at most once.' }),
+    kind: t.exposeString('kind', { description: 'What to do, e.g. RESTART.' }),
+    nodeId: t.exposeID('nodeId', { description: 'The node to act on.' }),
+    nodeName: t.exposeString('nodeName', { description: 'Its name.' }),
+    params: t.field({ type: 'JSONObject', description: 'Parameters of the kind.', resolve: (command) => command.params }),
+    operationId: t.exposeID('operationId', { nullable: true, description: 'The operation it belongs to.' }),
+    stepId: t.exposeID('stepId', { nullable: true, description: 'The operation step it carries out.' }),
+    epoch: t.exposeInt('epoch', {
+      description: 'Fencing epoch of the operation: refuse a command whose epoch is lower than one already seen for the same operation.',
+    }),
+    issuedAt: t.field({ type: 'DateTime', description: 'When the OC issued it.', resolve: (command) => command.createdAt }),
+  }),
+});
+
+const CommandProgressStateEnum = builder.enumType('CommandProgressState', {
+  description: 'What a manager can report about a command.',
+  values: {
+    RUNNING: { description: 'Started carrying it out.' },
+    SUCCEEDED: { description: 'Done.' },
+    FAILED: { description: 'Tried and failed.' },
+    REJECTED: { description: 'Refused (stale epoch, unknown node, already done).' },
+  },
+});
+
+const CommandProgressInput = builder.inputType('CommandProgressInput', {
+  description: 'What became of a command.',
+  fields: (t) => ({
+    commandId: t.id({ required: true, description: 'The command.' }),
+    epoch: t.int({ required: true, description: 'The epoch the command carried.' }),
+    state: t.field({ type: CommandProgressStateEnum, required: true, description: 'Where it stands.' }),
+    message: t.string({ description: 'Details for people.' }),
+    details: t.field({ type: 'JSONObject', description: 'Details for programs (e.g. the new process id).' }),
+  }),
+});
+
+const CommandReceiptRef = builder.objectRef<CommandRow>('CommandReceipt').implement({
+  description: 'The command as the OC now records it.',
+  fields: (t) => ({
+    commandId: t.exposeID('id', { description: 'The command.' }),
+    state: t.field({ type: CommandStateEnum, description: 'Its state now.', resolve: (command) => command.state }),
+  }),
+});
+
+builder.subscriptionField('agentCommands', (t) =>
+  t.field({
+    type: AgentCommandRef,
+    description: 'A manager’s command channel: every unfinished command of its cluster, then each new one. Agent credential only.',
+    authScopes: { agent: true },
+    subscribe: (_root, _args, context) => context.services.commands.stream((context.meta.actor as AgentActor).clusterId),
+    resolve: (command) => command,
+  }),
+);
+
+builder.mutationField('reportCommandProgress', (t) =>
+  t.field({
+    type: CommandReceiptRef,
+    description: 'A manager reports progress of one of its commands. Agent credential only.',
+    errors: {},
+    args: { input: t.arg({ type: CommandProgressInput, required: true, description: 'The report.' }) },
+    authScopes: guard('AGENT', 'command.report'),
+    resolve: audited('command.report', (meta, args, context) =>
+      context.services.commands.report(meta, context.meta.actor as AgentActor, { ...args.input, commandId: String(args.input.commandId) }),
+    ),
+  }),
+);

@@ -1,0 +1,46 @@
+import { and, asc, eq, gt, lte, min, max, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { events, eventSequence } from './events.table.ts';
+import type { EventChannel, EventDraft, PublishedEvent } from './events.types.ts';
+
+export class EventsRepository {
+  /**
+   * Hands out the next sequences and stores the events. Call it last in a transaction: the
+   * counter's row lock is held until commit, which keeps sequences dense and in commit order.
+   */
+  async append(tx: Executor, drafts: EventDraft[], at: Date): Promise<PublishedEvent[]> {
+    if (drafts.length === 0) return [];
+    const [counter] = await tx
+      .insert(eventSequence)
+      .values({ id: 1, last: drafts.length })
+      .onConflictDoUpdate({ target: eventSequence.id, set: { last: sql`${eventSequence.last} + ${drafts.length}` } })
+      .returning({ last: eventSequence.last });
+    const first = counter.last - drafts.length + 1;
+    const published = drafts.map((draft, index) => ({ ...draft, sequence: first + index, at }));
+    await tx.insert(events).values(published);
+    return published;
+  }
+
+  async readAfter(db: Executor, after: number, upTo: number, channel?: EventChannel): Promise<PublishedEvent[]> {
+    const rows = await db
+      .select()
+      .from(events)
+      .where(and(gt(events.sequence, after), lte(events.sequence, upTo), channel ? eq(events.channel, channel) : undefined))
+      .orderBy(asc(events.sequence))
+      .limit(10_000);
+    return rows.map((row) => ({ ...row, channel: row.channel as EventChannel }));
+  }
+
+  /** The oldest retained and the newest assigned sequence (0 when nothing was ever published). */
+  async bounds(db: Executor): Promise<{ oldest: number; head: number }> {
+    const [retained] = await db.select({ oldest: min(events.sequence), newest: max(events.sequence) }).from(events);
+    const [counter] = await db.select({ last: eventSequence.last }).from(eventSequence);
+    const head = counter?.last ?? 0;
+    return { oldest: retained?.oldest ?? head + 1, head };
+  }
+
+  async pruneKeeping(db: Executor, keep: number): Promise<void> {
+    const [counter] = await db.select({ last: eventSequence.last }).from(eventSequence);
+    if (counter) await db.delete(events).where(lte(events.sequence, counter.last - keep));
+  }
+}

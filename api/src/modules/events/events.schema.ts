@@ -1,0 +1,170 @@
+import { builder } from '../../graphql/builder.ts';
+import type { Context } from '../../graphql/context.ts';
+import { NodeStatusEnum, StatusCauseEnum } from '../heartbeats/heartbeats.schema.ts';
+import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
+import type { TopologyEventType } from '../nodes/nodes.events.ts';
+import { normalizeTag } from '../tags/tags.rules.ts';
+import { InvalidTargetError } from '../targets/targets.errors.ts';
+import { TagMatchEnum } from '../targets/targets.schema.ts';
+import type { TagMatch } from '../targets/targets.types.ts';
+import type { PublishedEvent, ResyncRequired } from './events.types.ts';
+
+type Payload = Record<string, unknown>;
+const payloadOf = (event: PublishedEvent) => event.payload as Payload;
+
+const ResyncRequiredRef = builder.objectRef<ResyncRequired>('ResyncRequired').implement({
+  description:
+    'Sent instead of missed events that are no longer retained (or when a subscriber falls too far behind): refetch a snapshot with a query, then subscribe again with afterSequence set to this sequence.',
+  fields: (t) => ({
+    sequence: t.exposeInt('sequence', { description: 'The newest sequence; resume after it once you have refetched.' }),
+    reason: t.exposeString('reason', { description: 'Why.' }),
+  }),
+});
+
+const TopologyKindEnum = builder.enumType('TopologyChangeKind', {
+  description: 'What changed in the topology.',
+  values: {
+    CLUSTER_REGISTERED: { description: 'A cluster was created.' },
+    CLUSTER_UPDATED: { description: 'A cluster changed (name, details, or its manager).' },
+    CLUSTER_REMOVED: { description: 'A cluster was deleted.' },
+    CLUSTER_UNREACHABLE: { description: 'A cluster’s manager stopped reporting.' },
+    CLUSTER_REACHABLE: { description: 'A cluster’s manager reports again.' },
+    NODE_JOINED: { description: 'A node joined (or rejoined) a cluster.' },
+    NODE_UPDATED: { description: 'A node’s address, version or labels changed.' },
+    NODE_LEFT: { description: 'A node left its cluster.' },
+    NODE_REMOVED: { description: 'A node was removed from the inventory.' },
+    TAGS_CHANGED: { description: 'Tags of a node or cluster changed.' },
+  } satisfies Record<TopologyEventType, { description: string }>,
+});
+
+const common = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<import('../../graphql/builder.ts').PothosTypes>, PublishedEvent>) => ({
+  sequence: t.exposeInt('sequence', { description: 'Monotonically increasing across all events; use it to resume.' }),
+  at: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (event) => event.at }),
+  clusterId: t.id({ description: 'The cluster concerned.', resolve: (event) => String(payloadOf(event).clusterId) }),
+  clusterName: t.string({ description: 'Its name at the time.', resolve: (event) => String(payloadOf(event).clusterName) }),
+  tags: t.stringList({ description: 'Effective tags of the node (or cluster) at the time.', resolve: (event) => payloadOf(event).tags as string[] }),
+});
+
+const NodeStatusChangeRef = builder.objectRef<PublishedEvent>('NodeStatusChange').implement({
+  description: 'A node’s status changed.',
+  fields: (t) => ({
+    ...common(t),
+    nodeId: t.id({ description: 'The node.', resolve: (event) => String(payloadOf(event).nodeId) }),
+    nodeName: t.string({ description: 'Its name.', resolve: (event) => String(payloadOf(event).nodeName) }),
+    role: t.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (event) => payloadOf(event).role as 'WORKER' }),
+    from: t.field({ type: NodeStatusEnum, description: 'Status before.', resolve: (event) => payloadOf(event).from as NodeStatus }),
+    to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (event) => payloadOf(event).to as NodeStatus }),
+    cause: t.field({ type: StatusCauseEnum, description: 'Why.', resolve: (event) => payloadOf(event).cause as 'RECOVERED' }),
+  }),
+});
+
+const TopologyChangeRef = builder.objectRef<PublishedEvent>('TopologyChange').implement({
+  description: 'The topology changed.',
+  fields: (t) => ({
+    ...common(t),
+    kind: t.field({ type: TopologyKindEnum, description: 'What changed.', resolve: (event) => event.type as TopologyEventType }),
+    nodeId: t.id({ nullable: true, description: 'The node, for node changes.', resolve: (event) => (payloadOf(event).nodeId as string) ?? null }),
+    nodeName: t.string({ nullable: true, description: 'Its name.', resolve: (event) => (payloadOf(event).nodeName as string) ?? null }),
+    role: t.field({ type: NodeRoleEnum, nullable: true, description: 'Its role.', resolve: (event) => (payloadOf(event).role as 'WORKER') ?? null }),
+  }),
+});
+
+const isResync = (item: PublishedEvent | ResyncRequired): item is ResyncRequired => 'kind' in item && item.kind === 'resync';
+
+const NodeStatusEventUnion = builder.unionType('NodeStatusEvent', {
+  description: 'A status change, or a request to resync.',
+  types: [NodeStatusChangeRef, ResyncRequiredRef],
+  resolveType: (item) => (isResync(item) ? ResyncRequiredRef : NodeStatusChangeRef),
+});
+
+const TopologyEventUnion = builder.unionType('TopologyEvent', {
+  description: 'A topology change, or a request to resync.',
+  types: [TopologyChangeRef, ResyncRequiredRef],
+  resolveType: (item) => (isResync(item) ? ResyncRequiredRef : TopologyChangeRef),
+});
+
+const TopologyFilterInput = builder.inputType('TopologyEventFilter', {
+  description: 'Which topology events to receive; omitted fields do not filter.',
+  fields: (t) => ({
+    clusters: t.stringList({ description: 'Only these clusters (ids or names).' }),
+    tags: t.stringList({ description: 'Only nodes or clusters carrying these tags (including cluster:, product:, role: groups).' }),
+    tagMatch: t.field({ type: TagMatchEnum, defaultValue: 'ALL', description: 'ALL (default) or ANY of the tags.' }),
+  }),
+});
+
+const StatusFilterInput = builder.inputType('NodeStatusEventFilter', {
+  description: 'Which status changes to receive; omitted fields do not filter.',
+  fields: (t) => ({
+    clusters: t.stringList({ description: 'Only these clusters (ids or names).' }),
+    tags: t.stringList({ description: 'Only nodes carrying these tags (including cluster:, product:, role: groups).' }),
+    tagMatch: t.field({ type: TagMatchEnum, defaultValue: 'ALL', description: 'ALL (default) or ANY of the tags.' }),
+    statuses: t.field({ type: [NodeStatusEnum], description: 'Only changes into one of these statuses.' }),
+  }),
+});
+
+interface FilterArgs {
+  clusters?: readonly string[] | null;
+  tags?: readonly string[] | null;
+  tagMatch?: TagMatch | null;
+  statuses?: readonly NodeStatus[] | null;
+}
+
+async function matcher(context: Context, filter: FilterArgs | null | undefined): Promise<(event: PublishedEvent) => boolean> {
+  const clusterIds = filter?.clusters?.length
+    ? new Set(((await context.services.targets.normalize({ clusters: filter.clusters })) as { clusterIds: string[] }).clusterIds)
+    : null;
+  const tags = filter?.tags?.length
+    ? filter.tags.map((tag) => {
+        try {
+          return normalizeTag(tag);
+        } catch (error) {
+          throw new InvalidTargetError((error as Error).message);
+        }
+      })
+    : null;
+  const statuses = filter?.statuses?.length ? new Set(filter.statuses) : null;
+  const matchAll = (filter?.tagMatch ?? 'ALL') === 'ALL';
+  return (event) => {
+    if (clusterIds && !clusterIds.has(event.clusterId ?? '')) return false;
+    if (statuses && !statuses.has(payloadOf(event).to as NodeStatus)) return false;
+    if (tags) {
+      const carried = new Set(payloadOf(event).tags as string[]);
+      if (matchAll ? !tags.every((tag) => carried.has(tag)) : !tags.some((tag) => carried.has(tag))) return false;
+    }
+    return true;
+  };
+}
+
+const AFTER_SEQUENCE =
+  'Resume after this sequence: missed events are replayed first (or ResyncRequired is sent if they are no longer kept).';
+
+builder.queryField('eventSequence', (t) =>
+  t.field({
+    type: 'SafeInt',
+    description: 'The newest event sequence. Take it with a snapshot, then subscribe with afterSequence set to it to miss nothing in between.',
+    authScopes: { viewer: true },
+    resolve: (_root, _args, context) => context.services.bus.head,
+  }),
+);
+
+builder.subscriptionFields((t) => ({
+  nodeStatusChanged: t.field({
+    type: NodeStatusEventUnion,
+    description: 'Node status transitions as they happen, with their cause. A steady heartbeat sends nothing.',
+    args: { filter: t.arg({ type: StatusFilterInput, description: 'Which changes.' }), afterSequence: t.arg({ type: 'SafeInt', description: AFTER_SEQUENCE }) },
+    authScopes: { viewer: true },
+    subscribe: async (_root, args, context) =>
+      context.services.events.stream({ channel: 'status', afterSequence: args.afterSequence, matches: await matcher(context, args.filter) }),
+    resolve: (item) => item,
+  }),
+  topologyEvents: t.field({
+    type: TopologyEventUnion,
+    description: 'Clusters registered, updated or removed, nodes joining or leaving, tags changing, managers lost and found.',
+    args: { filter: t.arg({ type: TopologyFilterInput, description: 'Which events.' }), afterSequence: t.arg({ type: 'SafeInt', description: AFTER_SEQUENCE }) },
+    authScopes: { viewer: true },
+    subscribe: async (_root, args, context) =>
+      context.services.events.stream({ channel: 'topology', afterSequence: args.afterSequence, matches: await matcher(context, args.filter) }),
+    resolve: (item) => item,
+  }),
+}));

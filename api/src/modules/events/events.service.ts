@@ -1,0 +1,116 @@
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import { BoundedQueue } from '../../shared/event-queue.ts';
+import type { EventBus } from './events.bus.ts';
+import type { EventsRepository } from './events.repository.ts';
+import type { EventChannel, PublishedEvent, ResyncRequired } from './events.types.ts';
+
+/** How far behind a subscriber may fall, live or on resume, before it is told to resync. */
+const MAX_BACKLOG = 10_000;
+
+export interface StreamOptions {
+  channel: EventChannel;
+  /** Resume after this sequence; without it the stream starts with the next event. */
+  afterSequence?: number | null;
+  matches: (event: PublishedEvent) => boolean;
+}
+
+export type StreamItem = PublishedEvent | ResyncRequired;
+
+export class EventsService {
+  #pruneTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly repository: EventsRepository,
+    private readonly bus: EventBus,
+    private readonly retention: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { head } = await this.repository.bounds(this.db);
+    this.bus.start(head);
+    this.#pruneTimer = setInterval(() => void this.prune(), 60_000);
+    this.#pruneTimer.unref();
+  }
+
+  stop(): void {
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    this.bus.stop();
+  }
+
+  async prune(): Promise<void> {
+    try {
+      await this.repository.pruneKeeping(this.db, this.retention);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'event pruning failed');
+    }
+  }
+
+  /**
+   * Live events of one channel. With `afterSequence`, first replays what was missed from the
+   * retained window, or yields a resync marker when that window no longer covers it. Live
+   * events are buffered during the replay, so nothing falls between the two.
+   */
+  stream({ channel, afterSequence, matches }: StreamOptions): AsyncIterableIterator<StreamItem> {
+    const resuming = afterSequence !== undefined && afterSequence !== null;
+    let last = resuming ? afterSequence : this.bus.head;
+    let replaying = resuming;
+    const buffered: PublishedEvent[] = [];
+    const queue = new BoundedQueue<StreamItem>(
+      MAX_BACKLOG,
+      () => ({ kind: 'resync', sequence: this.bus.head, reason: 'The subscriber fell too far behind; refetch and resubscribe.' }),
+      () => unsubscribe(),
+    );
+    const deliver = (event: PublishedEvent) => {
+      if (event.sequence <= last) return;
+      last = event.sequence;
+      if (matches(event)) queue.push(event);
+    };
+    const unsubscribe = this.bus.subscribe((event) => {
+      if (event.channel !== channel) return;
+      if (replaying) buffered.push(event);
+      else deliver(event);
+    });
+    if (resuming) {
+      this.#replay(channel, last, deliver, queue)
+        .then((resumeFrom) => {
+          last = Math.max(last, resumeFrom);
+        })
+        .catch((error) => {
+          this.logger.error({ err: error }, 'event replay failed');
+          last = this.bus.head;
+          queue.push({ kind: 'resync', sequence: last, reason: 'Missed events could not be read; refetch and resubscribe.' });
+        })
+        .finally(() => {
+          replaying = false;
+          for (const event of buffered.splice(0)) deliver(event);
+        });
+    }
+    return queue;
+  }
+
+  /** Delivers the retained events after `after`; returns the sequence live delivery continues from. */
+  async #replay(
+    channel: EventChannel,
+    after: number,
+    deliver: (event: PublishedEvent) => void,
+    queue: BoundedQueue<StreamItem>,
+  ): Promise<number> {
+    const { oldest, head } = await this.repository.bounds(this.db);
+    if (after > head || after + 1 < oldest || head - after > MAX_BACKLOG) {
+      queue.push({
+        kind: 'resync',
+        sequence: head,
+        reason:
+          after > head
+            ? `Sequence ${after} is ahead of the newest event (${head}); refetch and resubscribe.`
+            : `Events after ${after} are no longer retained; refetch and resubscribe.`,
+      });
+      return head;
+    }
+    for (const event of await this.repository.readAfter(this.db, after, head, channel)) deliver(event);
+    return head;
+  }
+}

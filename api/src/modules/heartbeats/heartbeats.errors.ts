@@ -1,0 +1,17 @@
+import { ValidationError } from '../../shared/domain-error.ts';
+
+export class BatchTooLargeError extends ValidationError {
+  constructor(size: number, max: number) {
+    super('BATCH_TOO_LARGE', `A heartbeat batch may carry at most ${max} entries (got ${size}); split it.`, 'entries');
+  }
+}
+
+/** Why one entry of a batch was refused; the rest of the batch is still applied. */
+export const REFUSAL_CODES = {
+  UNKNOWN_NODE: 'No such node in the manager’s cluster; report membership first.',
+  NOT_IN_CLUSTER: 'The node belongs to another cluster.',
+  NODE_LEFT: 'The node has left its cluster.',
+  DUPLICATE_ENTRY: 'The node appears more than once in the batch.',
+  INVALID_ENTRY: 'The entry is malformed (name and id, or stats out of range).',
+} as const;
+export type RefusalCode = keyof typeof REFUSAL_CODES;

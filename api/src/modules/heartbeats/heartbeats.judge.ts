@@ -1,0 +1,56 @@
+import type { NodeStatus, ReportedState, StatusCause } from './heartbeats.table.ts';
+
+export interface LivenessPolicy {
+  intervalMs: number;
+  /** Missed intervals before a silent worker is SUSPECT, and before it is DOWN. */
+  suspectAfter: number;
+  downAfter: number;
+}
+
+/** What the judge knows of one node; times are on the OC's monotonic clock. */
+export interface NodeLiveness {
+  status: NodeStatus;
+  /** When the manager last included this node in a batch. */
+  lastReportMono: number;
+  /** When the current run of failing reports began; null while the node reports healthy. */
+  failingSinceMono: number | null;
+}
+
+export interface Verdict {
+  status: NodeStatus;
+  cause: StatusCause;
+}
+
+const isFailing = (state: ReportedState) => state !== 'HEALTHY';
+
+/**
+ * The immediate effect of a report: a healthy report brings a node UP; a failing one makes an
+ * UP or UNKNOWN node SUSPECT at once. Escalation to DOWN waits for the sweep, so one bad report
+ * never takes a node DOWN.
+ */
+export function judgeReport(node: NodeLiveness, state: ReportedState): Verdict | null {
+  if (node.status === 'LEFT' || node.status === 'MAINTENANCE') return null;
+  if (!isFailing(state)) return node.status === 'UP' ? null : { status: 'UP', cause: 'RECOVERED' };
+  if (node.status === 'UP' || node.status === 'UNKNOWN') return { status: 'SUSPECT', cause: 'REPORTED_FAILURE' };
+  return null;
+}
+
+/**
+ * The verdict on a node when a fresh batch from its manager has arrived at `batchAt`. Only
+ * batches count: while the manager is silent, nothing about its nodes changes here (the
+ * manager's lease decides then).
+ * - reported failing across `suspectAfter` intervals of batches: DOWN (corroborated repeatedly);
+ * - left out of batches for `downAfter` intervals: DOWN; for `suspectAfter` intervals: SUSPECT.
+ */
+export function judgeSilence(node: NodeLiveness, batchAt: number, policy: LivenessPolicy): Verdict | null {
+  if (node.status === 'LEFT' || node.status === 'MAINTENANCE' || node.status === 'DOWN') return null;
+  const suspectWindow = policy.suspectAfter * policy.intervalMs;
+  const downWindow = policy.downAfter * policy.intervalMs;
+  if (node.failingSinceMono !== null && batchAt - node.failingSinceMono >= suspectWindow) {
+    return { status: 'DOWN', cause: 'REPORTED_FAILURE' };
+  }
+  const silence = batchAt - node.lastReportMono;
+  if (silence >= downWindow) return { status: 'DOWN', cause: 'MISSED_HEARTBEATS' };
+  if (silence >= suspectWindow && node.status !== 'SUSPECT') return { status: 'SUSPECT', cause: 'MISSED_HEARTBEATS' };
+  return null;
+}

@@ -1,0 +1,225 @@
+import { and, asc, count, desc, eq, gte, inArray, lt, lte, ne, Param, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { clusters } from '../clusters/clusters.table.ts';
+import { nodes } from '../nodes/nodes.table.ts';
+import {
+  type NodeStatus,
+  nodeLiveness,
+  nodeStats,
+  nodeStatusHistory,
+  type ReportedState,
+  type StatusCause,
+  type StatusHistoryRow,
+} from './heartbeats.table.ts';
+
+export interface TrackedRow {
+  nodeId: string;
+  nodeName: string;
+  role: 'MANAGER' | 'WORKER';
+  clusterId: string;
+  status: NodeStatus;
+  statusCause: StatusCause;
+  statusSince: Date;
+  reportedState: ReportedState | null;
+}
+
+export interface ClusterInfoRow {
+  id: string;
+  name: string;
+  productKind: string;
+  managerNodeId: string | null;
+}
+
+export interface StatusChange {
+  nodeId: string;
+  clusterId: string;
+  from: NodeStatus;
+  to: NodeStatus;
+  cause: StatusCause;
+  at: Date;
+  operationId?: string | null;
+}
+
+/** One entry of a heartbeat batch as written: what the manager observed and measured. */
+export interface BatchRow {
+  nodeId: string;
+  state: ReportedState;
+  cpu: number | null;
+  mem: number | null;
+  load: number | null;
+  disk: number | null;
+  uptime: number | null;
+  version: string | null;
+}
+
+export interface StatsRow {
+  nodeId: string;
+  minute: Date;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  load1: number | null;
+  diskPercent: number | null;
+  samples: number;
+}
+
+export class HeartbeatsRepository {
+  async clusters(db: Executor, clusterId?: string): Promise<ClusterInfoRow[]> {
+    return db
+      .select({ id: clusters.id, name: clusters.name, productKind: clusters.productKind, managerNodeId: clusters.managerNodeId })
+      .from(clusters)
+      .where(clusterId ? eq(clusters.id, clusterId) : undefined);
+  }
+
+  /** Every node whose liveness is judged (all but those that left), optionally of one cluster. */
+  async tracked(db: Executor, clusterId?: string): Promise<TrackedRow[]> {
+    return db
+      .select({
+        nodeId: nodes.id,
+        nodeName: nodes.name,
+        role: nodes.role,
+        clusterId: nodes.clusterId,
+        status: nodeLiveness.status,
+        statusCause: nodeLiveness.statusCause,
+        statusSince: nodeLiveness.statusSince,
+        reportedState: nodeLiveness.reportedState,
+      })
+      .from(nodes)
+      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
+      .where(and(ne(nodeLiveness.status, 'LEFT'), clusterId ? eq(nodes.clusterId, clusterId) : undefined));
+  }
+
+  async statusesOf(db: Executor, nodeIds: string[]): Promise<Map<string, NodeStatus>> {
+    if (nodeIds.length === 0) return new Map();
+    const rows = await db
+      .select({ nodeId: nodeLiveness.nodeId, status: nodeLiveness.status })
+      .from(nodeLiveness)
+      .where(inArray(nodeLiveness.nodeId, nodeIds));
+    return new Map(rows.map((row) => [row.nodeId, row.status]));
+  }
+
+  async lastSequence(db: Executor, nodeId: string): Promise<number | null> {
+    const [row] = await db.select({ value: nodeLiveness.batchSequence }).from(nodeLiveness).where(eq(nodeLiveness.nodeId, nodeId));
+    return row?.value ?? null;
+  }
+
+  /** Creates or resets liveness rows, e.g. when nodes join or rejoin. */
+  async initialize(tx: Executor, rows: { nodeId: string; clusterId: string; status: NodeStatus; cause: StatusCause; at: Date }[]) {
+    if (rows.length === 0) return;
+    await tx
+      .insert(nodeLiveness)
+      .values(rows.map((row) => ({ nodeId: row.nodeId, clusterId: row.clusterId, status: row.status, statusCause: row.cause, statusSince: row.at })))
+      .onConflictDoUpdate({
+        target: nodeLiveness.nodeId,
+        set: { status: sql`excluded.status`, statusCause: sql`excluded.status_cause`, statusSince: sql`excluded.status_since`, batchSequence: null },
+      });
+  }
+
+  /**
+   * The whole of a heartbeat batch in one statement: receive time, observed state and stats of
+   * every accepted entry. A stat an entry leaves out keeps its last value; rows of nodes that
+   * left are never touched. Status changes are written apart, by setStatuses, as they are rare.
+   */
+  async applyBatch(db: Executor, clusterId: string, sequence: number, receivedAt: Date, rows: BatchRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <K extends keyof BatchRow>(key: K) => new Param(rows.map((row) => row[key]));
+    await db.execute(sql`
+      update ${nodeLiveness} as l set
+        last_seen_at = ${receivedAt},
+        last_healthy_at = case when b.state = 'HEALTHY' then ${receivedAt}::timestamptz else l.last_healthy_at end,
+        reported_state = b.state,
+        batch_sequence = ${sequence},
+        cpu_percent = coalesce(b.cpu, l.cpu_percent),
+        memory_bytes = coalesce(b.mem, l.memory_bytes),
+        load1 = coalesce(b.load, l.load1),
+        disk_percent = coalesce(b.disk, l.disk_percent),
+        uptime_seconds = coalesce(b.uptime, l.uptime_seconds),
+        reported_version = coalesce(b.version, l.reported_version)
+      from unnest(${column('nodeId')}::uuid[], ${column('state')}::text[]::reported_state[], ${column('cpu')}::float8[], ${column('mem')}::bigint[],
+        ${column('load')}::float8[], ${column('disk')}::float8[], ${column('uptime')}::bigint[], ${column('version')}::text[])
+        as b(node_id, state, cpu, mem, load, disk, uptime, version)
+      where l.node_id = b.node_id and l.cluster_id = ${clusterId} and l.status <> 'LEFT'`);
+  }
+
+  async setStatuses(tx: Executor, changes: StatusChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await tx.execute(sql`
+      update ${nodeLiveness} as l set status = b.status, status_cause = b.cause, status_since = b.since
+      from unnest(${new Param(changes.map((change) => change.nodeId))}::uuid[], ${new Param(changes.map((change) => change.to))}::text[]::node_status[],
+        ${new Param(changes.map((change) => change.cause))}::text[]::status_cause[], ${new Param(changes.map((change) => change.at.toISOString()))}::timestamptz[])
+        as b(node_id, status, cause, since)
+      where l.node_id = b.node_id`);
+  }
+
+  async insertHistory(tx: Executor, changes: StatusChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await tx.insert(nodeStatusHistory).values(
+      changes.map((change) => ({
+        nodeId: change.nodeId,
+        clusterId: change.clusterId,
+        fromStatus: change.from,
+        toStatus: change.to,
+        cause: change.cause,
+        at: change.at,
+        operationId: change.operationId ?? null,
+      })),
+    );
+  }
+
+  /** Merges per-minute samples into the series, weighting averages by sample counts. */
+  async upsertStats(db: Executor, rows: StatsRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const weighted = (column: string) =>
+      sql.raw(
+        `case when node_stats.${column} is null then excluded.${column} when excluded.${column} is null then node_stats.${column} ` +
+          `else (node_stats.${column} * node_stats.samples + excluded.${column} * excluded.samples) / (node_stats.samples + excluded.samples) end`,
+      );
+    await db
+      .insert(nodeStats)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [nodeStats.nodeId, nodeStats.minute],
+        set: {
+          cpuPercent: weighted('cpu_percent'),
+          memoryBytes: sql`(${weighted('memory_bytes')})::bigint`,
+          load1: weighted('load1'),
+          diskPercent: weighted('disk_percent'),
+          samples: sql`node_stats.samples + excluded.samples`,
+        },
+      });
+  }
+
+  async pruneStats(db: Executor, before: Date): Promise<void> {
+    await db.delete(nodeStats).where(lt(nodeStats.minute, before));
+  }
+
+  async history(db: Executor, nodeId: string, limit: number, beforeId?: number): Promise<StatusHistoryRow[]> {
+    return db
+      .select()
+      .from(nodeStatusHistory)
+      .where(and(eq(nodeStatusHistory.nodeId, nodeId), beforeId !== undefined ? lt(nodeStatusHistory.id, beforeId) : undefined))
+      .orderBy(desc(nodeStatusHistory.id))
+      .limit(limit);
+  }
+
+  async countHistory(db: Executor, nodeId: string): Promise<number> {
+    const [row] = await db.select({ value: count() }).from(nodeStatusHistory).where(eq(nodeStatusHistory.nodeId, nodeId));
+    return row.value;
+  }
+
+  async historyOfNodes(db: Executor, nodeIds: string[], from: Date, to: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .select()
+      .from(nodeStatusHistory)
+      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
+      .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
+  }
+
+  async statsSeries(db: Executor, nodeId: string, from: Date, to: Date) {
+    return db
+      .select()
+      .from(nodeStats)
+      .where(and(eq(nodeStats.nodeId, nodeId), gte(nodeStats.minute, from), lte(nodeStats.minute, to)))
+      .orderBy(asc(nodeStats.minute));
+  }
+}

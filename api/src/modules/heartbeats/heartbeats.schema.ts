@@ -1,0 +1,107 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import type { AgentActor } from '../../shared/actor.ts';
+import { REFUSAL_CODES } from './heartbeats.errors.ts';
+import type { HeartbeatReceipt, HeartbeatRefusal } from './heartbeats.service.ts';
+import { nodeStatus, reportedState, statusCause } from './heartbeats.table.ts';
+
+export const NodeStatusEnum = builder.enumType('NodeStatus', {
+  description: 'Liveness of a node, judged from heartbeats its manager relays.',
+  values: {
+    UP: { description: 'Reporting healthy.' },
+    SUSPECT: { description: 'Missed heartbeats or reported failing; not yet judged DOWN.' },
+    DOWN: { description: 'Silent or failing past the grace period, while its manager reports fine.' },
+    UNKNOWN: { description: 'Not known: its manager is unreachable, or it has not reported yet. Never counted as downtime.' },
+    MAINTENANCE: { description: 'Taken down on purpose by an operation.' },
+    LEFT: { description: 'No longer a member of its cluster.' },
+  } satisfies Record<(typeof nodeStatus.enumValues)[number], { description: string }>,
+});
+
+export const StatusCauseEnum = builder.enumType('StatusCause', {
+  description: 'Why a node entered its status.',
+  values: {
+    JOINED: { description: 'The node joined its cluster.' },
+    REJOINED: { description: 'The node joined again after leaving.' },
+    LEFT: { description: 'The manager reported the node gone.' },
+    MISSED_HEARTBEATS: { description: 'Fresh batches from the manager stopped including the node.' },
+    REPORTED_FAILURE: { description: 'The manager reported the node failing (health check, stopped process).' },
+    MANAGER_UNREACHABLE: { description: "The cluster's manager stopped reporting; nothing is known about its nodes." },
+    RECOVERED: { description: 'A healthy heartbeat arrived.' },
+    OPERATION_STARTED: { description: 'An operation took the node down on purpose (planned maintenance).' },
+    OPERATION_FINISHED: { description: 'The operation is done with the node.' },
+  } satisfies Record<(typeof statusCause.enumValues)[number], { description: string }>,
+});
+
+export const ReportedStateEnum = builder.enumType('ReportedState', {
+  description: 'What a manager observes of one of its nodes.',
+  values: {
+    HEALTHY: { description: 'Running and passing its health check.' },
+    STARTING: { description: 'Starting up; not serving yet.' },
+    UNHEALTHY: { description: 'Running but failing its health check.' },
+    STOPPED: { description: 'Not running.' },
+  } satisfies Record<(typeof reportedState.enumValues)[number], { description: string }>,
+});
+
+const RefusalCodeEnum = builder.enumType('HeartbeatRefusalCode', {
+  description: 'Why one heartbeat entry was refused.',
+  values: Object.fromEntries(Object.entries(REFUSAL_CODES).map(([code, description]) => [code, { value: code, description }])),
+});
+
+const HeartbeatEntryInput = builder.inputType('HeartbeatEntryInput', {
+  description:
+    'One node in a batch, named by name (within the cluster) or by id, with its measurements. Leave out what is not measured; the last value is kept.',
+  fields: (t) => ({
+    name: t.string({ description: 'The node name, as reported in membership.' }),
+    nodeId: t.id({ description: 'The node id.' }),
+    state: t.field({ type: ReportedStateEnum, required: true, description: 'What the manager observes.' }),
+    version: t.string({ description: 'The running version.' }),
+    cpuPercent: t.float({ description: 'CPU use in percent of one core.' }),
+    memoryBytes: t.float({ description: 'Resident memory in bytes.' }),
+    load1: t.float({ description: "The host's one-minute load average." }),
+    diskPercent: t.float({ description: 'Disk space used, 0 to 100.' }),
+    uptimeSeconds: t.float({ description: 'Seconds since the node (process) started.' }),
+  }),
+});
+
+const HeartbeatBatchInput = builder.inputType('HeartbeatBatchInput', {
+  description: 'One batch from a manager: itself and any number of its workers.',
+  fields: (t) => ({
+    sequence: t.field({
+      type: 'SafeInt',
+      required: true,
+      description: 'Grows with every batch the manager sends; a batch not newer than one applied is ignored as stale.',
+    }),
+    entries: t.field({ type: [HeartbeatEntryInput], required: true, description: 'The nodes reported.' }),
+  }),
+});
+
+const HeartbeatRefusalRef = builder.objectRef<HeartbeatRefusal>('HeartbeatRefusal').implement({
+  description: 'An entry that was not applied; the rest of the batch was.',
+  fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Position of the entry in the batch.' }),
+    node: t.exposeString('node', { description: 'The name or id the entry gave.' }),
+    code: t.field({ type: RefusalCodeEnum, description: 'Why.', resolve: (refusal) => refusal.code }),
+    message: t.exposeString('message', { description: 'Why, for people.' }),
+  }),
+});
+
+const HeartbeatReceiptRef = builder.objectRef<HeartbeatReceipt>('HeartbeatReceipt').implement({
+  description: 'What became of a heartbeat batch.',
+  fields: (t) => ({
+    accepted: t.exposeInt('accepted', { description: 'Entries applied.' }),
+    refused: t.field({ type: [HeartbeatRefusalRef], description: 'Entries not applied, and why.', resolve: (receipt) => receipt.refused }),
+    stale: t.exposeBoolean('stale', { description: 'True when the batch was older than one already applied; nothing changed.' }),
+    heartbeatIntervalMs: t.int({ description: 'How often the OC expects a batch.', resolve: (receipt) => receipt.intervalMs }),
+  }),
+});
+
+builder.mutationField('sendHeartbeats', (t) =>
+  t.field({
+    type: HeartbeatReceiptRef,
+    description: 'A manager reports itself and its workers. Agent credential only.',
+    errors: {},
+    args: { input: t.arg({ type: HeartbeatBatchInput, required: true, description: 'The batch.' }) },
+    authScopes: guard('AGENT', 'heartbeats.send'),
+    resolve: (_parent, args, context) => context.services.liveness.ingest(context.meta.actor as AgentActor, args.input),
+  }),
+);

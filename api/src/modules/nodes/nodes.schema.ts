@@ -1,0 +1,205 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
+import { RemovedRef } from '../../graphql/removed.ts';
+import { checkPage, encodeCursor } from '../../shared/pagination.ts';
+import { validateId } from '../../shared/validation.ts';
+import { NodeStatusEnum, StatusCauseEnum, ReportedStateEnum } from '../heartbeats/heartbeats.schema.ts';
+import type { NodeStatsRow, StatusHistoryRow } from '../heartbeats/heartbeats.table.ts';
+import { implicitTags } from '../tags/tags.rules.ts';
+import { TargetInput } from '../targets/targets.schema.ts';
+import { ValidationError } from '../../shared/domain-error.ts';
+
+export const NodeRoleEnum = builder.enumType('NodeRole', {
+  description: 'A node is its cluster’s manager (which talks to the OC) or one of its workers.',
+  values: { MANAGER: { description: 'Relays commands and heartbeats for its cluster.' }, WORKER: { description: 'Runs the product.' } },
+});
+
+const StatusChangeRef = builder.objectRef<StatusHistoryRow>('StatusChange').implement({
+  description: 'One status transition of a node.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Identifier of the transition.' }),
+    from: t.field({ type: NodeStatusEnum, description: 'Status before.', resolve: (row) => row.fromStatus }),
+    to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (row) => row.toStatus }),
+    cause: t.field({ type: StatusCauseEnum, description: 'Why it changed.', resolve: (row) => row.cause }),
+    at: t.field({ type: 'DateTime', description: 'When the OC decided it.', resolve: (row) => row.at }),
+  }),
+});
+
+const StatusChangeConnection = connectionOf('StatusChange', StatusChangeRef, 'status change');
+
+const StatsPointRef = builder.objectRef<NodeStatsRow>('StatsPoint').implement({
+  description: 'A node’s measurements averaged over one minute.',
+  fields: (t) => ({
+    minute: t.field({ type: 'DateTime', description: 'Start of the minute.', resolve: (row) => row.minute }),
+    cpuPercent: t.exposeFloat('cpuPercent', { nullable: true, description: 'Average CPU use, percent of one core.' }),
+    memoryBytes: t.exposeFloat('memoryBytes', { nullable: true, description: 'Average resident memory.' }),
+    load1: t.exposeFloat('load1', { nullable: true, description: 'Average one-minute load of the host.' }),
+    diskPercent: t.exposeFloat('diskPercent', { nullable: true, description: 'Average disk space used.' }),
+    samples: t.exposeInt('samples', { description: 'Heartbeats averaged.' }),
+  }),
+});
+
+interface NodeStatsView {
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  load1: number | null;
+  diskPercent: number | null;
+  uptimeSeconds: number | null;
+}
+
+const NodeStatsRef = builder.objectRef<NodeStatsView>('NodeStats').implement({
+  description: 'A node’s latest measurements, from its last heartbeat that carried them.',
+  fields: (t) => ({
+    cpuPercent: t.exposeFloat('cpuPercent', { nullable: true, description: 'CPU use, percent of one core.' }),
+    memoryBytes: t.exposeFloat('memoryBytes', { nullable: true, description: 'Resident memory in bytes.' }),
+    load1: t.exposeFloat('load1', { nullable: true, description: 'One-minute load average of the host.' }),
+    diskPercent: t.exposeFloat('diskPercent', { nullable: true, description: 'Disk space used, percent.' }),
+    uptimeSeconds: t.exposeFloat('uptimeSeconds', { nullable: true, description: 'Seconds since the node started.' }),
+  }),
+});
+
+export const NodeRef = builder.drizzleObject('nodes', {
+  name: 'Node',
+  description: 'A server in a cluster: its manager or a worker.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    name: t.exposeString('name', { description: 'Unique within its cluster (usually the host name).' }),
+    role: t.field({ type: NodeRoleEnum, description: 'MANAGER or WORKER.', resolve: (node) => node.role }),
+    address: t.exposeString('address', { description: 'Where the node listens, as its manager reports it.' }),
+    version: t.string({
+      description: 'The product version the node reports.',
+      select: { with: { liveness: { columns: { reportedVersion: true } } } },
+      resolve: (node) => node.liveness?.reportedVersion || node.version,
+    }),
+    labels: t.field({ type: 'JSONObject', description: 'Key/value labels its manager reports.', resolve: (node) => node.labels }),
+    patches: t.exposeStringList('patches', { description: 'Files in the node’s patches directory, as its manager last reported.' }),
+    artifacts: t.exposeStringList('artifacts', { description: 'Files in the node’s artifacts directory, as its manager last reported.' }),
+    joinedAt: t.field({ type: 'DateTime', description: 'When it (last) joined.', resolve: (node) => node.joinedAt }),
+    leftAt: t.field({ type: 'DateTime', nullable: true, description: 'When it left, if it did.', resolve: (node) => node.leftAt }),
+    cluster: t.relation('cluster', { description: 'The cluster it belongs to.' }),
+    status: t.field({
+      type: NodeStatusEnum,
+      description: 'Current liveness.',
+      select: { with: { liveness: { columns: { status: true } } } },
+      resolve: (node) => node.liveness?.status ?? 'UNKNOWN',
+    }),
+    statusCause: t.field({
+      type: StatusCauseEnum,
+      description: 'Why it has its current status.',
+      select: { with: { liveness: { columns: { statusCause: true } } } },
+      resolve: (node) => node.liveness?.statusCause ?? 'JOINED',
+    }),
+    statusSince: t.field({
+      type: 'DateTime',
+      description: 'When it entered its current status.',
+      select: { with: { liveness: { columns: { statusSince: true } } } },
+      resolve: (node) => node.liveness?.statusSince ?? node.joinedAt,
+    }),
+    reportedState: t.field({
+      type: ReportedStateEnum,
+      nullable: true,
+      description: 'What its manager last observed.',
+      select: { with: { liveness: { columns: { reportedState: true } } } },
+      resolve: (node) => node.liveness?.reportedState ?? null,
+    }),
+    lastHeartbeatAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the OC last received a heartbeat for it.',
+      select: { with: { liveness: { columns: { lastSeenAt: true } } } },
+      resolve: (node) => node.liveness?.lastSeenAt ?? null,
+    }),
+    stats: t.field({
+      type: NodeStatsRef,
+      nullable: true,
+      description: 'Latest measurements.',
+      select: { with: { liveness: { columns: { cpuPercent: true, memoryBytes: true, load1: true, diskPercent: true, uptimeSeconds: true } } } },
+      resolve: (node) => node.liveness ?? null,
+    }),
+    tags: t.stringList({
+      description: 'User tags on the node itself.',
+      select: { with: { tags: { columns: { tag: true } } } },
+      resolve: (node) => node.tags.map((row) => row.tag).sort(),
+    }),
+    effectiveTags: t.stringList({
+      description: 'Every tag the node matches: its own, its cluster’s, and cluster:<name>, product:<kind>, role:<role>.',
+      select: {
+        columns: { role: true },
+        with: { tags: { columns: { tag: true } }, cluster: { columns: { name: true, productKind: true }, with: { tags: { columns: { tag: true } } } } },
+      },
+      resolve: (node) => [
+        ...implicitTags(node, node.cluster),
+        ...node.cluster.tags.map((row) => row.tag).sort(),
+        ...node.tags.map((row) => row.tag).sort(),
+      ],
+    }),
+    statusHistory: t.field({
+      type: StatusChangeConnection,
+      description: 'Status transitions, newest first.',
+      args: pageArgs,
+      resolve: async (node, args, context) => {
+        const request = checkPage(args, 1);
+        const rows = await context.services.heartbeats.history(context.db, node.id, request.first + 1, request.after ? Number(request.after[0]) : undefined);
+        const visible = rows.slice(0, request.first);
+        return {
+          edges: visible.map((row) => ({ cursor: encodeCursor([row.id]), node: row })),
+          hasNextPage: rows.length > request.first,
+          endCursor: visible.length ? encodeCursor([visible[visible.length - 1].id]) : null,
+          totalCount: () => context.services.heartbeats.countHistory(context.db, node.id),
+        };
+      },
+    }),
+    statsSeries: t.field({
+      type: [StatsPointRef],
+      description: 'Measurements per minute over a window of at most 7 days (default: the last hour).',
+      args: {
+        since: t.arg({ type: 'DateTime', description: 'Start of the window.' }),
+        until: t.arg({ type: 'DateTime', description: 'End of the window (default now).' }),
+      },
+      resolve: (node, args, context) => {
+        const until = args.until ?? context.services.clock.now();
+        const since = args.since ?? new Date(until.getTime() - 3_600_000);
+        if (since > until || until.getTime() - since.getTime() > 7 * 86_400_000)
+          throw new ValidationError('INVALID_ARGUMENT', 'The window must start before it ends and span at most 7 days.', 'since');
+        return context.services.heartbeats.statsSeries(context.db, node.id, since, until);
+      },
+    }),
+  }),
+});
+
+export const NodeConnection = connectionOf('Node', NodeRef, 'node');
+
+builder.queryFields((t) => ({
+  node: t.drizzleField({
+    type: 'nodes',
+    nullable: true,
+    description: 'One node by id, or null if there is none.',
+    args: { id: t.arg.id({ required: true, description: 'The node id.' }) },
+    authScopes: { viewer: true },
+    resolve: (query, _root, args, context) => context.db.query.nodes.findFirst(query({ where: { id: validateId(String(args.id)) } })),
+  }),
+  nodes: t.field({
+    type: NodeConnection,
+    description: 'Nodes chosen by a target (default: all) and statuses, ordered by cluster, role and name.',
+    args: {
+      target: t.arg({ type: TargetInput, description: 'Which nodes; default the whole system.' }),
+      statuses: t.arg({ type: [NodeStatusEnum], description: 'Only nodes with one of these statuses.' }),
+      ...pageArgs,
+    },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) =>
+      context.services.nodes.list({ target: args.target, statuses: args.statuses }, { first: args.first, after: args.after }),
+  }),
+}));
+
+builder.mutationField('removeNode', (t) =>
+  t.field({
+    type: RemovedRef,
+    description: 'Removes a worker and its history from the inventory. If its manager reports it again, it joins as new.',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The node id.' }) },
+    authScopes: guard('OPERATOR', 'node.remove'),
+    resolve: audited('node.remove', (meta, args: { id: string | number }, context) => context.services.nodes.remove(meta, String(args.id))),
+  }),
+);

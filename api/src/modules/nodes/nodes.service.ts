@@ -1,0 +1,248 @@
+import type { Clock } from '../../clock.ts';
+import type { Database } from '../../db/client.ts';
+import type { RequestMeta } from '../../shared/actor.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
+import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
+import { validateId, validateLabels, validateName, validateText } from '../../shared/validation.ts';
+import type { ClustersRepository } from '../clusters/clusters.repository.ts';
+import type { ClusterRow } from '../clusters/clusters.table.ts';
+import type { HeartbeatsRepository } from '../heartbeats/heartbeats.repository.ts';
+import type { NamedStatusChange } from '../heartbeats/heartbeats.service.ts';
+import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
+import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import type { TagsService } from '../tags/tags.service.ts';
+import type { TargetsRepository } from '../targets/targets.repository.ts';
+import type { TargetsService } from '../targets/targets.service.ts';
+import type { TargetInput } from '../targets/targets.types.ts';
+import { DuplicateNodeError, NodeIsManagerError } from './nodes.errors.ts';
+import { type TopologyEventType, topologyEvent } from './nodes.events.ts';
+import type { NodeListRow, NodesRepository, NodeValues } from './nodes.repository.ts';
+import type { NodeRow } from './nodes.table.ts';
+
+export interface NodeReport {
+  name: string;
+  address?: string | null;
+  version?: string | null;
+  labels?: unknown;
+  patches?: readonly string[] | null;
+  artifacts?: readonly string[] | null;
+}
+
+/** A manager's view of its cluster: a full snapshot, or what joined and left since the last one. */
+export interface MembershipReport {
+  snapshot?: readonly NodeReport[] | null;
+  joined?: readonly NodeReport[] | null;
+  left?: readonly string[] | null;
+}
+
+export interface MembershipReceipt {
+  joined: NodeRow[];
+  rejoined: NodeRow[];
+  updated: NodeRow[];
+  left: NodeRow[];
+  unchanged: number;
+}
+
+function fileNames(list: readonly string[] | null | undefined, field: string): string[] {
+  const names = [...(list ?? [])];
+  if (names.length > 1000) throw new ValidationError('INVALID_ARGUMENT', `At most 1000 ${field} per node.`, field);
+  return names.map((name) => validateText(name, field, 255)).sort();
+}
+
+function cleanReport(report: NodeReport): Omit<NodeValues, 'clusterId' | 'role'> {
+  return {
+    name: validateName(report.name, 'node name'),
+    address: validateText(report.address ?? '', 'address', 255),
+    version: validateText(report.version ?? '', 'version', 100),
+    labels: validateLabels(report.labels),
+    patches: fileNames(report.patches, 'patches'),
+    artifacts: fileNames(report.artifacts, 'artifacts'),
+  };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+export class NodesService {
+  constructor(
+    private readonly db: Database,
+    private readonly repository: NodesRepository,
+    private readonly clusters: ClustersRepository,
+    private readonly heartbeats: HeartbeatsRepository,
+    private readonly liveness: LivenessService,
+    private readonly tags: TagsService,
+    private readonly targets: TargetsService,
+    private readonly targetConditions: TargetsRepository,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+    private readonly maxReport: number,
+  ) {}
+
+  find(id: string): Promise<NodeRow | undefined> {
+    return this.repository.find(this.db, validateId(id));
+  }
+
+  async list(input: { target?: TargetInput | null; statuses?: NodeStatus[] | null }, pageArgs: PageArgs): Promise<Page<NodeListRow>> {
+    const request = checkPage(pageArgs, 3);
+    const target = input.target ? await this.targets.normalize(input.target) : { kind: 'ALL' as const };
+    const condition = this.targetConditions.condition(target);
+    const statuses = input.statuses?.length ? input.statuses : null;
+    const rows = await this.repository.list(this.db, condition, statuses, request.first + 1, request.after);
+    return toPage(
+      rows,
+      request,
+      (row) => [row.clusterName, row.role, row.name],
+      () => this.repository.count(this.db, condition, statuses),
+    );
+  }
+
+  async statusCounts(): Promise<Record<NodeStatus, number>> {
+    const counts: Record<NodeStatus, number> = { UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 };
+    for (const row of await this.repository.statusCounts(this.db)) counts[row.status] = row.count;
+    return counts;
+  }
+
+  async remove(meta: RequestMeta, id: string): Promise<NodeRow> {
+    const nodeId = validateId(id);
+    const node = await this.repository.find(this.db, nodeId);
+    if (!node) throw new NotFoundError('node', nodeId);
+    return this.liveness.exclusive(node.clusterId, async () => {
+      const removed = await this.transactor.run(meta, { action: 'node.remove', targetType: 'node', targetId: nodeId }, async (work) => {
+        const current = await this.repository.find(work.tx, nodeId);
+        if (!current) throw new NotFoundError('node', nodeId);
+        if (current.role === 'MANAGER') throw new NodeIsManagerError(current.name);
+        const cluster = (await this.clusters.find(work.tx, current.clusterId)) as ClusterRow;
+        const tags = (await this.tags.effectiveTags(work.tx, cluster, [current])).get(current.id) ?? [];
+        await this.repository.delete(work.tx, nodeId);
+        work.emit(this.#nodeEvent('NODE_REMOVED', cluster, current, tags));
+        return current;
+      });
+      this.liveness.nodesUntracked(removed.clusterId, [removed.id]);
+      return removed;
+    });
+  }
+
+  /**
+   * Applies a manager's membership report to its own cluster. Repeating a report changes
+   * nothing. Nodes absent from a snapshot (and named in `left`) become LEFT; they keep their
+   * history and come back as the same node when reported again.
+   */
+  async applyMembership(meta: RequestMeta, clusterId: string, report: MembershipReport): Promise<MembershipReceipt> {
+    const isSnapshot = report.snapshot !== null && report.snapshot !== undefined;
+    const isDelta = (report.joined ?? null) !== null || (report.left ?? null) !== null;
+    if (isSnapshot === isDelta)
+      throw new ValidationError('INVALID_ARGUMENT', 'Send either a snapshot, or joined and left changes, not both and not neither.', 'snapshot');
+    const reported = (isSnapshot ? report.snapshot : report.joined) ?? [];
+    const leftNames = report.left ?? [];
+    if (reported.length + leftNames.length > this.maxReport)
+      throw new ValidationError('BATCH_TOO_LARGE', `A membership report may name at most ${this.maxReport} nodes.`, 'snapshot');
+    const clean = reported.map(cleanReport);
+    const names = new Set<string>();
+    for (const node of clean) {
+      if (names.has(node.name)) throw new DuplicateNodeError(node.name);
+      names.add(node.name);
+    }
+    for (const name of leftNames) validateName(name, 'left node name');
+
+    return this.liveness.exclusive(clusterId, async () => {
+      const receipt: MembershipReceipt = { joined: [], rejoined: [], updated: [], left: [], unchanged: 0 };
+      await this.transactor.run(
+        meta,
+        { action: 'membership.report', targetType: 'cluster', targetId: clusterId, args: { snapshot: isSnapshot, reported: clean.length, left: leftNames.length } },
+        async (work) => {
+          const cluster = await this.clusters.find(work.tx, clusterId);
+          if (!cluster) throw new NotFoundError('cluster', clusterId);
+          const existing = new Map((await this.repository.ofCluster(work.tx, clusterId)).map((node) => [node.name, node]));
+          const toLeave: NodeRow[] = [];
+          for (const values of clean) await this.#applyReported(work, cluster, existing.get(values.name), values, receipt);
+          const stillThere = (node: NodeRow) => node.role === 'WORKER' && node.leftAt === null;
+          if (isSnapshot) {
+            for (const node of existing.values()) if (stillThere(node) && !names.has(node.name)) toLeave.push(node);
+          } else {
+            for (const name of leftNames) {
+              const node = existing.get(name);
+              if (node && stillThere(node)) toLeave.push(node);
+            }
+          }
+          await this.#leave(work, cluster, toLeave, receipt);
+          work.message = `joined ${receipt.joined.length}, rejoined ${receipt.rejoined.length}, left ${receipt.left.length}, updated ${receipt.updated.length}`;
+        },
+      );
+      this.liveness.nodesTracked(
+        clusterId,
+        [...receipt.joined, ...receipt.rejoined].map((node) => ({
+          nodeId: node.id,
+          name: node.name,
+          role: node.role,
+          status: 'UNKNOWN',
+          cause: receipt.joined.includes(node) ? 'JOINED' : 'REJOINED',
+          since: this.clock.now(),
+        })),
+      );
+      this.liveness.nodesUntracked(clusterId, receipt.left.map((node) => node.id));
+      return receipt;
+    });
+  }
+
+  async #applyReported(work: UnitOfWork, cluster: ClusterRow, current: NodeRow | undefined, values: Omit<NodeValues, 'clusterId' | 'role'>, receipt: MembershipReceipt) {
+    const now = this.clock.now();
+    if (!current) {
+      const [node] = await this.repository.insert(work.tx, [{ ...values, clusterId: cluster.id, role: 'WORKER', joinedAt: now }]);
+      await this.heartbeats.initialize(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: 'JOINED', at: now }]);
+      receipt.joined.push(node);
+      await this.#emitNode(work, 'NODE_JOINED', cluster, node);
+      return;
+    }
+    const changed =
+      current.address !== values.address ||
+      current.version !== values.version ||
+      !sameLabels(current.labels, values.labels) ||
+      !sameStrings(current.patches, values.patches) ||
+      !sameStrings(current.artifacts, values.artifacts);
+    if (current.leftAt !== null) {
+      const node = await this.repository.update(work.tx, current.id, { ...values, leftAt: null, joinedAt: now });
+      work.emit(...(await this.liveness.recordTransitions(work.tx, [this.#change(node, 'LEFT', 'UNKNOWN', now)])));
+      receipt.rejoined.push(node);
+      await this.#emitNode(work, 'NODE_JOINED', cluster, node);
+    } else if (changed) {
+      const node = await this.repository.update(work.tx, current.id, values);
+      receipt.updated.push(node);
+      await this.#emitNode(work, 'NODE_UPDATED', cluster, node);
+    } else {
+      receipt.unchanged += 1;
+    }
+  }
+
+  async #leave(work: UnitOfWork, cluster: ClusterRow, nodes: NodeRow[], receipt: MembershipReceipt) {
+    if (nodes.length === 0) return;
+    const now = this.clock.now();
+    const statuses = await this.heartbeats.statusesOf(work.tx, nodes.map((node) => node.id));
+    const left = await this.repository.markLeft(work.tx, nodes.map((node) => node.id), now);
+    const changes = left.map((node) => this.#change(node, statuses.get(node.id) ?? 'UNKNOWN', 'LEFT', now));
+    work.emit(...(await this.liveness.recordTransitions(work.tx, changes)));
+    const tags = await this.tags.effectiveTags(work.tx, cluster, left);
+    for (const node of left) work.emit(this.#nodeEvent('NODE_LEFT', cluster, node, tags.get(node.id) ?? []));
+    receipt.left.push(...left);
+  }
+
+  #change(node: NodeRow, from: NodeStatus, to: NodeStatus, at: Date): NamedStatusChange {
+    return { nodeId: node.id, nodeName: node.name, role: node.role, clusterId: node.clusterId, from, to, cause: to === 'LEFT' ? 'LEFT' : 'REJOINED', at };
+  }
+
+  async #emitNode(work: UnitOfWork, type: TopologyEventType, cluster: ClusterRow, node: NodeRow) {
+    const tags = (await this.tags.effectiveTags(work.tx, cluster, [node])).get(node.id) ?? [];
+    work.emit(this.#nodeEvent(type, cluster, node, tags));
+  }
+
+  #nodeEvent(type: TopologyEventType, cluster: ClusterRow, node: NodeRow, tags: string[]) {
+    return topologyEvent(type, { clusterId: cluster.id, clusterName: cluster.name, nodeId: node.id, nodeName: node.name, role: node.role, tags });
+  }
+}
+

@@ -1,0 +1,29 @@
+import { index, jsonb, pgEnum, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { pgTable } from '../../db/table.ts';
+import { clusters } from '../clusters/clusters.table.ts';
+
+export const nodeRole = pgEnum('node_role', ['MANAGER', 'WORKER']);
+
+export const nodes = pgTable(
+  'nodes',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    role: nodeRole().notNull(),
+    address: text().notNull().default(''),
+    version: text().notNull().default(''),
+    labels: jsonb().$type<Record<string, string>>().notNull().default({}),
+    /** File names in the node's patches and artifacts directories, as its manager last reported them. */
+    patches: jsonb().$type<string[]>().notNull().default([]),
+    artifacts: jsonb().$type<string[]>().notNull().default([]),
+    joinedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    leftAt: timestamp({ withTimezone: true }),
+  },
+  (table) => [unique().on(table.clusterId, table.name), index().on(table.name)],
+);
+
+export type NodeRow = typeof nodes.$inferSelect;
+export type NodeRole = (typeof nodeRole.enumValues)[number];

@@ -1,0 +1,105 @@
+import { and, asc, count, desc, eq, gt, inArray, notInArray, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { type OperationKind, type OperationRow, type OperationState, operations, operationSteps, type StepRow } from './operations.table.ts';
+
+export const TERMINAL_OPERATION: OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+
+export interface OperationFilter {
+  states?: OperationState[] | null;
+  kinds?: OperationKind[] | null;
+  clusterIds?: string[] | null;
+  scheduleId?: string | null;
+}
+
+export class OperationsRepository {
+  async insert(tx: Executor, values: typeof operations.$inferInsert): Promise<OperationRow> {
+    const [row] = await tx.insert(operations).values(values).returning();
+    return row;
+  }
+
+  async insertSteps(tx: Executor, steps: (typeof operationSteps.$inferInsert)[]): Promise<StepRow[]> {
+    if (steps.length === 0) return [];
+    return tx.insert(operationSteps).values(steps).returning();
+  }
+
+  async find(db: Executor, id: string): Promise<OperationRow | undefined> {
+    const [row] = await db.select().from(operations).where(eq(operations.id, id));
+    return row;
+  }
+
+  async findByIdempotencyKey(db: Executor, key: string): Promise<OperationRow | undefined> {
+    const [row] = await db.select().from(operations).where(eq(operations.idempotencyKey, key));
+    return row;
+  }
+
+  async active(db: Executor): Promise<OperationRow[]> {
+    return db.select().from(operations).where(notInArray(operations.state, TERMINAL_OPERATION)).orderBy(asc(operations.createdAt));
+  }
+
+  async activeOfSchedule(db: Executor, scheduleId: string): Promise<OperationRow[]> {
+    return db
+      .select()
+      .from(operations)
+      .where(and(eq(operations.scheduleId, scheduleId), notInArray(operations.state, TERMINAL_OPERATION)));
+  }
+
+  /** Newest first; the cursor is (createdAt, id). */
+  async list(db: Executor, filter: OperationFilter, limit: number, after: [string, string] | null): Promise<OperationRow[]> {
+    return db
+      .select()
+      .from(operations)
+      .where(
+        and(
+          this.#matching(filter),
+          after
+            ? or(sql`${operations.createdAt} < ${after[0]}`, and(sql`${operations.createdAt} = ${after[0]}`, sql`${operations.id} < ${after[1]}`))
+            : undefined,
+        ),
+      )
+      .orderBy(desc(operations.createdAt), desc(operations.id))
+      .limit(limit);
+  }
+
+  async count(db: Executor, filter: OperationFilter): Promise<number> {
+    const [row] = await db.select({ value: count() }).from(operations).where(this.#matching(filter));
+    return row.value;
+  }
+
+  async update(tx: Executor, id: string, values: Partial<OperationRow>): Promise<OperationRow> {
+    const [row] = await tx.update(operations).set(values).where(eq(operations.id, id)).returning();
+    return row;
+  }
+
+  async steps(db: Executor, operationId: string): Promise<StepRow[]> {
+    return db.select().from(operationSteps).where(eq(operationSteps.operationId, operationId)).orderBy(asc(operationSteps.position));
+  }
+
+  async stepsPage(db: Executor, operationId: string, limit: number, afterPosition: number | null): Promise<StepRow[]> {
+    return db
+      .select()
+      .from(operationSteps)
+      .where(and(eq(operationSteps.operationId, operationId), afterPosition === null ? undefined : gt(operationSteps.position, afterPosition)))
+      .orderBy(asc(operationSteps.position))
+      .limit(limit);
+  }
+
+  async updateStep(tx: Executor, id: string, values: Partial<StepRow>): Promise<StepRow> {
+    const [row] = await tx.update(operationSteps).set(values).where(eq(operationSteps.id, id)).returning();
+    return row;
+  }
+
+  async updateSteps(tx: Executor, ids: string[], values: Partial<StepRow>): Promise<void> {
+    if (ids.length > 0) await tx.update(operationSteps).set(values).where(inArray(operationSteps.id, ids));
+  }
+
+  #matching(filter: OperationFilter) {
+    return and(
+      filter.states?.length ? inArray(operations.state, filter.states) : undefined,
+      filter.kinds?.length ? inArray(operations.kind, filter.kinds) : undefined,
+      filter.scheduleId ? eq(operations.scheduleId, filter.scheduleId) : undefined,
+      filter.clusterIds?.length
+        ? sql`exists (select 1 from ${operationSteps} where ${operationSteps.operationId} = ${operations.id} and ${inArray(operationSteps.clusterId, filter.clusterIds)})`
+        : undefined,
+    );
+  }
+}

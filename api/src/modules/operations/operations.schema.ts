@@ -1,0 +1,405 @@
+import { builder } from '../../graphql/builder.ts';
+import type { Context } from '../../graphql/context.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
+import { validateId } from '../../shared/validation.ts';
+import type { PublishedEvent, ResyncRequired } from '../events/events.types.ts';
+import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
+import { TargetInput } from '../targets/targets.schema.ts';
+import { counts } from './operations.engine.ts';
+import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
+import type { Strategy } from './operations.strategy.ts';
+import type { OperationRow, StepRow } from './operations.table.ts';
+
+export const OperationKindEnum = builder.enumType('OperationKind', {
+  description: 'What an operation does.',
+  values: {
+    RESTART: { description: 'Restart the listed nodes (target.nodes).' },
+    ROLLING_RESTART: { description: 'Restart a target (the system, clusters, tags or nodes) batch by batch, each node health-gated.' },
+  },
+});
+
+export const OperationStateEnum = builder.enumType('OperationState', {
+  description: 'Where an operation stands. SUCCEEDED, FAILED, CANCELLED and TIMED_OUT are final.',
+  values: {
+    PENDING: { description: 'Created, not started yet.' },
+    RUNNING: { description: 'Steps are in flight.' },
+    WAITING: { description: 'Nothing can start now (a disruption budget, an unreachable manager, a pause between batches); see stateReason.' },
+    PAUSED: { description: 'Paused by a person: steps in flight finish, no new ones start.' },
+    AWAITING_PROMOTION: { description: 'The canaries are done; waiting for promoteOperation.' },
+    SUCCEEDED: { description: 'Every step is done (tolerated failures are counted in the reason).' },
+    FAILED: { description: 'Aborted: more failures than maxFailures, or a canary failed.' },
+    CANCELLED: { description: 'Cancelled by a person.' },
+    TIMED_OUT: { description: 'No node became healthy within progressDeadline.' },
+  },
+});
+
+const StepStateEnum = builder.enumType('StepState', {
+  description: 'Where one node’s step stands. SUCCEEDED, FAILED, CANCELLED and TIMED_OUT are final.',
+  values: {
+    PENDING: { description: 'Not started.' },
+    DISPATCHED: { description: 'Sent to the node’s manager; the node is in maintenance.' },
+    RESTARTED: { description: 'The manager restarted it; waiting until it has stayed healthy for minHealthyTime.' },
+    SUCCEEDED: { description: 'Restarted and healthy.' },
+    FAILED: { description: 'The restart failed, the manager refused it, or the manager became unreachable.' },
+    CANCELLED: { description: 'Not run: the operation was cancelled or aborted first.' },
+    TIMED_OUT: { description: 'Not healthy within healthyDeadline.' },
+  },
+});
+
+const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
+  description: 'How an operation proceeds.',
+  fields: (t) => ({
+    maxParallel: t.exposeInt('maxParallel', { description: 'Nodes per batch.' }),
+    maxUnavailable: t.int({
+      nullable: true,
+      description: 'Per cluster, nodes that may be unavailable at once (all operations and unhealthy nodes count).',
+      resolve: (strategy) => ('count' in strategy.maxUnavailable ? strategy.maxUnavailable.count : null),
+    }),
+    maxUnavailablePercent: t.int({
+      nullable: true,
+      description: 'The same as a percentage of each cluster (rounded down).',
+      resolve: (strategy) => ('percent' in strategy.maxUnavailable ? strategy.maxUnavailable.percent : null),
+    }),
+    minHealthyTime: t.field({ type: 'Duration', description: 'How long a restarted node must stay healthy.', resolve: (strategy) => strategy.minHealthyTimeMs }),
+    healthyDeadline: t.field({ type: 'Duration', description: 'How long a node may take to become healthy.', resolve: (strategy) => strategy.healthyDeadlineMs }),
+    progressDeadline: t.field({ type: 'Duration', description: 'How long the operation may go without a node becoming healthy.', resolve: (strategy) => strategy.progressDeadlineMs }),
+    maxFailures: t.exposeInt('maxFailures', { description: 'Failures tolerated; one more aborts.' }),
+    canary: t.exposeInt('canary', { description: 'Nodes restarted first, as batch 1.' }),
+    autoPromote: t.exposeBoolean('autoPromote', { description: 'Continue after healthy canaries without promotion.' }),
+    pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches.', resolve: (strategy) => strategy.pauseBetweenBatchesMs }),
+    includeManagers: t.exposeBoolean('includeManagers', { description: 'Managers are restarted too, last.' }),
+  }),
+});
+
+const StrategyInput = builder.inputType('StrategyInput', {
+  description: 'How an operation should proceed; omitted fields take the defaults shown.',
+  fields: (t) => ({
+    maxParallel: t.int({ description: 'Nodes per batch (default 1).' }),
+    maxUnavailable: t.int({ description: 'Per cluster, nodes that may be unavailable at once (default 1).' }),
+    maxUnavailablePercent: t.int({ description: 'The same as a percentage of each cluster, rounded down; refused if it rounds to 0.' }),
+    minHealthyTime: t.field({ type: 'Duration', description: 'How long a restarted node must stay healthy (default 10s).' }),
+    healthyDeadline: t.field({ type: 'Duration', description: 'How long a node may take to become healthy (default 5m).' }),
+    progressDeadline: t.field({ type: 'Duration', description: 'How long without any node becoming healthy before timing out (default 10m).' }),
+    maxFailures: t.int({ description: 'Failures tolerated; one more aborts (default 0: the first failure aborts).' }),
+    canary: t.int({ description: 'Nodes restarted first as a batch of their own (default 0).' }),
+    autoPromote: t.boolean({ description: 'Continue after healthy canaries without promotion (default false).' }),
+    pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches (default none).' }),
+    includeManagers: t.boolean({ description: 'Restart managers too, after all workers (default false).' }),
+  }),
+});
+
+export const OperationInput = builder.inputType('OperationInput', {
+  description: 'An operation to run.',
+  fields: (t) => ({
+    kind: t.field({ type: OperationKindEnum, required: true, description: 'What to do.' }),
+    target: t.field({ type: TargetInput, required: true, description: 'On which nodes.' }),
+    strategy: t.field({ type: StrategyInput, description: 'How.' }),
+    description: t.string({ description: 'Why, for people.' }),
+  }),
+});
+
+type StrategyArgs = { [key: string]: unknown } | null | undefined;
+
+/** GraphQL's strategy fields to the service's: durations arrive in milliseconds. */
+export function strategyFromInput(input: StrategyArgs) {
+  if (!input) return null;
+  const { minHealthyTime, healthyDeadline, progressDeadline, pauseBetweenBatches, ...rest } = input as Record<string, number | boolean | null>;
+  return {
+    ...rest,
+    minHealthyTimeMs: minHealthyTime as number | undefined,
+    healthyDeadlineMs: healthyDeadline as number | undefined,
+    progressDeadlineMs: progressDeadline as number | undefined,
+    pauseBetweenBatchesMs: pauseBetweenBatches as number | undefined,
+  } as never;
+}
+
+const StepRef = builder.objectRef<StepRow>('OperationStep').implement({
+  description: 'One node’s part in an operation.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    batch: t.int({ description: 'Its batch, from 1.', resolve: (step) => step.batch + 1 }),
+    position: t.int({ description: 'Its place in the order, from 1.', resolve: (step) => step.position + 1 }),
+    canary: t.exposeBoolean('canary', { description: 'Whether it is a canary.' }),
+    nodeId: t.exposeID('nodeId', { description: 'The node.' }),
+    nodeName: t.exposeString('nodeName', { description: 'The node’s name.' }),
+    role: t.field({ type: NodeRoleEnum, description: 'The node’s role.', resolve: (step) => step.role as 'WORKER' }),
+    clusterId: t.exposeID('clusterId', { description: 'Its cluster.' }),
+    clusterName: t.exposeString('clusterName', { description: 'Its cluster’s name.' }),
+    state: t.field({ type: StepStateEnum, description: 'Where it stands.', resolve: (step) => step.state }),
+    message: t.exposeString('message', { description: 'What happened last, for people.' }),
+    attempts: t.exposeInt('attempts', { description: 'Commands sent for it (more than one only after an epoch change).' }),
+    dispatchedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the restart was sent.', resolve: (step) => step.dispatchedAt }),
+    restartedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the manager reported it restarted.', resolve: (step) => step.restartedAt }),
+    healthyAt: t.field({ type: 'DateTime', nullable: true, description: 'When it had stayed healthy long enough.', resolve: (step) => step.healthyAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it ended.', resolve: (step) => step.finishedAt }),
+  }),
+});
+
+const StepConnection = connectionOf('OperationStep', StepRef, 'step');
+
+const ProgressRef = builder.objectRef<Record<string, number>>('OperationProgress').implement({
+  description: 'Steps by state.',
+  fields: (t) => ({
+    total: t.int({ description: 'All steps.', resolve: (c) => Object.values(c).reduce((sum, value) => sum + value, 0) }),
+    pending: t.exposeInt('PENDING', { description: 'Not started.' }),
+    inFlight: t.int({ description: 'Dispatched or restarted.', resolve: (c) => c.DISPATCHED + c.RESTARTED }),
+    succeeded: t.exposeInt('SUCCEEDED', { description: 'Done.' }),
+    failed: t.int({ description: 'Failed or timed out.', resolve: (c) => c.FAILED + c.TIMED_OUT }),
+    cancelled: t.exposeInt('CANCELLED', { description: 'Not run.' }),
+  }),
+});
+
+const BudgetRef = builder.objectRef<ClusterBudgetCheck>('ClusterBudget').implement({
+  description: 'A cluster’s disruption budget for an operation.',
+  fields: (t) => ({
+    clusterId: t.exposeID('clusterId', { description: 'The cluster.' }),
+    clusterName: t.exposeString('clusterName', { description: 'Its name.' }),
+    size: t.exposeInt('size', { description: 'Its nodes in scope.' }),
+    maxUnavailable: t.exposeInt('maxUnavailable', { description: 'How many may be unavailable at once.' }),
+    unavailableNow: t.exposeInt('unavailableNow', { description: 'How many are unavailable now.' }),
+    ok: t.exposeBoolean('ok', { description: 'Whether steps could start there now.' }),
+    reason: t.exposeString('reason', { description: 'Explanation.' }),
+  }),
+});
+
+export const OperationRef = builder.objectRef<OperationRow>('Operation').implement({
+  description: 'A fleet operation (restart, rolling restart) and where it stands.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    kind: t.field({ type: OperationKindEnum, description: 'What it does.', resolve: (operation) => operation.kind }),
+    description: t.exposeString('description', { description: 'Why, for people.' }),
+    state: t.field({ type: OperationStateEnum, description: 'Where it stands.', resolve: (operation) => operation.state }),
+    stateReason: t.exposeString('stateReason', { description: 'Why it is in that state.' }),
+    target: t.field({ type: 'JSONObject', description: 'The target as resolved when it was created.', resolve: (operation) => operation.target }),
+    strategy: t.field({ type: StrategyRef, description: 'How it proceeds.', resolve: (operation) => operation.strategy }),
+    budgets: t.field({
+      type: [BudgetRef],
+      description: 'The disruption budget of each cluster it touches.',
+      resolve: (operation) =>
+        Object.entries(operation.budgets).map(([clusterId, budget]) => ({ ...budget, clusterId, unavailableNow: 0, ok: true, reason: '' })),
+    }),
+    epoch: t.exposeInt('epoch', { description: 'Fencing epoch; raised whenever an OC takes the operation over.' }),
+    requestedBy: t.exposeString('requestedBy', { description: 'Who (or which schedule) started it.' }),
+    scheduleId: t.exposeID('scheduleId', { nullable: true, description: 'The schedule that fired it, if any.' }),
+    scheduledFor: t.field({ type: 'DateTime', nullable: true, description: 'The scheduled time it ran for.', resolve: (operation) => operation.scheduledFor }),
+    createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (operation) => operation.createdAt }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, description: 'When its first step was sent.', resolve: (operation) => operation.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it ended.', resolve: (operation) => operation.finishedAt }),
+    progress: t.field({
+      type: ProgressRef,
+      description: 'Steps by state.',
+      resolve: async (operation, _args, context) => counts(await context.services.operations.allSteps(operation.id)),
+    }),
+    steps: t.field({
+      type: StepConnection,
+      description: 'Its steps, in order.',
+      args: pageArgs,
+      resolve: (operation, args, context) => context.services.operations.steps(operation.id, args),
+    }),
+  }),
+});
+
+const OperationConnection = connectionOf('Operation', OperationRef, 'operation');
+
+const PlannedBatchRef = builder.objectRef<{ index: number; steps: OperationPlan['steps'] }>('PlannedBatch').implement({
+  description: 'A batch of a planned operation.',
+  fields: (t) => ({
+    number: t.int({ description: 'Its number, from 1.', resolve: (batch) => batch.index + 1 }),
+    canary: t.boolean({ description: 'Whether these are the canaries.', resolve: (batch) => batch.steps.every((step) => step.canary) }),
+    nodes: t.field({
+      type: [builder.objectRef<OperationPlan['steps'][number]>('PlannedNode').implement({
+        description: 'A node in a planned batch.',
+        fields: (n) => ({
+          nodeId: n.exposeID('id', { description: 'The node.' }),
+          nodeName: n.exposeString('name', { description: 'Its name.' }),
+          clusterName: n.exposeString('clusterName', { description: 'Its cluster.' }),
+          role: n.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (node) => node.role }),
+          status: n.exposeString('status', { description: 'Its status now.' }),
+        }),
+      })],
+      description: 'The nodes, in order.',
+      resolve: (batch) => batch.steps,
+    }),
+  }),
+});
+
+const PlanRef = builder.objectRef<OperationPlan>('OperationPlan').implement({
+  description: 'What an operation would do, without running anything.',
+  fields: (t) => ({
+    kind: t.field({ type: OperationKindEnum, description: 'What it would do.', resolve: (plan) => plan.kind }),
+    strategy: t.field({ type: StrategyRef, description: 'The strategy with defaults filled in.', resolve: (plan) => plan.strategy }),
+    nodeCount: t.int({ description: 'Nodes it would restart.', resolve: (plan) => plan.steps.length }),
+    batches: t.field({
+      type: [PlannedBatchRef],
+      description: 'The ordered batches.',
+      resolve: (plan) => {
+        const batches = new Map<number, OperationPlan['steps']>();
+        for (const step of plan.steps) batches.set(step.batch, [...(batches.get(step.batch) ?? []), step]);
+        return [...batches].map(([index, steps]) => ({ index, steps }));
+      },
+    }),
+    budgets: t.field({ type: [BudgetRef], description: 'Each cluster’s budget and whether steps could start there now.', resolve: (plan) => plan.budgets }),
+    warnings: t.exposeStringList('warnings', { description: 'Things to know before starting.' }),
+  }),
+});
+
+const OperationFilterInput = builder.inputType('OperationFilter', {
+  description: 'Narrows a list of operations.',
+  fields: (t) => ({
+    states: t.field({ type: [OperationStateEnum], description: 'Only these states.' }),
+    kinds: t.field({ type: [OperationKindEnum], description: 'Only these kinds.' }),
+    clusters: t.idList({ description: 'Only operations touching these clusters (ids).' }),
+    scheduleId: t.id({ description: 'Only operations fired by this schedule.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  operations: t.field({
+    type: OperationConnection,
+    description: 'Operations, newest first.',
+    args: { filter: t.arg({ type: OperationFilterInput, description: 'Narrow the list.' }), ...pageArgs },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) =>
+      context.services.operations.list(
+        {
+          states: args.filter?.states,
+          kinds: args.filter?.kinds,
+          clusterIds: args.filter?.clusters?.map((id) => validateId(String(id), 'clusters')),
+          scheduleId: args.filter?.scheduleId ? validateId(String(args.filter.scheduleId), 'scheduleId') : null,
+        },
+        args,
+      ),
+  }),
+  operation: t.field({
+    type: OperationRef,
+    nullable: true,
+    description: 'One operation, or null.',
+    args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
+    authScopes: { viewer: true },
+    resolve: async (_root, args, context) => (await context.services.operations.find(String(args.id))) ?? null,
+  }),
+  planOperation: t.field({
+    type: PlanRef,
+    description: 'A dry run: the ordered batches and each cluster’s budget check. Nothing runs.',
+    args: { input: t.arg({ type: OperationInput, required: true, description: 'The operation to plan.' }) },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) => context.services.operations.plan({ ...args.input, strategy: strategyFromInput(args.input.strategy) }),
+  }),
+}));
+
+const controlArgs = (t: PothosSchemaTypes.MutationFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<import('../../graphql/builder.ts').PothosTypes>, object>) => ({
+  id: t.arg.id({ required: true, description: 'The operation id.' }),
+});
+
+builder.mutationFields((t) => ({
+  createOperation: t.field({
+    type: OperationRef,
+    description: 'Starts an operation. With an idempotency key, repeating the same request returns the same operation.',
+    errors: {},
+    args: {
+      input: t.arg({ type: OperationInput, required: true, description: 'The operation.' }),
+      idempotencyKey: t.arg.string({ description: 'A key of your choice (e.g. a UUID) that makes retries safe.' }),
+    },
+    authScopes: guard('OPERATOR', 'operation.create'),
+    resolve: audited('operation.create', (meta, args, context) =>
+      context.services.operations.create(meta, { ...args.input, strategy: strategyFromInput(args.input.strategy), idempotencyKey: args.idempotencyKey }),
+    ),
+  }),
+  pauseOperation: t.field({
+    type: OperationRef,
+    description: 'Pauses: steps in flight finish, no new ones start.',
+    errors: {},
+    args: controlArgs(t),
+    authScopes: guard('OPERATOR', 'operation.pause'),
+    resolve: audited('operation.pause', (meta, args, context) => context.services.operations.pause(meta, String(args.id))),
+  }),
+  resumeOperation: t.field({
+    type: OperationRef,
+    description: 'Resumes a paused operation.',
+    errors: {},
+    args: controlArgs(t),
+    authScopes: guard('OPERATOR', 'operation.resume'),
+    resolve: audited('operation.resume', (meta, args, context) => context.services.operations.resume(meta, String(args.id))),
+  }),
+  cancelOperation: t.field({
+    type: OperationRef,
+    description: 'Cancels: steps in flight finish safely, no new ones start; it ends CANCELLED.',
+    errors: {},
+    args: controlArgs(t),
+    authScopes: guard('OPERATOR', 'operation.cancel'),
+    resolve: audited('operation.cancel', (meta, args, context) => context.services.operations.cancel(meta, String(args.id))),
+  }),
+  promoteOperation: t.field({
+    type: OperationRef,
+    description: 'Lets an operation waiting after its canaries continue.',
+    errors: {},
+    args: controlArgs(t),
+    authScopes: guard('OPERATOR', 'operation.promote'),
+    resolve: audited('operation.promote', (meta, args, context) => context.services.operations.promote(meta, String(args.id))),
+  }),
+}));
+
+const OperationUpdateRef = builder.objectRef<PublishedEvent>('OperationUpdate').implement({
+  description: 'An operation changed state.',
+  fields: (t) => ({
+    sequence: t.exposeInt('sequence', { description: 'Event sequence; resume after it.' }),
+    at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
+    operationId: t.id({ description: 'The operation.', resolve: (event) => String(event.payload.operationId) }),
+    state: t.field({ type: OperationStateEnum, description: 'Its state.', resolve: (event) => event.payload.state as 'RUNNING' }),
+    reason: t.string({ description: 'Why.', resolve: (event) => String(event.payload.reason) }),
+    progress: t.field({ type: ProgressRef, description: 'Steps by state.', resolve: (event) => event.payload.counts as Record<string, number> }),
+  }),
+});
+
+const StepUpdateRef = builder.objectRef<PublishedEvent>('StepUpdate').implement({
+  description: 'A step changed state.',
+  fields: (t) => ({
+    sequence: t.exposeInt('sequence', { description: 'Event sequence; resume after it.' }),
+    at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
+    operationId: t.id({ description: 'The operation.', resolve: (event) => String(event.payload.operationId) }),
+    stepId: t.id({ description: 'The step.', resolve: (event) => String(event.payload.stepId) }),
+    batch: t.int({ description: 'Its batch, from 1.', resolve: (event) => Number(event.payload.batch) + 1 }),
+    canary: t.boolean({ description: 'Whether it is a canary.', resolve: (event) => Boolean(event.payload.canary) }),
+    nodeName: t.string({ description: 'The node.', resolve: (event) => String(event.payload.nodeName) }),
+    clusterName: t.string({ description: 'Its cluster.', resolve: (event) => String(event.payload.clusterName) }),
+    state: t.field({ type: StepStateEnum, description: 'Its state.', resolve: (event) => event.payload.state as 'PENDING' }),
+    message: t.string({ description: 'What happened.', resolve: (event) => String(event.payload.message) }),
+  }),
+});
+
+const ResyncRef = builder.objectRef<ResyncRequired>('OperationResyncRequired').implement({
+  description: 'Missed updates are no longer kept: refetch the operation, then subscribe again after this sequence.',
+  fields: (t) => ({
+    sequence: t.exposeInt('sequence', { description: 'The newest sequence.' }),
+    reason: t.exposeString('reason', { description: 'Why.' }),
+  }),
+});
+
+const ProgressEventUnion = builder.unionType('OperationProgressEvent', {
+  description: 'An operation or step update, or a request to resync.',
+  types: [OperationUpdateRef, StepUpdateRef, ResyncRef],
+  resolveType: (item) =>
+    'kind' in item && item.kind === 'resync' ? ResyncRef : (item as PublishedEvent).type === 'STEP_UPDATED' ? StepUpdateRef : OperationUpdateRef,
+});
+
+builder.subscriptionField('operationProgress', (t) =>
+  t.field({
+    type: ProgressEventUnion,
+    description: 'Every state change of an operation and its steps (of all operations when id is omitted).',
+    args: {
+      id: t.arg.id({ description: 'The operation; omit for all.' }),
+      afterSequence: t.arg({ type: 'SafeInt', description: 'Resume after this sequence.' }),
+    },
+    authScopes: { viewer: true },
+    subscribe: (_root, args, context: Context) => {
+      const id = args.id ? validateId(String(args.id)) : null;
+      return context.services.events.stream({
+        channel: 'operations',
+        afterSequence: args.afterSequence,
+        matches: (event) => id === null || event.payload.operationId === id,
+      });
+    },
+    resolve: (item) => item,
+  }),
+);

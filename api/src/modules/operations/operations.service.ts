@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import type { Clock } from '../../clock.ts';
+import type { Database } from '../../db/client.ts';
+import { actorId, actorName, type RequestMeta } from '../../shared/actor.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
+import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
+import { validateId, validateText } from '../../shared/validation.ts';
+import type { NodesRepository } from '../nodes/nodes.repository.ts';
+import { nodes } from '../nodes/nodes.table.ts';
+import { InvalidTargetError } from '../targets/targets.errors.ts';
+import type { TargetsRepository } from '../targets/targets.repository.ts';
+import type { TargetsService } from '../targets/targets.service.ts';
+import type { Target, TargetInput } from '../targets/targets.types.ts';
+import { counts, type OperationsEngine } from './operations.engine.ts';
+import { IdempotencyKeyReusedError, OperationStateError } from './operations.errors.ts';
+import { operationEvent } from './operations.events.ts';
+import type { OperationFilter, OperationsRepository } from './operations.repository.ts';
+import { type Budget, budgetsFor, normalizeStrategy, type PlannedStep, planSteps, type Strategy, type StrategyInput } from './operations.strategy.ts';
+import type { OperationKind, OperationRow, OperationState, StepRow } from './operations.table.ts';
+
+export interface OperationInput {
+  kind: OperationKind;
+  target: TargetInput;
+  strategy?: StrategyInput | null;
+  description?: string | null;
+}
+
+export interface ClusterBudgetCheck extends Budget {
+  clusterId: string;
+  unavailableNow: number;
+  ok: boolean;
+  reason: string;
+}
+
+export interface OperationPlan {
+  kind: OperationKind;
+  description: string;
+  target: Target;
+  strategy: Strategy;
+  steps: (PlannedStep & { status: string })[];
+  budgets: ClusterBudgetCheck[];
+  warnings: string[];
+}
+
+export class OperationsService {
+  constructor(
+    private readonly db: Database,
+    private readonly repository: OperationsRepository,
+    private readonly nodes: NodesRepository,
+    private readonly targets: TargetsService,
+    private readonly targetConditions: TargetsRepository,
+    private readonly engine: OperationsEngine,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The dry run: which nodes, in which batches, and whether each cluster's budget allows starting now. Nothing runs. */
+  async plan(input: OperationInput): Promise<OperationPlan> {
+    const strategy = normalizeStrategy(input.strategy);
+    const description = validateText(input.description ?? '', 'description', 500);
+    if (input.kind === 'RESTART' && !input.target.nodes)
+      throw new InvalidTargetError('A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.');
+    const target = await this.targets.normalize(input.target);
+    const inScope = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
+    const members = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => inScope(node.role));
+    if (members.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
+    const clusterIds = [...new Set(members.map((node) => node.clusterId))];
+    const clusterMembers = (await this.nodes.members(this.db, inArray(nodes.clusterId, clusterIds))).filter((node) => inScope(node.role));
+    const clusters = clusterIds.map((id) => {
+      const all = clusterMembers.filter((node) => node.clusterId === id);
+      return { id, name: all[0]?.clusterName ?? id, size: all.length, unavailable: all.filter((node) => node.status !== 'UP').length };
+    });
+    const budgets = budgetsFor(strategy, clusters);
+    if (strategy.canary > members.length)
+      throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${members.length} node(s).`, 'canary');
+    const statuses = new Map(members.map((node) => [node.id, node.status]));
+    const steps = planSteps(members, strategy).map((step) => ({ ...step, status: statuses.get(step.id) ?? 'UNKNOWN' }));
+    const checks = clusters.map((cluster): ClusterBudgetCheck => {
+      const budget = budgets[cluster.id];
+      const ok = cluster.unavailable < budget.maxUnavailable;
+      return {
+        ...budget,
+        clusterId: cluster.id,
+        unavailableNow: cluster.unavailable,
+        ok,
+        reason: ok
+          ? `${cluster.unavailable} of ${budget.size} unavailable now; up to ${budget.maxUnavailable} may be`
+          : `${cluster.unavailable} of ${budget.size} already unavailable, at or over the budget of ${budget.maxUnavailable}: its steps wait until nodes recover`,
+      };
+    });
+    const warnings = checks.filter((check) => !check.ok).map((check) => `${check.clusterName}: ${check.reason}`);
+    return { kind: input.kind, description, target, strategy, steps, budgets: checks, warnings };
+  }
+
+  /** Creates an operation; the same idempotency key with the same input returns the same operation. */
+  async create(meta: RequestMeta, input: OperationInput & { idempotencyKey?: string | null }): Promise<OperationRow> {
+    const key = input.idempotencyKey ? validateText(input.idempotencyKey, 'idempotencyKey', 200) : null;
+    const plan = await this.plan(input);
+    const hash = createHash('sha256').update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description])).digest('hex');
+    if (key) {
+      const existing = await this.repository.findByIdempotencyKey(this.db, key);
+      if (existing && existing.inputHash !== hash) throw new IdempotencyKeyReusedError(key);
+      if (existing) return existing;
+    }
+    return this.transactor.run(
+      meta,
+      { action: 'operation.create', targetType: 'operation', args: { kind: plan.kind, target: plan.target, strategy: plan.strategy, idempotencyKey: key } },
+      async (work) => {
+        const row = await this.insert(work, plan, meta, { idempotencyKey: key, inputHash: hash });
+        work.target(row.id);
+        return row;
+      },
+    );
+  }
+
+  /** Stores a planned operation within the caller's transaction; the engine picks it up once that commits. */
+  async insert(
+    work: UnitOfWork,
+    plan: OperationPlan,
+    meta: RequestMeta,
+    extra: { idempotencyKey?: string | null; inputHash?: string; scheduleId?: string; scheduledFor?: Date },
+  ): Promise<OperationRow> {
+    const now = this.clock.now();
+    const row = await this.repository.insert(work.tx, {
+      kind: plan.kind,
+      description: plan.description,
+      target: plan.target,
+      strategy: plan.strategy,
+      budgets: Object.fromEntries(plan.budgets.map(({ clusterId, clusterName, size, maxUnavailable }) => [clusterId, { clusterName, size, maxUnavailable }])),
+      state: 'PENDING',
+      stateReason: 'starting',
+      requestedBy: actorName(meta.actor),
+      requestedById: actorId(meta.actor),
+      idempotencyKey: extra.idempotencyKey ?? null,
+      inputHash: extra.inputHash ?? '',
+      scheduleId: extra.scheduleId ?? null,
+      scheduledFor: extra.scheduledFor ?? null,
+      createdAt: now,
+      lastProgressAt: now,
+    });
+    const steps = await this.repository.insertSteps(
+      work.tx,
+      plan.steps.map((step) => ({
+        operationId: row.id,
+        batch: step.batch,
+        position: step.position,
+        canary: step.canary,
+        clusterId: step.clusterId,
+        clusterName: step.clusterName,
+        nodeId: step.id,
+        nodeName: step.name,
+        role: step.role,
+      })),
+    );
+    work.emit(operationEvent(row, counts(steps)));
+    work.afterCommit.push(() => this.engine.track(row, steps));
+    return row;
+  }
+
+  pause(meta: RequestMeta, id: string) {
+    return this.#control(meta, id, 'pause', (row) => {
+      if (!['RUNNING', 'WAITING', 'PENDING', 'AWAITING_PROMOTION'].includes(row.state)) throw new OperationStateError('pause', row.state);
+      return { state: 'PAUSED', stateReason: `paused by ${actorName(meta.actor)}; steps in flight finish` };
+    });
+  }
+
+  resume(meta: RequestMeta, id: string) {
+    return this.#control(meta, id, 'resume', (row) => {
+      if (row.state !== 'PAUSED') throw new OperationStateError('resume', row.state);
+      return { state: 'RUNNING', stateReason: `resumed by ${actorName(meta.actor)}` };
+    });
+  }
+
+  cancel(meta: RequestMeta, id: string) {
+    return this.#control(meta, id, 'cancel', (row) => {
+      if (this.engine.isTerminal(row.state)) throw new OperationStateError('cancel', row.state);
+      return { cancelRequested: true, stateReason: `cancelled by ${actorName(meta.actor)}; steps in flight finish` };
+    });
+  }
+
+  promote(meta: RequestMeta, id: string) {
+    return this.#control(meta, id, 'promote', (row) => {
+      if (row.state !== 'AWAITING_PROMOTION') throw new OperationStateError('promote', row.state);
+      return { promoted: true, state: 'RUNNING', stateReason: `promoted by ${actorName(meta.actor)}` };
+    });
+  }
+
+  async #control(meta: RequestMeta, id: string, action: string, change: (row: OperationRow) => Partial<OperationRow> & { state?: OperationState }) {
+    const operationId = validateId(id);
+    return this.engine.control(operationId, async (active) => {
+      return this.transactor.run(meta, { action: `operation.${action}`, targetType: 'operation', targetId: operationId }, async (work) => {
+        const current = active?.row ?? (await this.repository.find(work.tx, operationId));
+        if (!current) throw new NotFoundError('operation', operationId);
+        const updated = await this.repository.update(work.tx, operationId, change(current));
+        work.emit(operationEvent(updated, counts(active?.steps ?? (await this.repository.steps(work.tx, operationId)))));
+        work.afterCommit.push(() => {
+          if (active) active.row = updated;
+        });
+        return updated;
+      });
+    });
+  }
+
+  find(id: string): Promise<OperationRow | undefined> {
+    return this.repository.find(this.db, validateId(id));
+  }
+
+  async list(filter: OperationFilter, pageArgs: PageArgs): Promise<Page<OperationRow>> {
+    const request = checkPage(pageArgs, 2);
+    const rows = await this.repository.list(this.db, filter, request.first + 1, request.after as [string, string] | null);
+    return toPage(rows, request, (row) => [row.createdAt.toISOString(), row.id], () => this.repository.count(this.db, filter));
+  }
+
+  async steps(operationId: string, pageArgs: PageArgs): Promise<Page<StepRow>> {
+    const request = checkPage(pageArgs, 1);
+    const rows = await this.repository.stepsPage(this.db, operationId, request.first + 1, request.after ? Number(request.after[0]) : null);
+    return toPage(rows, request, (row) => [row.position], async () => (await this.repository.steps(this.db, operationId)).length);
+  }
+
+  allSteps(operationId: string): Promise<StepRow[]> {
+    return this.repository.steps(this.db, operationId);
+  }
+}

@@ -1,0 +1,152 @@
+import type { Clock } from '../../clock.ts';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { RequestMeta } from '../../shared/actor.ts';
+import { DomainError } from '../../shared/domain-error.ts';
+import type { Transactor } from '../../shared/transactor.ts';
+import type { OperationsRepository } from '../operations/operations.repository.ts';
+import type { OperationsService } from '../operations/operations.service.ts';
+import type { OperationRow } from '../operations/operations.table.ts';
+import type { Target, TargetInput } from '../targets/targets.types.ts';
+import { CronSchedule } from './schedules.cron.ts';
+import type { SchedulesRepository } from './schedules.repository.ts';
+import type { RunState, ScheduleRow } from './schedules.table.ts';
+
+const MAX_RUNS_PER_PASS = 100;
+
+function targetInput(target: Target): TargetInput {
+  switch (target.kind) {
+    case 'ALL':
+      return { all: true };
+    case 'CLUSTERS':
+      return { clusters: target.clusterIds };
+    case 'NODES':
+      return { nodes: target.nodeIds };
+    case 'TAGS':
+      return { tags: { tags: target.tags, match: target.match } };
+  }
+}
+
+/**
+ * Fires schedules. Each (schedule, scheduled time) is decided exactly once: the decision and, when
+ * it starts one, the operation are written in one transaction guarded by a unique key, so neither
+ * retries nor a crash between "due" and "started" can run it twice. Times that passed while the OC
+ * was down start late if still within the schedule's starting deadline, and are recorded MISSED
+ * otherwise.
+ */
+export class Scheduler {
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly repository: SchedulesRepository,
+    private readonly operations: OperationsService,
+    private readonly operationsRepository: OperationsRepository,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+    private readonly tickMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.tick(), this.tickMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  tick(): Promise<void> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /** An operation of a schedule ended: start the oldest run queued behind it. */
+  async operationFinished(operation: OperationRow): Promise<void> {
+    if (!operation.scheduleId) return;
+    const schedule = await this.repository.find(this.db, operation.scheduleId);
+    const queued = schedule ? await this.repository.oldestRun(this.db, schedule.id, 'QUEUED') : undefined;
+    if (!schedule || !queued) return;
+    await this.#start(schedule, queued.scheduledFor, queued.id);
+  }
+
+  async #pass(): Promise<void> {
+    const now = this.clock.now();
+    for (const schedule of await this.repository.all(this.db)) {
+      if (!schedule.enabled) continue;
+      try {
+        const cron = new CronSchedule(schedule.cron, schedule.timezone);
+        for (const scheduledFor of cron.between(schedule.evaluatedUntil, now, MAX_RUNS_PER_PASS)) {
+          await this.#decide(schedule, scheduledFor, now);
+        }
+        if (schedule.evaluatedUntil < now) await this.repository.update(this.db, schedule.id, { evaluatedUntil: now });
+      } catch (error) {
+        this.logger.error({ err: error, schedule: schedule.name }, 'could not evaluate a schedule');
+      }
+    }
+  }
+
+  #meta(schedule: ScheduleRow): RequestMeta {
+    return { actor: { type: 'SYSTEM', name: `schedule:${schedule.name}` }, requestId: `schedule:${schedule.id}` };
+  }
+
+  async #decide(schedule: ScheduleRow, scheduledFor: Date, now: Date): Promise<void> {
+    const late = now.getTime() - scheduledFor.getTime();
+    if (late > schedule.startingDeadlineMs) {
+      await this.#record(schedule, scheduledFor, 'MISSED', `missed by ${Math.round(late / 1000)} s, beyond the starting deadline`);
+      return;
+    }
+    const active = await this.operationsRepository.activeOfSchedule(this.db, schedule.id);
+    if (active.length > 0) {
+      const state: RunState = schedule.overlapPolicy === 'QUEUE' ? 'QUEUED' : 'SKIPPED';
+      await this.#record(schedule, scheduledFor, state, `operation ${active[0].id} of this schedule is still running`);
+      return;
+    }
+    await this.#start(schedule, scheduledFor, null);
+  }
+
+  async #record(schedule: ScheduleRow, scheduledFor: Date, state: RunState, message: string): Promise<void> {
+    await this.transactor.run(
+      this.#meta(schedule),
+      { action: 'schedule.run', targetType: 'schedule', targetId: schedule.id, args: { scheduledFor: scheduledFor.toISOString(), state, message } },
+      async (work) => {
+        await this.repository.insertRun(work.tx, { scheduleId: schedule.id, scheduledFor, state, message, createdAt: this.clock.now() });
+        await this.repository.update(work.tx, schedule.id, { evaluatedUntil: scheduledFor });
+      },
+    );
+  }
+
+  /** Starts the schedule's operation for a scheduled time (a new run, or one that was queued). */
+  async #start(schedule: ScheduleRow, scheduledFor: Date, queuedRunId: string | null): Promise<void> {
+    const meta = this.#meta(schedule);
+    let plan;
+    try {
+      plan = await this.operations.plan({ ...schedule.template, target: targetInput(schedule.template.target) });
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'unexpected error';
+      if (queuedRunId) return;
+      await this.#record(schedule, scheduledFor, 'FAILED', `could not start: ${message}`);
+      return;
+    }
+    await this.transactor.run(
+      meta,
+      { action: 'schedule.run', targetType: 'schedule', targetId: schedule.id, args: { scheduledFor: scheduledFor.toISOString(), state: 'STARTED' } },
+      async (work) => {
+        const runId =
+          queuedRunId ??
+          (await this.repository.insertRun(work.tx, { scheduleId: schedule.id, scheduledFor, state: 'STARTED', createdAt: this.clock.now() }))?.id;
+        // Already decided (another pass or OC got there first): nothing to do.
+        if (!runId) return;
+        const operation = await this.operations.insert(work, plan, meta, { scheduleId: schedule.id, scheduledFor });
+        await this.repository.updateRun(work.tx, runId, { state: 'STARTED', operationId: operation.id, message: `started operation ${operation.id}` });
+        if (!queuedRunId) await this.repository.update(work.tx, schedule.id, { evaluatedUntil: scheduledFor });
+        this.logger.info({ schedule: schedule.name, scheduledFor, operation: operation.id }, 'schedule started an operation');
+      },
+    );
+  }
+}

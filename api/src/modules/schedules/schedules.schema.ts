@@ -1,0 +1,159 @@
+import { builder } from '../../graphql/builder.ts';
+import { audited, guard } from '../../graphql/mutation.ts';
+import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
+import { RemovedRef } from '../../graphql/removed.ts';
+import { OperationInput, OperationKindEnum, strategyFromInput } from '../operations/operations.schema.ts';
+import type { ScheduleInput } from './schedules.service.ts';
+import type { ScheduleRow, ScheduleRunRow } from './schedules.table.ts';
+
+const OverlapPolicyEnum = builder.enumType('OverlapPolicy', {
+  description: 'What a schedule does when its previous operation is still running at the next time.',
+  values: { SKIP: { description: 'Skip this time (recorded as SKIPPED).' }, QUEUE: { description: 'Start it when the previous one ends.' } },
+});
+
+const RunStateEnum = builder.enumType('ScheduleRunState', {
+  description: 'What became of one scheduled time.',
+  values: {
+    STARTED: { description: 'The operation was started (late, if the OC was down at the time but within the starting deadline).' },
+    SKIPPED: { description: 'Skipped: the previous operation was still running (overlap policy SKIP).' },
+    QUEUED: { description: 'Waiting for the previous operation to end (overlap policy QUEUE).' },
+    MISSED: { description: 'The time passed while the OC was down, beyond the starting deadline.' },
+    FAILED: { description: 'The operation could not be started (e.g. its target has no nodes any more).' },
+  },
+});
+
+const ScheduleRunRef = builder.objectRef<ScheduleRunRow>('ScheduleRun').implement({
+  description: 'One scheduled time of a schedule, decided exactly once.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    scheduledFor: t.field({ type: 'DateTime', description: 'The scheduled time.', resolve: (run) => run.scheduledFor }),
+    state: t.field({ type: RunStateEnum, description: 'What became of it.', resolve: (run) => run.state }),
+    operationId: t.exposeID('operationId', { nullable: true, description: 'The operation it started.' }),
+    message: t.exposeString('message', { description: 'Details.' }),
+    decidedAt: t.field({ type: 'DateTime', description: 'When the OC decided it.', resolve: (run) => run.createdAt }),
+  }),
+});
+
+const ScheduleRunConnection = connectionOf('ScheduleRun', ScheduleRunRef, 'schedule run');
+
+const ScheduleRef = builder.objectRef<ScheduleRow>('Schedule').implement({
+  description: 'An operation that runs on a cron schedule in a time zone, e.g. a rolling restart every night at midnight in Europe/London.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    name: t.exposeString('name', { description: 'Unique name.' }),
+    cron: t.exposeString('cron', { description: 'The cron expression (5 fields, or 6 with seconds).' }),
+    timezone: t.exposeString('timezone', { description: 'The IANA time zone the expression is read in.' }),
+    kind: t.field({ type: OperationKindEnum, description: 'The operation it runs.', resolve: (schedule) => schedule.template.kind }),
+    operation: t.field({ type: 'JSONObject', description: 'The operation template (kind, target, strategy).', resolve: (schedule) => ({ ...schedule.template }) }),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'When the previous run is still going.', resolve: (schedule) => schedule.overlapPolicy }),
+    startingDeadline: t.field({ type: 'Duration', description: 'How late a run may still start.', resolve: (schedule) => schedule.startingDeadlineMs }),
+    enabled: t.exposeBoolean('enabled', { description: 'Whether it fires.' }),
+    createdBy: t.exposeString('createdBy', { description: 'Who created it.' }),
+    nextRuns: t.field({
+      type: ['DateTime'],
+      description: 'The next run times (none while disabled).',
+      args: { count: t.arg.int({ defaultValue: 5, description: 'How many, 1 to 50.' }) },
+      resolve: (schedule, args, context) => context.services.schedules.nextRuns(schedule, Math.min(50, Math.max(1, args.count ?? 5))),
+    }),
+    runs: t.field({
+      type: ScheduleRunConnection,
+      description: 'What became of each scheduled time, newest first.',
+      args: pageArgs,
+      resolve: (schedule, args, context) => context.services.schedules.runs(schedule.id, args),
+    }),
+  }),
+});
+
+const ScheduleConnection = connectionOf('Schedule', ScheduleRef, 'schedule');
+
+const ScheduleInputRef = builder.inputType('ScheduleInput', {
+  description: 'A schedule.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique name.' }),
+    cron: t.string({ required: true, description: 'Cron expression, e.g. "0 0 * * *" for midnight; runs must be a minute apart or more.' }),
+    timezone: t.string({ required: true, description: 'IANA time zone, e.g. Europe/London.' }),
+    operation: t.field({ type: OperationInput, required: true, description: 'The operation to run each time.' }),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'SKIP (default) or QUEUE.' }),
+    startingDeadline: t.field({ type: 'Duration', description: 'How late a run may still start after an OC outage (default 15m).' }),
+    enabled: t.boolean({ description: 'Default true.' }),
+  }),
+});
+
+type ScheduleArgs = { name: string; cron: string; timezone: string; operation: Record<string, unknown> & { strategy?: unknown }; overlapPolicy?: 'SKIP' | 'QUEUE' | null; startingDeadline?: number | null; enabled?: boolean | null };
+
+function scheduleInput(input: ScheduleArgs): ScheduleInput {
+  return {
+    ...input,
+    operation: { ...(input.operation as unknown as ScheduleInput['operation']), strategy: strategyFromInput(input.operation.strategy as never) },
+    startingDeadlineMs: input.startingDeadline,
+  };
+}
+
+builder.queryFields((t) => ({
+  schedules: t.field({
+    type: ScheduleConnection,
+    description: 'Schedules, by name.',
+    args: pageArgs,
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) => context.services.schedules.list(args),
+  }),
+  schedule: t.field({
+    type: ScheduleRef,
+    nullable: true,
+    description: 'One schedule, or null.',
+    args: { id: t.arg.id({ required: true, description: 'The schedule id.' }) },
+    authScopes: { viewer: true },
+    resolve: async (_root, args, context) => (await context.services.schedules.find(String(args.id))) ?? null,
+  }),
+  previewSchedule: t.field({
+    type: ['DateTime'],
+    description: 'The next run times of a cron expression in a time zone, to check before saving.',
+    args: {
+      cron: t.arg.string({ required: true, description: 'The cron expression.' }),
+      timezone: t.arg.string({ required: true, description: 'The IANA time zone.' }),
+      count: t.arg.int({ defaultValue: 5, description: 'How many, 1 to 50.' }),
+    },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) => context.services.schedules.preview(args.cron, args.timezone, args.count ?? 5),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createSchedule: t.field({
+    type: ScheduleRef,
+    description: 'Creates a schedule. Its operation template is checked now, as if it were to run.',
+    errors: {},
+    args: { input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }) },
+    authScopes: guard('OPERATOR', 'schedule.create'),
+    resolve: audited('schedule.create', (meta, args, context) => context.services.schedules.create(meta, scheduleInput(args.input as ScheduleArgs))),
+  }),
+  updateSchedule: t.field({
+    type: ScheduleRef,
+    description: 'Replaces a schedule. A new timetable starts from now.',
+    errors: {},
+    args: {
+      id: t.arg.id({ required: true, description: 'The schedule id.' }),
+      input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }),
+    },
+    authScopes: guard('OPERATOR', 'schedule.update'),
+    resolve: audited('schedule.update', (meta, args, context) =>
+      context.services.schedules.update(meta, String(args.id), scheduleInput(args.input as ScheduleArgs)),
+    ),
+  }),
+  setScheduleEnabled: t.field({
+    type: ScheduleRef,
+    description: 'Enables or disables a schedule. Times that pass while disabled are not owed later.',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The schedule id.' }), enabled: t.arg.boolean({ required: true, description: 'true to enable.' }) },
+    authScopes: guard('OPERATOR', 'schedule.enable'),
+    resolve: audited('schedule.enable', (meta, args, context) => context.services.schedules.setEnabled(meta, String(args.id), args.enabled)),
+  }),
+  deleteSchedule: t.field({
+    type: RemovedRef,
+    description: 'Deletes a schedule and its run history (operations it started stay).',
+    errors: {},
+    args: { id: t.arg.id({ required: true, description: 'The schedule id.' }) },
+    authScopes: guard('OPERATOR', 'schedule.delete'),
+    resolve: audited('schedule.delete', (meta, args, context) => context.services.schedules.remove(meta, String(args.id))),
+  }),
+}));

@@ -1,0 +1,31 @@
+import { InvalidTagError } from './tags.errors.ts';
+
+/** Implicit groups every node belongs to; users cannot create tags with these prefixes. */
+export const IMPLICIT_PREFIXES = ['cluster:', 'product:', 'role:'] as const;
+export const TAG_MAX = 64;
+const TAG = /^[a-z0-9][a-z0-9 ._:/-]*$/;
+
+/** Tags are case-insensitive and whitespace-normalised: "Datacenter  1" is "datacenter 1". */
+export function normalizeTag(raw: string): string {
+  const tag = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  if (tag.length === 0) throw new InvalidTagError('A tag must not be empty.');
+  if (tag.length > TAG_MAX) throw new InvalidTagError(`A tag must be at most ${TAG_MAX} characters.`);
+  if (!TAG.test(tag))
+    throw new InvalidTagError(`The tag "${tag.slice(0, TAG_MAX)}" may use only letters, digits, spaces and . _ : / -, starting with a letter or digit.`);
+  return tag;
+}
+
+/** A tag a user may attach; implicit group names are reserved. */
+export function validateUserTags(raw: readonly string[]): string[] {
+  if (raw.length === 0) throw new InvalidTagError('Give at least one tag.');
+  if (raw.length > 50) throw new InvalidTagError('At most 50 tags can be changed at once.');
+  const tags = raw.map(normalizeTag);
+  const reserved = tags.find((tag) => IMPLICIT_PREFIXES.some((prefix) => tag.startsWith(prefix)));
+  if (reserved)
+    throw new InvalidTagError(`"${reserved}" is an implicit group; tags starting with ${IMPLICIT_PREFIXES.join(', ')} are reserved.`);
+  return [...new Set(tags)];
+}
+
+export function implicitTags(node: { role: string }, cluster: { name: string; productKind: string }): string[] {
+  return [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`, `role:${node.role.toLowerCase()}`];
+}

@@ -1,0 +1,142 @@
+import type { Clock } from './clock.ts';
+import type { ServerConfig } from './config.ts';
+import type { Database } from './db/client.ts';
+import type { Logger } from './logger.ts';
+import { AccountsRepository } from './modules/accounts/accounts.repository.ts';
+import { AccountsService } from './modules/accounts/accounts.service.ts';
+import { AgentsRepository } from './modules/agents/agents.repository.ts';
+import { AgentsService } from './modules/agents/agents.service.ts';
+import { AuditRepository } from './modules/audit/audit.repository.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
+import { AvailabilityRepository } from './modules/availability/availability.repository.ts';
+import { AvailabilityService } from './modules/availability/availability.service.ts';
+import { CommandsRepository } from './modules/commands/commands.repository.ts';
+import { CommandsService } from './modules/commands/commands.service.ts';
+import { ClustersRepository } from './modules/clusters/clusters.repository.ts';
+import { ClustersService } from './modules/clusters/clusters.service.ts';
+import { EventBus } from './modules/events/events.bus.ts';
+import { EventsRepository } from './modules/events/events.repository.ts';
+import { EventsService } from './modules/events/events.service.ts';
+import { HeartbeatsRepository } from './modules/heartbeats/heartbeats.repository.ts';
+import { LivenessService } from './modules/heartbeats/heartbeats.service.ts';
+import { NodesRepository } from './modules/nodes/nodes.repository.ts';
+import { OperationsEngine } from './modules/operations/operations.engine.ts';
+import { OperationsRepository } from './modules/operations/operations.repository.ts';
+import { OperationsService } from './modules/operations/operations.service.ts';
+import { SchedulesRepository } from './modules/schedules/schedules.repository.ts';
+import { Scheduler } from './modules/schedules/schedules.scheduler.ts';
+import { SchedulesService } from './modules/schedules/schedules.service.ts';
+import { NodesService } from './modules/nodes/nodes.service.ts';
+import { TagsRepository } from './modules/tags/tags.repository.ts';
+import { TagsService } from './modules/tags/tags.service.ts';
+import { TargetsRepository } from './modules/targets/targets.repository.ts';
+import { TargetsService } from './modules/targets/targets.service.ts';
+import { Transactor } from './shared/transactor.ts';
+
+export interface ServiceDeps {
+  db: Database;
+  clock: Clock;
+  config: ServerConfig;
+  logger: Logger;
+}
+
+/** Wires every repository and service of the OC; the one place that knows them all. */
+export function createServices({ db, clock, config, logger }: ServiceDeps) {
+  const log = (module: string) => logger.child({ module });
+  const eventsRepository = new EventsRepository();
+  const bus = new EventBus((after, upTo) => eventsRepository.readAfter(db, after, upTo), log('events'));
+  const events = new EventsService(db, eventsRepository, bus, config.eventRetention, log('events'));
+  const auditRepository = new AuditRepository();
+  const transactor = new Transactor(db, eventsRepository, bus, auditRepository, clock, log('transactor'));
+  const audit = new AuditService(db, auditRepository);
+
+  const clustersRepository = new ClustersRepository();
+  const nodesRepository = new NodesRepository();
+  const tagsRepository = new TagsRepository();
+  const heartbeatsRepository = new HeartbeatsRepository();
+  const targetsRepository = new TargetsRepository();
+
+  const accounts = new AccountsService(db, new AccountsRepository(), transactor, clock, { sessionTtlMs: config.sessionTtl }, log('accounts'));
+  const liveness = new LivenessService(
+    db,
+    heartbeatsRepository,
+    tagsRepository,
+    transactor,
+    clock,
+    {
+      intervalMs: config.heartbeatInterval,
+      suspectAfter: config.suspectAfter,
+      downAfter: config.downAfter,
+      managerLeaseMs: config.managerLease,
+      warmupMs: config.warmup,
+      sweepIntervalMs: config.sweepInterval,
+      maxBatch: config.maxHeartbeatBatch,
+      statsRetentionMs: config.statsRetention,
+    },
+    log('liveness'),
+  );
+  const tags = new TagsService(db, tagsRepository, nodesRepository, clustersRepository, transactor);
+  const targets = new TargetsService(db, targetsRepository);
+  const clusters = new ClustersService(db, clustersRepository, tagsRepository, tags, liveness, transactor, clock);
+  const nodes = new NodesService(
+    db,
+    nodesRepository,
+    clustersRepository,
+    heartbeatsRepository,
+    liveness,
+    tags,
+    targets,
+    targetsRepository,
+    transactor,
+    clock,
+    config.maxHeartbeatBatch,
+  );
+  const agents = new AgentsService(
+    db,
+    new AgentsRepository(),
+    clustersRepository,
+    nodesRepository,
+    heartbeatsRepository,
+    tags,
+    liveness,
+    transactor,
+    clock,
+    { enrollmentTokenTtlMs: config.enrollmentTokenTtl },
+  );
+  clusters.onRemoved((clusterId) => agents.forgetCluster(clusterId));
+  const commands = new CommandsService(db, new CommandsRepository(), transactor, clock);
+  const operationsRepository = new OperationsRepository();
+  const engine = new OperationsEngine(db, operationsRepository, commands, liveness, transactor, clock, { tickMs: config.operationsTick }, log('operations'));
+  const operations = new OperationsService(db, operationsRepository, nodesRepository, targets, targetsRepository, engine, transactor, clock);
+  const availability = new AvailabilityService(db, new AvailabilityRepository(), targets, targetsRepository, clock);
+  const schedulesRepository = new SchedulesRepository();
+  const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
+  const scheduler = new Scheduler(db, schedulesRepository, operations, operationsRepository, transactor, clock, config.scheduleTick, log('scheduler'));
+  engine.onFinished((operation) => {
+    void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
+  });
+
+  return {
+    accounts,
+    agents,
+    audit,
+    availability,
+    clusters,
+    commands,
+    engine,
+    events,
+    liveness,
+    nodes,
+    operations,
+    scheduler,
+    schedules,
+    tags,
+    targets,
+    transactor,
+    heartbeats: heartbeatsRepository,
+    bus,
+    clock,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,66 @@
+/**
+ * Expected, user-actionable failures. Services throw these; the GraphQL layer turns them into
+ * typed results (mutations) or coded errors (queries). Anything else is masked.
+ */
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: 'An argument is malformed or out of range.',
+  INVALID_NAME: 'A name is empty, too long, or uses characters names may not use.',
+  INVALID_TAG: 'A tag is malformed or reserved.',
+  INVALID_URL: 'A URL is not an absolute http(s) URL.',
+  INVALID_TARGET: 'A target is empty, ambiguous, or names clusters, nodes or groups that do not exist.',
+  INVALID_PAGINATION: 'first is out of range, or after is not a cursor this list returned.',
+  INVALID_PASSWORD: 'A password is too short or too long.',
+  INVALID_ROLE: 'A role is higher than the caller may grant.',
+  BATCH_TOO_LARGE: 'A batch or report names more items than one call may carry.',
+  NOT_FOUND: 'Something the input refers to does not exist.',
+  NAME_TAKEN: 'The name is already in use.',
+  NODE_IS_MANAGER: 'The node is its cluster’s manager and cannot be removed on its own.',
+  TOKEN_INVALID: 'The token is not valid.',
+  TOKEN_EXPIRED: 'The token has expired.',
+  TOKEN_USED: 'The single-use token was already used.',
+  TOKEN_CLUSTER_MISMATCH: 'The token was issued for another cluster.',
+  LOGIN_FAILED: 'Wrong username or password, or a disabled account.',
+  LAST_ADMIN: 'The change would leave no active admin.',
+  CONFLICT: 'The change conflicts with the current state.',
+  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request.',
+  INVALID_STATE: 'The thing is not in a state that allows this (e.g. the operation has finished).',
+  INVALID_SCHEDULE: 'A cron expression or time zone is not valid.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The input is malformed; `field` names the argument to fix. */
+export class ValidationError extends DomainError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super('NOT_FOUND', `No ${entity} with id or name "${id}".`);
+  }
+}
+
+/** The input is well-formed but conflicts with the current state. */
+export class ConflictError extends DomainError {}
+
+/** Credentials (a password or a token) were refused. */
+export class CredentialError extends DomainError {}

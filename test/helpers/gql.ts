@@ -1,0 +1,34 @@
+/** A GraphQL response as the server sends it. */
+export interface GqlResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }[];
+  status: number;
+}
+
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<GqlResponse<T>> {
+  const request = () =>
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+  // A kept-alive connection to a server the test just restarted fails once; a new one works.
+  const response = await request().catch((error: { cause?: { code?: string } }) => {
+    if (error.cause?.code === 'UND_ERR_SOCKET') return request();
+    throw error;
+  });
+  const body = (await response.json()) as GqlResponse<T>;
+  return { ...body, status: response.status };
+}
+
+/** Fails the test with the server's errors when a response has any. */
+export function ok<T>(response: GqlResponse<T>): T {
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  return response.data as T;
+}

@@ -1,0 +1,163 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { type App, buildApp } from '../../api/src/app.ts';
+import { ManualClock } from '../../api/src/clock.ts';
+import { loadServerConfig, type ServerConfigInput } from '../../api/src/config.ts';
+import type { DatabaseHandle } from '../../api/src/db/client.ts';
+import { createLogger } from '../../api/src/logger.ts';
+import { createTestDatabase } from './database.ts';
+import { gql, ok } from './gql.ts';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  clock: ManualClock;
+  database: DatabaseHandle;
+  adminToken: string;
+  gql: typeof gqlAt;
+  /** Advances the clock and runs one liveness sweep. */
+  tick(ms: number): Promise<void>;
+  wsClient(token: string): Client;
+  restart(options?: { keepClock?: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+declare function gqlAt<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): ReturnType<typeof gql<T>>;
+
+export interface TestServerOptions {
+  config?: ServerConfigInput;
+  database?: DatabaseHandle;
+  clock?: ManualClock;
+}
+
+function testConfig(overrides: ServerConfigInput = {}) {
+  return loadServerConfig(
+    {
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      logFormat: 'json',
+      host: '127.0.0.1',
+      heartbeatInterval: '5s',
+      managerLease: '15s',
+      warmup: '30s',
+      sweepInterval: '1h',
+      initialAdminPassword: ADMIN_PASSWORD,
+      ...overrides,
+    },
+    {},
+  );
+}
+
+/**
+ * The real OC in this process on a real port and a fresh database, with a clock the test
+ * moves. Liveness sweeps run only when the test calls tick().
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = testConfig(options.config);
+  const clock = options.clock ?? new ManualClock();
+  let database = options.database ?? (await createTestDatabase());
+  const logger = createLogger({ level: config.logLevel, format: 'json' });
+  let app = await buildApp({ config, logger, clock, database: { ...database, close: async () => {} } });
+  let { url, port } = await app.start(0, '127.0.0.1');
+  const login = await gql(url, 'mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }', {
+    p: ADMIN_PASSWORD,
+  });
+  const adminToken = (ok(login) as { login: { token: string } }).login.token;
+  const clients: Client[] = [];
+
+  const server: TestServer = {
+    get app() {
+      return app;
+    },
+    get url() {
+      return url;
+    },
+    clock,
+    get database() {
+      return database;
+    },
+    adminToken,
+    gql: ((query: string, variables?: Record<string, unknown>, token?: string) => gql(url, query, variables, token)) as typeof gqlAt,
+    async tick(ms: number) {
+      clock.advance(ms);
+      await app.services.liveness.sweep();
+    },
+    wsClient(token: string) {
+      const client = createClient({
+        url: url.replace('http', 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => {},
+      });
+      clients.push(client);
+      return client;
+    },
+    /** Stops the app and starts a new one on the same database and port, as an OC restart. */
+    async restart() {
+      for (const client of clients.splice(0)) await client.dispose();
+      await app.stop();
+      app = await buildApp({ config, logger, clock, database: { ...database, close: async () => {} } });
+      ({ url } = await app.start(port, '127.0.0.1'));
+    },
+    async stop() {
+      for (const client of clients.splice(0)) await client.dispose();
+      await app.stop();
+      await database.close();
+    },
+  };
+  return server;
+}
+
+/** Collects what a subscription delivers, for assertions. */
+export function collect<T = any>(client: Client, query: string, variables?: Record<string, unknown>) {
+  const received: T[] = [];
+  const errors: unknown[] = [];
+  let waiters: (() => void)[] = [];
+  let completed = false;
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(value.errors);
+        else received.push(value.data as T);
+        for (const wake of waiters.splice(0)) wake();
+      },
+      error: (error) => {
+        errors.push(error);
+        for (const wake of waiters.splice(0)) wake();
+      },
+      complete: () => {
+        completed = true;
+        for (const wake of waiters.splice(0)) wake();
+      },
+    },
+  );
+  return {
+    received,
+    errors,
+    get completed() {
+      return completed;
+    },
+    dispose,
+    /** Resolves once `count` items have arrived (or an error or completion); rejects after `ms`. */
+    async waitFor(count: number, ms = 5_000): Promise<T[]> {
+      const deadline = Date.now() + ms;
+      while (received.length < count && errors.length === 0 && !completed) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`expected ${count} events, got ${received.length}: ${JSON.stringify(received)}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+      return received;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { asc, gt, max } from 'drizzle-orm';
+import { buildSchema } from 'graphql';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
+import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
+import { enrollManager } from '../helpers/fleet.ts';
+import { ok } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+
+type Caller = 'anonymous' | 'viewer' | 'operator' | 'admin' | 'agent';
+type Access = 'PUBLIC' | 'AGENT' | 'VIEWER' | 'OPERATOR' | 'ADMIN';
+
+const ID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * Every root field with the least access it needs and a call that passes validation. The test
+ * below fails when a root field is missing here, so a new field cannot ship without a decision.
+ */
+const FIELDS: Record<string, { access: Access; operation: string; variables?: Record<string, unknown> }> = {
+  'Query.viewer': { access: 'VIEWER', operation: '{ viewer { name } }' },
+  'Query.systemOverview': { access: 'VIEWER', operation: '{ systemOverview { clusterCount } }' },
+  'Query.clusters': { access: 'VIEWER', operation: '{ clusters(first: 1) { totalCount } }' },
+  'Query.cluster': { access: 'VIEWER', operation: '{ cluster(name: "x") { id } }' },
+  'Query.node': { access: 'VIEWER', operation: `{ node(id: "${ID}") { id } }` },
+  'Query.nodes': { access: 'VIEWER', operation: '{ nodes(first: 1) { totalCount } }' },
+  'Query.tags': { access: 'VIEWER', operation: '{ tags(first: 1) { totalCount } }' },
+  'Query.apiTokens': { access: 'VIEWER', operation: '{ apiTokens(first: 1) { totalCount } }' },
+  'Query.eventSequence': { access: 'VIEWER', operation: '{ eventSequence }' },
+  'Query.operations': { access: 'VIEWER', operation: '{ operations(first: 1) { totalCount } }' },
+  'Query.operation': { access: 'VIEWER', operation: `{ operation(id: "${ID}") { id } }` },
+  'Query.planOperation': { access: 'VIEWER', operation: '{ planOperation(input: { kind: ROLLING_RESTART, target: { all: true } }) { nodeCount } }' },
+  'Query.schedules': { access: 'VIEWER', operation: '{ schedules(first: 1) { totalCount } }' },
+  'Query.schedule': { access: 'VIEWER', operation: `{ schedule(id: "${ID}") { id } }` },
+  'Query.previewSchedule': { access: 'VIEWER', operation: '{ previewSchedule(cron: "0 0 * * *", timezone: "UTC") }' },
+  'Query.availability': { access: 'VIEWER', operation: '{ availability(target: { all: true }, since: "2026-01-01T00:00:00Z") { nodeCount } }' },
+  'Query.users': { access: 'ADMIN', operation: '{ users(first: 1) { totalCount } }' },
+  'Query.auditLog': { access: 'ADMIN', operation: '{ auditLog(first: 1) { totalCount } }' },
+  'Mutation.login': { access: 'PUBLIC', operation: 'mutation { login(username: "nobody", password: "wrong-password") { __typename } }' },
+  'Mutation.registerManager': {
+    access: 'PUBLIC',
+    operation: 'mutation { registerManager(input: { enrollmentToken: "oce_x", cluster: "x", manager: { name: "m" } }) { __typename } }',
+  },
+  'Mutation.logout': { access: 'VIEWER', operation: 'mutation { logout }' },
+  'Mutation.changePassword': { access: 'VIEWER', operation: 'mutation { changePassword(currentPassword: "wrong-password", newPassword: "x") { __typename } }' },
+  'Mutation.createApiToken': { access: 'VIEWER', operation: 'mutation { createApiToken(name: "") { __typename } }' },
+  'Mutation.revokeApiToken': { access: 'VIEWER', operation: `mutation { revokeApiToken(id: "${ID}") { __typename } }` },
+  'Mutation.addTags': { access: 'OPERATOR', operation: `mutation { addTags(input: { nodeIds: ["${ID}"], tags: ["t"] }) { __typename } }` },
+  'Mutation.removeTags': { access: 'OPERATOR', operation: `mutation { removeTags(input: { nodeIds: ["${ID}"], tags: ["t"] }) { __typename } }` },
+  'Mutation.removeNode': { access: 'OPERATOR', operation: `mutation { removeNode(id: "${ID}") { __typename } }` },
+  'Mutation.createOperation': {
+    access: 'OPERATOR',
+    operation: 'mutation { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["none"] } }) { __typename } }',
+  },
+  'Mutation.pauseOperation': { access: 'OPERATOR', operation: `mutation { pauseOperation(id: "${ID}") { __typename } }` },
+  'Mutation.resumeOperation': { access: 'OPERATOR', operation: `mutation { resumeOperation(id: "${ID}") { __typename } }` },
+  'Mutation.cancelOperation': { access: 'OPERATOR', operation: `mutation { cancelOperation(id: "${ID}") { __typename } }` },
+  'Mutation.promoteOperation': { access: 'OPERATOR', operation: `mutation { promoteOperation(id: "${ID}") { __typename } }` },
+  'Mutation.createSchedule': { access: 'OPERATOR', operation: 'mutation { createSchedule(input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }' },
+  'Mutation.updateSchedule': { access: 'OPERATOR', operation: `mutation { updateSchedule(id: "${ID}", input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }` },
+  'Mutation.setScheduleEnabled': { access: 'OPERATOR', operation: `mutation { setScheduleEnabled(id: "${ID}", enabled: false) { __typename } }` },
+  'Mutation.deleteSchedule': { access: 'OPERATOR', operation: `mutation { deleteSchedule(id: "${ID}") { __typename } }` },
+  'Mutation.createCluster': { access: 'ADMIN', operation: 'mutation { createCluster(input: { name: "", productKind: "x" }) { __typename } }' },
+  'Mutation.updateCluster': { access: 'ADMIN', operation: `mutation { updateCluster(id: "${ID}", input: { description: "d" }) { __typename } }` },
+  'Mutation.deleteCluster': { access: 'ADMIN', operation: `mutation { deleteCluster(id: "${ID}") { __typename } }` },
+  'Mutation.createEnrollmentToken': { access: 'ADMIN', operation: 'mutation { createEnrollmentToken(cluster: "nope") { __typename } }' },
+  'Mutation.createUser': { access: 'ADMIN', operation: 'mutation { createUser(username: "", role: VIEWER) { __typename } }' },
+  'Mutation.setUserRole': { access: 'ADMIN', operation: `mutation { setUserRole(id: "${ID}", role: VIEWER) { __typename } }` },
+  'Mutation.setUserDisabled': { access: 'ADMIN', operation: `mutation { setUserDisabled(id: "${ID}", disabled: true) { __typename } }` },
+  'Mutation.resetUserPassword': { access: 'ADMIN', operation: 'mutation { resetUserPassword(username: "nobody") { __typename } }' },
+  'Mutation.reportMembership': { access: 'AGENT', operation: 'mutation { reportMembership(input: { joined: [] }) { __typename } }' },
+  'Mutation.sendHeartbeats': { access: 'AGENT', operation: 'mutation { sendHeartbeats(input: { sequence: 0, entries: [] }) { __typename } }' },
+  'Mutation.reportCommandProgress': {
+    access: 'AGENT',
+    operation: `mutation { reportCommandProgress(input: { commandId: "${ID}", epoch: 0, state: RUNNING }) { __typename } }`,
+  },
+  'Subscription.agentCommands': { access: 'AGENT', operation: 'subscription { agentCommands { id } }' },
+  'Subscription.operationProgress': { access: 'VIEWER', operation: 'subscription { operationProgress { __typename } }' },
+  'Subscription.nodeStatusChanged': { access: 'VIEWER', operation: 'subscription { nodeStatusChanged { __typename } }' },
+  'Subscription.topologyEvents': { access: 'VIEWER', operation: 'subscription { topologyEvents { __typename } }' },
+};
+
+function allowed(access: Access, caller: Caller): boolean {
+  if (access === 'PUBLIC') return true;
+  if (access === 'AGENT') return caller === 'agent';
+  const rank = { anonymous: 0, agent: 0, viewer: 1, operator: 2, admin: 3 }[caller];
+  return rank >= { VIEWER: 1, OPERATOR: 2, ADMIN: 3 }[access];
+}
+
+describe('authorization of every root field', () => {
+  let server: TestServer;
+  const tokens: Partial<Record<Caller, string>> = {};
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    for (const role of ['VIEWER', 'OPERATOR'] as const) {
+      const created = ok<any>(
+        await server.gql(
+          `mutation($u: String!, $r: Role!) { createUser(username: $u, role: $r, password: "password-of-${role.toLowerCase()}") { __typename } }`,
+          { u: role.toLowerCase(), r: role },
+          server.adminToken,
+        ),
+      );
+      expect(created.createUser.__typename).toBe('CreatedUser');
+      const login = ok<any>(
+        await server.gql(`mutation { login(username: "${role.toLowerCase()}", password: "password-of-${role.toLowerCase()}") { ... on Session { token } } }`),
+      );
+      tokens[role.toLowerCase() as Caller] = login.login.token;
+    }
+    tokens.admin = server.adminToken;
+    tokens.agent = (await enrollManager(server, 'authz')).credential;
+  });
+  afterAll(() => server.stop());
+
+  it('lists every root field of the schema', () => {
+    const schema = buildSchema(fs.readFileSync(SCHEMA_FILE, 'utf8'));
+    const roots = ['Query', 'Mutation', 'Subscription'].flatMap((type) =>
+      Object.keys(schema.getType(type) && 'getFields' in (schema.getType(type) as object) ? (schema.getType(type) as any).getFields() : {}).map(
+        (field) => `${type}.${field}`,
+      ),
+    );
+    expect(Object.keys(FIELDS).sort()).toEqual(roots.sort());
+  });
+
+  for (const [field, { access, operation, variables }] of Object.entries(FIELDS)) {
+    for (const caller of ['anonymous', 'viewer', 'operator', 'admin', 'agent'] as Caller[]) {
+      const expected = allowed(access, caller);
+      it(`${field} is ${expected ? 'allowed' : 'refused'} for ${caller}`, async () => {
+        // Logging out would end the shared sessions; it gets fresh sessions of its own.
+        const token =
+          field === 'Mutation.logout' && expected && caller !== 'agent'
+            ? ok<any>(await server.gql(`mutation { login(username: "admin", password: "admin-password-for-tests") { ... on Session { token } } }`)).login.token
+            : tokens[caller];
+        let code: string | undefined;
+        if (field.startsWith('Subscription.')) {
+          if (!token || caller === 'anonymous') return; // a socket without credentials is refused at connection_init (see subscriptions tests)
+          const stream = collect(server.wsClient(token), operation);
+          const outcome = await Promise.race([
+            stream.waitFor(1, 60_000).then(
+              () => 'data',
+              (error: Error) => error.message,
+            ),
+            new Promise<string>((resolve) => setTimeout(() => resolve('open'), 300)),
+          ]);
+          stream.dispose();
+          code = /FORBIDDEN|UNAUTHENTICATED/.test(outcome) ? 'FORBIDDEN' : undefined;
+        } else {
+          const result = await server.gql(operation, variables, caller === 'anonymous' ? undefined : token);
+          code = result.errors?.find((error) => ['FORBIDDEN', 'UNAUTHENTICATED'].includes(error.extensions?.code ?? ''))?.extensions?.code;
+          if (!expected) expect(code).toBe(caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+        }
+        if (expected) expect(code).toBeUndefined();
+        else expect(code).toBeDefined();
+      });
+    }
+  }
+
+  it('audits every refused mutation with the caller and the arguments', async () => {
+    const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
+    await server.gql('mutation { createCluster(input: { name: "sneaky", productKind: "x" }) { __typename } }', {}, tokens.operator);
+    await server.gql('mutation { deleteCluster(id: "00000000-0000-4000-8000-000000000000") { __typename } }');
+    const rows = await server.database.db.select().from(auditLog).where(gt(auditLog.id, last ?? 0)).orderBy(asc(auditLog.id));
+    expect(rows.map((row) => [row.action, row.actorName, row.result, row.errorCode])).toEqual([
+      ['cluster.create', 'operator', 'DENIED', 'FORBIDDEN'],
+      ['cluster.delete', 'anonymous', 'DENIED', 'UNAUTHENTICATED'],
+    ]);
+    expect(rows[0].args).toEqual({ input: { name: 'sneaky', productKind: 'x' } });
+  });
+});

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
+import { ok } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+
+const COMMANDS = 'subscription { agentCommands { id kind nodeName params epoch operationId } }';
+const REPORT = `mutation($input: CommandProgressInput!) {
+  reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ... on Error { code message } }
+}`;
+
+describe('the command channel', () => {
+  let server: TestServer;
+  let east: ScriptedManager;
+  let west: ScriptedManager;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    east = await enrollManager(server, 'east', { workers: ['east-1'] });
+    west = await enrollManager(server, 'west', { workers: ['west-1'] });
+  });
+  afterAll(() => server.stop());
+
+  async function issue(manager: ScriptedManager, nodeName: string, epoch = 1) {
+    const node = ok<any>(await server.gql(`{ cluster(name: "${manager.clusterName}") { nodes(first: 10) { nodes { id name } } } }`, {}, server.adminToken))
+      .cluster.nodes.nodes.find((candidate: any) => candidate.name === nodeName);
+    return server.app.services.transactor.run(null, null, (work) =>
+      server.app.services.commands.issue(work, { clusterId: manager.clusterId, nodeId: node.id, nodeName, kind: 'RESTART', params: { graceful: true }, epoch }),
+    );
+  }
+
+  it('delivers a cluster’s commands to its manager only, and replays unfinished ones on reconnect', async () => {
+    const eastStream = collect(server.wsClient(east.credential), COMMANDS);
+    const westStream = collect(server.wsClient(west.credential), COMMANDS);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const command = await issue(east, 'east-1');
+    const [delivered] = await eastStream.waitFor(1);
+    expect(delivered.agentCommands).toMatchObject({ id: command.id, kind: 'RESTART', nodeName: 'east-1', params: { graceful: true }, epoch: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(westStream.received).toEqual([]);
+
+    const again = collect(server.wsClient(east.credential), COMMANDS);
+    expect((await again.waitFor(1))[0].agentCommands.id).toBe(command.id);
+
+    const running = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'RUNNING' } }, east.credential));
+    expect(running.reportCommandProgress).toEqual({ __typename: 'CommandReceipt', state: 'RUNNING' });
+    const done = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'SUCCEEDED', message: 'pid 42 -> 43' } }, east.credential));
+    expect(done.reportCommandProgress.state).toBe('SUCCEEDED');
+    // A late duplicate report changes nothing.
+    const late = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'FAILED' } }, east.credential));
+    expect(late.reportCommandProgress.state).toBe('SUCCEEDED');
+    // Finished commands are not replayed.
+    const after = collect(server.wsClient(east.credential), COMMANDS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(after.received).toEqual([]);
+  });
+
+  it('refuses reports about another cluster’s commands and about another epoch', async () => {
+    const command = await issue(east, 'east-1', 3);
+    const foreign = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 3, state: 'SUCCEEDED' } }, west.credential));
+    expect(foreign.reportCommandProgress).toMatchObject({ __typename: 'NotFoundError' });
+    const stale = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 2, state: 'SUCCEEDED' } }, east.credential));
+    expect(stale.reportCommandProgress).toMatchObject({ __typename: 'ConflictError' });
+    const row = await server.app.services.commands.outstanding(east.clusterId);
+    expect(row.map((candidate) => [candidate.id, candidate.state])).toEqual([[command.id, 'PENDING']]);
+  });
+});

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEAT, enrollManager, REPORT, statusOf } from '../helpers/fleet.ts';
+import { ok } from '../helpers/gql.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+describe('membership reports', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  const report = (credential: string, input: Record<string, unknown>) => server.gql(REPORT, { input }, credential).then((r) => ok<any>(r).reportMembership);
+
+  it('applies snapshots idempotently, marks absent workers LEFT and brings them back as the same node', async () => {
+    const manager = await enrollManager(server, 'm');
+    expect(await report(manager.credential, { snapshot: [{ name: 'm-1', version: '1.0' }, { name: 'm-2' }] })).toMatchObject({
+      joined: ['m-1', 'm-2'],
+      left: [],
+    });
+    expect(await report(manager.credential, { snapshot: [{ name: 'm-1', version: '1.0' }, { name: 'm-2' }] })).toMatchObject({
+      joined: [],
+      left: [],
+      updated: [],
+      unchanged: 2,
+    });
+    const ids = async () =>
+      Object.fromEntries(
+        ok<any>(await server.gql('{ cluster(name: "m") { nodes(first: 10) { nodes { id name } } } }', {}, server.adminToken)).cluster.nodes.nodes.map(
+          (node: any) => [node.name, node.id],
+        ),
+      );
+    const before = await ids();
+    expect(await report(manager.credential, { snapshot: [{ name: 'm-1', version: '1.1' }] })).toMatchObject({ updated: ['m-1'], left: ['m-2'] });
+    expect((await statusOf(server, 'm'))['m-2']).toBe('LEFT');
+    expect(await report(manager.credential, { joined: [{ name: 'm-2' }] })).toMatchObject({ rejoined: ['m-2'] });
+    expect(await ids()).toEqual(before);
+    const node = ok<any>(await server.gql(`query($id: ID!) { node(id: $id) { version status statusHistory(first: 10) { nodes { from to cause } } } }`, { id: before['m-2'] }, server.adminToken)).node;
+    expect(node.status).toBe('UNKNOWN');
+    expect(node.statusHistory.nodes).toEqual([
+      { from: 'LEFT', to: 'UNKNOWN', cause: 'REJOINED' },
+      { from: 'UNKNOWN', to: 'LEFT', cause: 'LEFT' },
+    ]);
+    expect(await report(manager.credential, { left: ['m-2', 'never-existed'] })).toMatchObject({ left: ['m-2'] });
+    expect(await report(manager.credential, { left: ['m-2'] })).toMatchObject({ left: [] });
+    // The manager itself never leaves through a snapshot.
+    await report(manager.credential, { snapshot: [] });
+    expect((await statusOf(server, 'm'))['m-manager']).not.toBe('LEFT');
+  });
+
+  it('refuses a report that is both or neither, has duplicates or bad names, and changes nothing', async () => {
+    const manager = await enrollManager(server, 'bad', { workers: ['b-1'] });
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, 'INVALID_ARGUMENT'],
+      [{ snapshot: [], left: ['b-1'] }, 'INVALID_ARGUMENT'],
+      [{ snapshot: [{ name: 'x' }, { name: 'x' }] }, 'INVALID_ARGUMENT'],
+      [{ snapshot: [{ name: '' }] }, 'INVALID_NAME'],
+      [{ snapshot: [{ name: 'a'.repeat(64) }] }, 'INVALID_NAME'],
+      [{ snapshot: [{ name: 'bad\u0000name' }] }, 'INVALID_NAME'],
+      [{ joined: [{ name: 'b-2', labels: { k: 1 } }] }, 'INVALID_ARGUMENT'],
+    ];
+    for (const [input, code] of cases) {
+      const result = await report(manager.credential, input);
+      expect(result, JSON.stringify(input)).toMatchObject({ code });
+    }
+    expect(Object.keys(await statusOf(server, 'bad')).sort()).toEqual(['b-1', 'bad-manager']);
+  });
+});
+
+describe('heartbeat batches', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: { maxHeartbeatBatch: 50 } });
+  });
+  afterAll(() => server.stop());
+
+  it('applies good entries, refuses bad ones one by one, and reports why', async () => {
+    const manager = await enrollManager(server, 'hb', { workers: ['hb-1', 'hb-2', 'hb-3'] });
+    await server.gql(REPORT, { input: { left: ['hb-3'] } }, manager.credential);
+    const receipt = await manager.beat([
+      { name: 'hb-1', stats: { cpuPercent: 42.5, memoryBytes: 123456789, load1: 0.7, diskPercent: 55, uptimeSeconds: 3600 } },
+      { name: 'hb-1' },
+      { name: 'ghost' },
+      { name: 'hb-2', stats: { diskPercent: 140 } },
+      { name: 'hb-3' },
+      { nodeId: 'not-a-uuid' },
+      { name: 'hb-2', nodeId: '00000000-0000-0000-0000-000000000000' },
+    ]);
+    expect(receipt.accepted).toBe(2);
+    expect(receipt.refused.map((refusal: any) => refusal.code)).toEqual([
+      'DUPLICATE_ENTRY',
+      'UNKNOWN_NODE',
+      'INVALID_ENTRY',
+      'UNKNOWN_NODE',
+      'INVALID_ENTRY',
+      'INVALID_ENTRY',
+    ]);
+    const node = ok<any>(
+      await server.gql(
+        `{ cluster(name: "hb") { nodes(first: 10, statuses: [UP]) { nodes { name version lastHeartbeatAt stats { cpuPercent memoryBytes load1 diskPercent uptimeSeconds } } } } }`,
+        {},
+        server.adminToken,
+      ),
+    ).cluster.nodes.nodes.find((row: any) => row.name === 'hb-1');
+    expect(node.stats).toEqual({ cpuPercent: 42.5, memoryBytes: 123456789, load1: 0.7, diskPercent: 55, uptimeSeconds: 3600 });
+    expect(new Date(node.lastHeartbeatAt).getTime()).toBe(server.clock.now().getTime());
+  });
+
+  it('ignores a batch whose sequence is not newer than one applied', async () => {
+    const manager = await enrollManager(server, 'seq', { workers: ['seq-1'] });
+    await manager.beat([{ name: 'seq-1' }]);
+    const stale = ok<any>(await server.gql(BEAT, { input: { sequence: manager.sequence, entries: [{ name: 'seq-1', state: 'STOPPED' }] } }, manager.credential)).sendHeartbeats;
+    expect(stale).toMatchObject({ stale: true, accepted: 0 });
+    expect((await statusOf(server, 'seq'))['seq-1']).toBe('UP');
+  });
+
+  it('refuses an oversized batch as a whole and changes nothing', async () => {
+    const manager = await enrollManager(server, 'big', { workers: ['big-1'] });
+    const entries = Array.from({ length: 51 }, () => ({ name: 'big-1', state: 'STOPPED' }));
+    const result = ok<any>(await server.gql(BEAT, { input: { sequence: 1, entries } }, manager.credential)).sendHeartbeats;
+    expect(result).toMatchObject({ __typename: 'ValidationError', code: 'BATCH_TOO_LARGE' });
+    expect((await statusOf(server, 'big'))['big-1']).toBe('UNKNOWN');
+  });
+
+  it('keeps a per-minute series of stats for charts', async () => {
+    const manager = await enrollManager(server, 'series', { workers: ['series-1'] });
+    const start = server.clock.now().getTime();
+    server.clock.advance(60_000 - (start % 60_000));
+    for (let second = 0; second < 120; second += 10) {
+      await manager.beat([{ name: 'series-1', stats: { cpuPercent: second < 60 ? 10 : 30, memoryBytes: 1000 } }]);
+      server.clock.advance(10_000);
+    }
+    await server.tick(0);
+    const id = ok<any>(await server.gql('{ nodes(first: 10, target: { clusters: ["series"] }) { nodes { id name } } }', {}, server.adminToken)).nodes.nodes.find(
+      (node: any) => node.name === 'series-1',
+    ).id;
+    const series = ok<any>(
+      await server.gql(`query($id: ID!, $since: DateTime) { node(id: $id) { statsSeries(since: $since) { cpuPercent memoryBytes samples } } }`, {
+        id,
+        since: new Date(server.clock.now().getTime() - 3_600_000).toISOString(),
+      }, server.adminToken),
+    ).node.statsSeries;
+    expect(series).toEqual([
+      { cpuPercent: 10, memoryBytes: 1000, samples: 6 },
+      { cpuPercent: 30, memoryBytes: 1000, samples: 6 },
+    ]);
+  });
+});

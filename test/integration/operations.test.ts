@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { enrollManager, statusOf } from '../helpers/fleet.ts';
+import { ok } from '../helpers/gql.ts';
+import { ScriptedAgent } from '../helpers/scripted-agent.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const CREATE = `mutation($input: OperationInput!, $key: String) {
+  createOperation(input: $input, idempotencyKey: $key) {
+    __typename
+    ... on Operation { id state stateReason }
+    ... on Error { code message }
+  }
+}`;
+
+const OPERATION = `query($id: ID!) {
+  operation(id: $id) {
+    id state stateReason
+    progress { total pending inFlight succeeded failed cancelled }
+    steps(first: 100) { nodes { batch nodeName state message canary } }
+  }
+}`;
+
+describe('the operations engine', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startTestServer({ config: { operationsTick: '1h' } });
+    await server.tick(30_000);
+  });
+  afterEach(() => server.stop());
+
+  async function fleet(name: string, workers = 4) {
+    const names = Array.from({ length: workers }, (_, index) => `${name}-${index + 1}`);
+    const manager = await enrollManager(server, name, { workers: names });
+    const agent = new ScriptedAgent(server, manager, names);
+    await agent.beat();
+    return agent;
+  }
+
+  const create = async (input: Record<string, unknown>, key?: string) =>
+    ok<any>(await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', ...input }, key }, server.adminToken)).createOperation;
+  const read = async (id: string) => ok<any>(await server.gql(OPERATION, { id }, server.adminToken)).operation;
+  const engine = () => server.app.services.engine.tick();
+  /** Moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
+  const after = async (agent: ScriptedAgent, ms: number) => {
+    // Reports reach the engine asynchronously; let it take them in before time moves on.
+    await engine();
+    server.clock.advance(ms);
+    await agent.beat();
+    await engine();
+  };
+
+  it('restarts a cluster one node at a time, each gated on staying healthy for minHealthyTime', async () => {
+    const agent = await fleet('roll');
+    const operation = await create({ target: { clusters: ['roll'] }, strategy: { maxParallel: 1, minHealthyTime: '10s' } });
+    expect(operation.__typename).toBe('Operation');
+    await engine();
+    for (let index = 0; index < 4; index += 1) {
+      const [command] = (await agent.received(index + 1)).slice(index);
+      expect(command.nodeName).toBe(`roll-${index + 1}`);
+      const during = await statusOf(server, 'roll');
+      expect(during[command.nodeName]).toBe('MAINTENANCE');
+      expect(Object.values(during).filter((status) => status !== 'UP')).toHaveLength(1);
+      await agent.restart(command);
+      await after(agent, 5_000);
+      expect((await read(operation.id)).steps.nodes[index].state).toBe('RESTARTED');
+      expect(agent.commands).toHaveLength(index + 1);
+      await after(agent, 5_000);
+      expect((await read(operation.id)).steps.nodes[index].state).toBe('RESTARTED');
+      await after(agent, 5_000);
+      expect((await read(operation.id)).steps.nodes[index].state).toBe('SUCCEEDED');
+    }
+    const done = await read(operation.id);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', progress: { total: 4, succeeded: 4 } });
+    expect(Object.values(await statusOf(server, 'roll')).every((status) => status === 'UP')).toBe(true);
+  });
+
+  /** Runs every dispatched step to success, until the operation ends or nothing more happens. */
+  async function runToEnd(agent: ScriptedAgent, id: string, outcome: (nodeName: string) => 'HEALTHY' | 'UNHEALTHY' = () => 'HEALTHY') {
+    const handled = new Set<string>();
+    for (let round = 0; round < 50; round += 1) {
+      await engine();
+      for (const command of agent.commands.filter((candidate) => !handled.has(candidate.id))) {
+        handled.add(command.id);
+        await agent.restart(command, outcome(command.nodeName));
+      }
+      await after(agent, 11_000);
+      const operation = await read(id);
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'AWAITING_PROMOTION'].includes(operation.state)) return operation;
+    }
+    throw new Error('the operation did not end');
+  }
+
+  it('shares each cluster’s disruption budget between operations, and waits saying why', async () => {
+    const agent = await fleet('shared');
+    const first = await create({ target: { clusters: ['shared'] }, strategy: { maxParallel: 2, maxUnavailable: 1 } });
+    const second = await create({ target: { tags: { tags: ['cluster:shared'] } }, strategy: { maxParallel: 4, maxUnavailable: 2 } });
+    await engine();
+    await agent.received(2);
+    const statuses = Object.values(await statusOf(server, 'shared'));
+    expect(statuses.filter((status) => status === 'MAINTENANCE')).toHaveLength(2);
+    const one = await read(first.id);
+    expect(one).toMatchObject({ state: 'RUNNING', progress: { inFlight: 1 } });
+    expect(one.stateReason).toMatch(/shared is at its disruption budget \(1 of at most 1 unavailable|in maintenance for another operation/);
+    const two = await read(second.id);
+    expect(two.progress.inFlight).toBe(1);
+    expect(two.stateReason).toMatch(/shared-1 is in maintenance for another operation|at its disruption budget \(2 of at most 2/);
+    // Never the same node twice at once, and never more than the larger budget down.
+    expect(new Set(agent.commands.map((command) => command.nodeName)).size).toBe(2);
+  });
+
+  it('does not start while a cluster is already at its budget, and starts once the node recovers', async () => {
+    const agent = await fleet('preflight');
+    agent.states.set('preflight-2', 'STOPPED');
+    await agent.beat();
+    const operation = await create({ target: { clusters: ['preflight'] }, strategy: { maxUnavailable: 1 } });
+    const plan = ok<any>(
+      await server.gql(`query($input: OperationInput!) { planOperation(input: $input) { warnings budgets { ok unavailableNow maxUnavailable } } }`, {
+        input: { kind: 'ROLLING_RESTART', target: { clusters: ['preflight'] } },
+      }, server.adminToken),
+    ).planOperation;
+    expect(plan.budgets).toEqual([{ ok: false, unavailableNow: 1, maxUnavailable: 1 }]);
+    expect(plan.warnings[0]).toMatch(/already unavailable/);
+    await engine();
+    const waiting = await read(operation.id);
+    expect(waiting.state).toBe('WAITING');
+    expect(waiting.stateReason).toMatch(/preflight is at its disruption budget \(1 of at most 1 unavailable: preflight-2 SUSPECT\)/);
+    expect(agent.commands).toHaveLength(0);
+    agent.states.set('preflight-2', 'HEALTHY');
+    await after(agent, 1000);
+    expect((await agent.received(1))[0].nodeName).toBe('preflight-1');
+  });
+
+  it('tolerates failures up to maxFailures and aborts on the next one', async () => {
+    const agent = await fleet('failing', 6);
+    const failing = new Set(['failing-1', 'failing-2', 'failing-3']);
+    const operation = await create({ target: { clusters: ['failing'] }, strategy: { maxFailures: 2, maxUnavailable: 3, healthyDeadline: '30s' } });
+    const done = await runToEnd(agent, operation.id, (name) => (failing.has(name) ? 'UNHEALTHY' : 'HEALTHY'));
+    expect(done.state).toBe('FAILED');
+    expect(done.stateReason).toMatch(/3 failed step\(s\), more than maxFailures \(2\)/);
+    expect(done.progress).toMatchObject({ failed: 3, succeeded: 0, cancelled: 3 });
+    expect(agent.commands.map((command) => command.nodeName)).toEqual(['failing-1', 'failing-2', 'failing-3']);
+  });
+
+  it('with maxFailures 2, two failures still let the operation finish', async () => {
+    const agent = await fleet('tolerant', 4);
+    const operation = await create({ target: { clusters: ['tolerant'] }, strategy: { maxFailures: 2, maxUnavailable: 3 } });
+    const done = await runToEnd(agent, operation.id, (name) => (name === 'tolerant-1' || name === 'tolerant-3' ? 'UNHEALTHY' : 'HEALTHY'));
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.stateReason).toMatch(/2 failure\(s\) tolerated/);
+  });
+
+  it('stops after a failed canary without touching another node; healthy canaries wait for promotion', async () => {
+    const agent = await fleet('canary');
+    const failed = await create({ target: { clusters: ['canary'] }, strategy: { canary: 1 } });
+    const done = await runToEnd(agent, failed.id, () => 'UNHEALTHY');
+    expect(done.state).toBe('FAILED');
+    expect(done.stateReason).toMatch(/canary canary-1 failed; no other node was touched/);
+    expect(agent.commands).toHaveLength(1);
+
+    agent.states.set('canary-1', 'HEALTHY');
+    await after(agent, 1000);
+    const promoted = await create({ target: { clusters: ['canary'] }, strategy: { canary: 1, maxParallel: 3, maxUnavailable: 3 } });
+    const waiting = await runToEnd(agent, promoted.id);
+    expect(waiting.state).toBe('AWAITING_PROMOTION');
+    expect(agent.commands).toHaveLength(2);
+    const result = ok<any>(await server.gql(`mutation($id: ID!) { promoteOperation(id: $id) { ... on Operation { state } } }`, { id: promoted.id }, server.adminToken));
+    expect(result.promoteOperation.state).toBe('RUNNING');
+    expect((await runToEnd(agent, promoted.id)).state).toBe('SUCCEEDED');
+    expect(agent.commands).toHaveLength(5);
+  });
+
+  it('cancels: the step in flight finishes safely, no new one starts', async () => {
+    const agent = await fleet('cancel');
+    const operation = await create({ target: { clusters: ['cancel'] } });
+    await engine();
+    const [command] = await agent.received(1);
+    const cancelled = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { ... on Operation { state stateReason } } }`, { id: operation.id }, server.adminToken));
+    expect(cancelled.cancelOperation.stateReason).toMatch(/cancelled by admin/);
+    await engine();
+    expect((await read(operation.id)).state).toBe('RUNNING');
+    await agent.restart(command);
+    await after(agent, 1000);
+    await after(agent, 11_000);
+    const done = await read(operation.id);
+    expect(done).toMatchObject({ state: 'CANCELLED', progress: { succeeded: 1, cancelled: 3 } });
+    expect(agent.commands).toHaveLength(1);
+    const again = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename ... on Error { code } } }`, { id: operation.id }, server.adminToken));
+    expect(again.cancelOperation).toEqual({ __typename: 'ConflictError', code: 'INVALID_STATE' });
+  });
+
+  it('fails a step whose node is not healthy within healthyDeadline, and times out without progress', async () => {
+    const agent = await fleet('slow');
+    const operation = await create({ target: { clusters: ['slow'] }, strategy: { healthyDeadline: '20s', progressDeadline: '40s', maxFailures: 5 } });
+    await engine();
+    const [command] = await agent.received(1);
+    await agent.report(command, 'RUNNING');
+    for (let second = 0; second < 25; second += 5) await after(agent, 5000);
+    const step = (await read(operation.id)).steps.nodes[0];
+    expect(step).toMatchObject({ state: 'TIMED_OUT', message: expect.stringMatching(/healthyDeadline/) });
+    for (let second = 0; second < 45; second += 5) await after(agent, 5000);
+    const done = await read(operation.id);
+    expect(done.state).toBe('TIMED_OUT');
+    expect(done.stateReason).toMatch(/progressDeadline/);
+  });
+
+  it('counts an unreachable manager as a failure and starts nothing in its cluster', async () => {
+    const agent = await fleet('lost');
+    const operation = await create({ target: { clusters: ['lost'] }, strategy: { maxFailures: 3 } });
+    await engine();
+    await agent.received(1);
+    for (let second = 0; second < 20; second += 5) {
+      server.clock.advance(5000);
+      await server.app.services.liveness.sweep();
+      await engine();
+    }
+    const read1 = await read(operation.id);
+    expect(read1.steps.nodes[0]).toMatchObject({ state: 'FAILED', message: expect.stringMatching(/manager of lost is unreachable/) });
+    expect(read1.state).toBe('WAITING');
+    expect(read1.stateReason).toMatch(/manager of lost is unreachable/);
+    expect(agent.commands).toHaveLength(1);
+  });
+
+  it('refuses a percentage that rounds to no node, and bad strategies, with clear errors', async () => {
+    await fleet('tiny', 3);
+    const rounded = await create({ target: { clusters: ['tiny'] }, strategy: { maxUnavailablePercent: 25 } });
+    expect(rounded).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
+    expect(rounded.message).toMatch(/25% rounds down to 0 nodes for tiny \(3 nodes\)/);
+    for (const [strategy, message] of [
+      [{ maxParallel: 0 }, /maxParallel must be a whole number from 1/],
+      [{ maxUnavailable: -1 }, /maxUnavailable must be a whole number from 1/],
+      [{ maxUnavailable: 1, maxUnavailablePercent: 50 }, /not both/],
+      [{ minHealthyTime: '10m', healthyDeadline: '5m' }, /healthyDeadline must be longer than minHealthyTime/],
+      [{ canary: 9 }, /only 3 node/],
+    ] as const) {
+      const result = await create({ target: { clusters: ['tiny'] }, strategy });
+      expect(result.message, JSON.stringify(strategy)).toMatch(message);
+    }
+    const badDuration = await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
+    expect(badDuration.errors?.[0].message).toMatch(/A Duration is written like/);
+    const explicit = await create({ kind: 'RESTART', target: { clusters: ['tiny'] } });
+    expect(explicit).toMatchObject({ code: 'INVALID_TARGET' });
+    const ok100 = await create({ target: { clusters: ['tiny'] }, strategy: { maxUnavailablePercent: 100, maxParallel: 3 } });
+    expect(ok100.__typename).toBe('Operation');
+  });
+
+  it('returns the same operation for the same idempotency key and input, and refuses a different input', async () => {
+    await fleet('idem', 2);
+    const first = await create({ target: { clusters: ['idem'] } }, 'key-1');
+    const again = await create({ target: { clusters: ['idem'] } }, 'key-1');
+    expect(again.id).toBe(first.id);
+    const different = await create({ target: { clusters: ['idem'] }, strategy: { maxParallel: 2 } }, 'key-1');
+    expect(different).toMatchObject({ __typename: 'ConflictError', code: 'IDEMPOTENCY_KEY_REUSED' });
+    const listed = ok<any>(await server.gql('{ operations(first: 10) { totalCount } }', {}, server.adminToken));
+    expect(listed.operations.totalCount).toBe(1);
+  });
+
+  it('sends a step again under the current epoch when the agent refuses a stale one', async () => {
+    const agent = await fleet('epoch', 2);
+    const operation = await create({ target: { clusters: ['epoch'] } });
+    await engine();
+    const [stale] = await agent.received(1);
+    await agent.report(stale, 'REJECTED', 'stale epoch 1; epoch 2 was already seen for this operation');
+    const [, fresh] = await agent.received(2);
+    expect(fresh.nodeName).toBe(stale.nodeName);
+    expect(fresh.id).not.toBe(stale.id);
+    await agent.restart(fresh);
+    expect((await runToEnd(agent, operation.id)).state).toBe('SUCCEEDED');
+  });
+
+  it('pauses and resumes', async () => {
+    const agent = await fleet('pausing', 3);
+    const operation = await create({ target: { clusters: ['pausing'] } });
+    await engine();
+    const [first] = await agent.received(1);
+    await server.gql(`mutation($id: ID!) { pauseOperation(id: $id) { __typename } }`, { id: operation.id }, server.adminToken);
+    await agent.restart(first);
+    await after(agent, 1000);
+    await after(agent, 11_000);
+    expect((await read(operation.id)).state).toBe('PAUSED');
+    expect(agent.commands).toHaveLength(1);
+    await server.gql(`mutation($id: ID!) { resumeOperation(id: $id) { __typename } }`, { id: operation.id }, server.adminToken);
+    expect((await runToEnd(agent, operation.id)).state).toBe('SUCCEEDED');
+  });
+});
+

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { judgeReport, judgeSilence, type NodeLiveness } from '../../api/src/modules/heartbeats/heartbeats.judge.ts';
+
+const policy = { intervalMs: 5000, suspectAfter: 3, downAfter: 6 };
+const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({ status: 'UP', lastReportMono: 0, failingSinceMono: null, ...overrides });
+
+describe('judgeReport', () => {
+  it('brings any node that reports healthy UP', () => {
+    for (const status of ['SUSPECT', 'DOWN', 'UNKNOWN'] as const) expect(judgeReport(node({ status }), 'HEALTHY')).toEqual({ status: 'UP', cause: 'RECOVERED' });
+    expect(judgeReport(node(), 'HEALTHY')).toBeNull();
+  });
+
+  it('makes a failing report SUSPECT, never DOWN', () => {
+    for (const state of ['STARTING', 'UNHEALTHY', 'STOPPED'] as const) {
+      expect(judgeReport(node(), state)).toEqual({ status: 'SUSPECT', cause: 'REPORTED_FAILURE' });
+      expect(judgeReport(node({ status: 'SUSPECT' }), state)).toBeNull();
+    }
+  });
+
+  it('leaves nodes in maintenance or gone alone', () => {
+    expect(judgeReport(node({ status: 'MAINTENANCE' }), 'STOPPED')).toBeNull();
+    expect(judgeReport(node({ status: 'LEFT' }), 'HEALTHY')).toBeNull();
+  });
+});
+
+describe('judgeSilence', () => {
+  it('counts missed intervals: SUSPECT at 3, DOWN at 6, with exact boundaries', () => {
+    expect(judgeSilence(node(), 14_999, policy)).toBeNull();
+    expect(judgeSilence(node(), 15_000, policy)).toEqual({ status: 'SUSPECT', cause: 'MISSED_HEARTBEATS' });
+    expect(judgeSilence(node({ status: 'SUSPECT' }), 29_999, policy)).toBeNull();
+    expect(judgeSilence(node({ status: 'SUSPECT' }), 30_000, policy)).toEqual({ status: 'DOWN', cause: 'MISSED_HEARTBEATS' });
+    expect(judgeSilence(node({ status: 'DOWN' }), 90_000, policy)).toBeNull();
+  });
+
+  it('takes a node DOWN once failures have been reported across 3 intervals', () => {
+    const failing = node({ status: 'SUSPECT', lastReportMono: 20_000, failingSinceMono: 5_000 });
+    expect(judgeSilence(failing, 19_999, policy)).toBeNull();
+    expect(judgeSilence(failing, 20_000, policy)).toEqual({ status: 'DOWN', cause: 'REPORTED_FAILURE' });
+  });
+});

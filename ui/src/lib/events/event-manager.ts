@@ -1,0 +1,20 @@
+type EventMap = Record<string, unknown[]>;
+type Handler<Args extends unknown[]> = (...args: Args) => void;
+
+/** A typed event bus: one map from event name to payload, checked at every `on` and `emit`. */
+export class EventManager<Events extends EventMap> {
+  #handlers: { [Name in keyof Events]?: Set<Handler<Events[Name]>> } = {};
+
+  /** Returns the function that removes the handler. */
+  on<Name extends keyof Events>(name: Name, handler: Handler<Events[Name]>): () => void {
+    const handlers = (this.#handlers[name] ??= new Set());
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+    };
+  }
+
+  emit<Name extends keyof Events>(name: Name, ...args: Events[Name]): void {
+    for (const handler of this.#handlers[name] ?? []) handler(...args);
+  }
+}
