@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvariantChecker } from '../helpers/invariants.ts';
+import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+
+/**
+ * Fault tests of reliability.md (R1, R3, R5, R7, R9, F2–F4) with real processes: the OC or the
+ * agent killed with SIGKILL at seeded points of a rolling restart, and operations that compete
+ * for one cluster. After every fault, each operation must end in one terminal state and each
+ * worker must have been restarted exactly once per operation, with the budget never exceeded.
+ *
+ * FAULT_SEEDS sets how many seeded OC kills run (default 10; a longer run: FAULT_SEEDS=50).
+ */
+const SEEDS = Number(process.env.FAULT_SEEDS ?? 10);
+const WORKERS = ['web-1', 'web-2', 'web-3'];
+const PHASES = ['DISPATCHED', 'RESTARTED', 'SUCCEEDED'] as const;
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+
+/** Where seed s kills: after step (s mod 3) reaches a phase, plus a seeded delay of up to 0.4 s. */
+export function killPoint(seed: number): { step: number; phase: (typeof PHASES)[number]; delayMs: number } {
+  return { step: seed % WORKERS.length, phase: PHASES[Math.floor(seed / WORKERS.length) % PHASES.length], delayMs: (seed * 137) % 400 };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('operations under faults, with real agents and workers', () => {
+  let oc: LiveOc;
+  let agent: LiveAgent;
+  let checker: InvariantChecker | undefined;
+
+  beforeAll(async () => {
+    // A warm-up longer than the agent's reconnect backoff after a short outage, as the 30 s default is in production.
+    oc = await LiveOc.start({ OPSCENTER_WARMUP: '10s' });
+    await oc.createCluster('web');
+    agent = await LiveAgent.create(oc, { cluster: 'web', workers: WORKERS.length, enrollmentToken: await oc.enrollmentToken('web'), workerArgs: () => ['--start-delay', '200ms'] });
+    agent.start();
+    await allUp();
+  });
+  afterEach(async () => {
+    await checker?.stop();
+  });
+  afterAll(async () => {
+    agent?.dispose();
+    await oc?.dispose();
+  });
+
+  function allUp() {
+    return oc.eventually(
+      () => oc.statuses('web'),
+      (statuses) => Object.keys(statuses).length === WORKERS.length + 1 && Object.values(statuses).every((node) => node.status === 'UP'),
+      60_000,
+    );
+  }
+
+  async function rollingRestart(strategy: Record<string, unknown> = { maxParallel: 1, minHealthyTime: '500ms' }): Promise<string> {
+    const created = await oc.query(
+      `mutation($strategy: StrategyInput) { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] }, strategy: $strategy }) { ... on Operation { id } ... on Error { message } } }`,
+      { strategy },
+    );
+    expect(created.createOperation.id, JSON.stringify(created)).toBeTruthy();
+    return created.createOperation.id;
+  }
+
+  function readOperation(id: string) {
+    return oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } steps(first: 10) { nodes { nodeName state message } } } }`, { id });
+  }
+
+  async function settle(id: string, checker: InvariantChecker) {
+    const done = await Promise.race([oc.eventually(() => readOperation(id), (value) => TERMINAL.includes(value.operation.state), 90_000), checker.failed]);
+    return done.operation;
+  }
+
+  async function expectEachWorkerRestartedOnce(id: string, checker: InvariantChecker, before: Record<string, number>, times = 1) {
+    await checker.stop();
+    await checker.checkOperation(id, before);
+    expect(checker.violations).toEqual([]);
+    const after = checker.restarts();
+    for (const name of WORKERS) expect(after[name] - (before[name] ?? 0), name).toBe(times);
+  }
+
+  for (let seed = 0; seed < SEEDS; seed += 1) {
+    const point = killPoint(seed);
+    it(`finishes a rolling restart once, whole, when the OC is killed (seed ${seed}: ${WORKERS[point.step]} ${point.phase} +${point.delayMs} ms)`, async () => {
+      checker = new InvariantChecker(oc, [agent], { web: 1 });
+      checker.start();
+      const before = checker.restarts();
+      const id = await rollingRestart();
+      const inPhase = (state: string) => state === point.phase || PHASES.indexOf(state as never) > PHASES.indexOf(point.phase) || TERMINAL.includes(state);
+      await oc.eventually(
+        () => readOperation(id),
+        (value) => value.operation.steps.nodes.some((step: { nodeName: string; state: string }) => step.nodeName === WORKERS[point.step] && inPhase(step.state)),
+        60_000,
+      );
+      await sleep(point.delayMs);
+      await oc.stop('SIGKILL');
+      await sleep((seed * 251) % 1000);
+      await oc.restart();
+
+      const operation = await settle(id, checker);
+      expect(operation.state, JSON.stringify(operation)).toBe('SUCCEEDED');
+      expect(operation.progress).toMatchObject({ succeeded: WORKERS.length, failed: 0 });
+      await expectEachWorkerRestartedOnce(id, checker, before);
+      await allUp();
+    }, 180_000);
+  }
+
+  it('finishes a step once when the agent is killed while it restarts the worker', async () => {
+    checker = new InvariantChecker(oc, [agent], { web: 1 });
+    checker.start();
+    const before = checker.restarts();
+    const id = await rollingRestart();
+    await oc.eventually(
+      () => readOperation(id),
+      (value) => value.operation.steps.nodes.some((step: { state: string }) => step.state === 'DISPATCHED'),
+      60_000,
+    );
+    await agent.stop('SIGKILL');
+    agent.start();
+
+    const operation = await settle(id, checker);
+    expect(TERMINAL).toContain(operation.state);
+    await checker.stop();
+    await checker.checkOperation(id, before);
+    expect(checker.violations).toEqual([]);
+    const after = checker.restarts();
+    for (const name of WORKERS) expect(after[name] - (before[name] ?? 0), name).toBeLessThanOrEqual(1);
+    await allUp();
+  }, 180_000);
+
+  it('lets two operations on one cluster share its budget: never two workers down, each restarts every worker once', async () => {
+    checker = new InvariantChecker(oc, [agent], { web: 1 });
+    checker.start();
+    const before = checker.restarts();
+    const [first, second] = await Promise.all([rollingRestart(), rollingRestart({ maxParallel: 2, maxUnavailable: 1, minHealthyTime: '300ms' })]);
+
+    expect((await settle(first, checker)).state).toBe('SUCCEEDED');
+    expect((await settle(second, checker)).state).toBe('SUCCEEDED');
+    await checker.stop();
+    await checker.checkOperation(first, before);
+    await checker.checkOperation(second, before);
+    expect(checker.violations.filter((violation) => !violation.startsWith('I3'))).toEqual([]);
+    const after = checker.restarts();
+    for (const name of WORKERS) expect(after[name] - (before[name] ?? 0), name).toBe(2);
+    await allUp();
+  }, 180_000);
+});
