@@ -1,0 +1,194 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, loggedInPage, screenshot } from '../helpers/browser.ts';
+import { LIVE_PASSWORD, LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+
+/** A small demo fleet: each cluster has its manager plus this many real worker processes. */
+const FLEET = { 'app-servers': 3, esb: 2 } as const;
+const NODE_COUNT = Object.values(FLEET).reduce((sum, workers) => sum + workers + 1, 0);
+
+const row = (name: string, status = '') => `[data-testid="node-row"][data-node-name="${name}"]${status && `[data-status="${status}"]`}`;
+const cell = (name: string, status = '') => `[data-testid="topology-node"][data-node-name="${name}"]${status && `[data-status="${status}"]`}`;
+const card = (cluster: string) => `[data-testid="cluster-card"][data-cluster-name="${cluster}"]`;
+
+/** The dashboard in headless Chromium against a real OC and real agents with real worker processes. */
+describe('dashboard in a real browser', { timeout: 120_000 }, () => {
+  let oc: LiveOc;
+  const agents: LiveAgent[] = [];
+  let browser: Browser;
+  let page: Page;
+  const clusterIds: Record<string, string> = {};
+
+  beforeAll(async () => {
+    oc = await LiveOc.start();
+    for (const [cluster, workers] of Object.entries(FLEET)) {
+      clusterIds[cluster] = await oc.createCluster(cluster);
+      const agent = await LiveAgent.create(oc, { cluster, workers, enrollmentToken: await oc.enrollmentToken(cluster) });
+      agents.push(agent);
+      agent.start();
+    }
+    for (const [cluster, workers] of Object.entries(FLEET)) {
+      await oc.eventually(
+        () => oc.statuses(cluster),
+        (statuses) => Object.keys(statuses).length === workers + 1 && Object.values(statuses).every((node) => node.status === 'UP'),
+        60_000,
+      );
+    }
+    browser = await launchBrowser();
+    page = await loggedInPage(browser, oc);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const agent of agents) agent.dispose();
+    await oc?.dispose();
+  });
+
+  /** Set before a change on screen and read after it: a reload would have lost it. */
+  const markPage = (target: Page) => target.evaluate(() => {
+    Object.assign(window, { notReloaded: true });
+  });
+  const stillSamePage = (target: Page) => target.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
+
+  it('refuses a wrong password in plain words, then logs in and shows who is logged in', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const login = await context.newPage();
+      await login.goto(`${oc.url}/`);
+      // Without a session the dashboard sends people to the login page.
+      await login.waitForURL((url) => url.pathname === '/login');
+      await login.getByTestId('login-username').fill('admin');
+      await login.getByTestId('login-password').fill('not-the-password');
+      await login.getByTestId('login-submit').click();
+      const error = login.getByTestId('login-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('Wrong username or password, or the account is disabled.');
+      await screenshot(login, 'login-wrong-password');
+
+      await login.getByTestId('login-password').fill(LIVE_PASSWORD);
+      await login.getByTestId('login-submit').click();
+      await login.waitForURL((url) => url.pathname === '/');
+      await login.getByTestId('current-user').filter({ hasText: 'admin' }).waitFor();
+      await login.locator(card('esb')).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows every cluster on the system view with its worker and node counts', async () => {
+    await page.goto(`${oc.url}/`);
+    await page.locator('[data-testid="cluster-card"]').nth(Object.keys(FLEET).length - 1).waitFor();
+    for (const [cluster, workers] of Object.entries(FLEET)) {
+      const clusterCard = page.locator(card(cluster));
+      expect(await clusterCard.getAttribute('data-health')).toBe('HEALTHY');
+      expect(await clusterCard.textContent()).toContain(`${workers}/${workers} workers up`);
+      expect(await clusterCard.textContent()).toContain('manager up');
+    }
+    const tile = (status: string) => page.locator(`[data-testid="status-count"][data-status="${status}"] .value`);
+    expect(await tile('UP').textContent()).toBe(String(NODE_COUNT));
+    expect(await tile('DOWN').textContent()).toBe('0');
+    await screenshot(page, 'system-view');
+  });
+
+  it('shows each cluster on the topology with its manager and workers', async () => {
+    await page.goto(`${oc.url}/topology`);
+    await page.locator('[data-testid="topology-node"]').nth(NODE_COUNT - 1).waitFor();
+    for (const [cluster, workers] of Object.entries(FLEET)) {
+      const box = page.locator(`[data-testid="topology-cluster"][data-cluster-name="${cluster}"]`);
+      expect(await box.locator('.manager').getAttribute('data-node-name')).toBe(`${cluster}-manager`);
+      const names = await box.locator('[data-testid="topology-node"]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-node-name')));
+      expect(names).toEqual([`${cluster}-manager`, ...Array.from({ length: workers }, (_, index) => `${cluster}-${index + 1}`)]);
+    }
+    const statuses = await page.locator('[data-testid="topology-node"]').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')));
+    expect(statuses).toEqual(Array(NODE_COUNT).fill('UP'));
+    expect(await page.locator('.subtitle').textContent()).toContain(`${Object.keys(FLEET).length} clusters · ${NODE_COUNT} nodes`);
+    await screenshot(page, 'topology');
+  });
+
+  it('turns a killed worker DOWN on the open cluster page and topology, without a reload', async () => {
+    const victim = 'app-servers-2';
+    // Reach the cluster page the way a person would, by its card on the system view.
+    await page.goto(`${oc.url}/`);
+    await page.locator(card('app-servers')).click();
+    await page.waitForURL(`${oc.url}/clusters/${clusterIds['app-servers']}`);
+    await page.locator(row(victim, 'UP')).waitFor();
+    const topology = await page.context().newPage();
+    try {
+      await topology.goto(`${oc.url}/topology`);
+      await topology.locator(cell(victim, 'UP')).waitFor();
+      await markPage(page);
+      await markPage(topology);
+
+      process.kill(agents[0].pid(victim), 'SIGKILL');
+
+      await page.locator(row(victim, 'DOWN')).waitFor({ timeout: 30_000 });
+      await topology.locator(cell(victim, 'DOWN')).waitFor({ timeout: 30_000 });
+      expect(await stillSamePage(page)).toBe(true);
+      expect(await stillSamePage(topology)).toBe(true);
+      // The rest of the cluster is unaffected, and the header's summary follows the live change.
+      for (const name of ['app-servers-1', 'app-servers-3', 'app-servers-manager']) expect(await page.locator(row(name)).getAttribute('data-status')).toBe('UP');
+      await page.locator('section.header').filter({ hasText: '2/3 up, 1 down' }).waitFor();
+      expect(await page.locator(`${row(victim)} .badge`).textContent()).toBe('Down');
+      await topology.locator('[data-testid="topology-cluster"][data-cluster-name="app-servers"][data-health="DEGRADED"]').waitFor();
+      await screenshot(page, 'cluster-with-down-worker');
+      await screenshot(topology, 'topology-with-down-worker');
+    } finally {
+      await topology.close();
+    }
+  });
+
+  it('opens a node page with its status history, the cause of each change, and rendered charts', async () => {
+    const victim = 'app-servers-2';
+    await page.goto(`${oc.url}/clusters/${clusterIds['app-servers']}`);
+    await page.locator(`${row(victim)} a`).click();
+    await page.waitForURL(/\/nodes\/[^/]+$/);
+    await page.locator('[data-testid="node-status"][data-status="DOWN"]').waitFor();
+    const entries = page.getByTestId('history-entry');
+    await entries.nth(1).waitFor();
+    const history = await entries.evaluateAll((items) =>
+      items.map((item) => ({ from: item.getAttribute('data-from'), to: item.getAttribute('data-status'), cause: item.getAttribute('data-cause') })),
+    );
+    // Newest first: the manager reported the dead process, which made the node SUSPECT at once and DOWN when it stayed dead.
+    expect(history.slice(0, 2)).toEqual([
+      { from: 'SUSPECT', to: 'DOWN', cause: 'REPORTED_FAILURE' },
+      { from: 'UP', to: 'SUSPECT', cause: 'REPORTED_FAILURE' },
+    ]);
+    expect(await entries.first().locator('.cause').textContent()).toBe('manager reported a failure');
+    for (const chart of ['cpu-chart', 'memory-chart']) {
+      const canvas = page.getByTestId(chart).locator('canvas');
+      await canvas.waitFor();
+      // Chart.js draws its axes even before the first minute of statistics is stored.
+      await page.waitForFunction((element) => {
+        const canvas = element as HTMLCanvasElement;
+        if (canvas.width === 0 || canvas.height === 0) return false;
+        const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+        return pixels.some((value) => value !== 0);
+      }, await canvas.elementHandle());
+    }
+    await screenshot(page, 'node-history');
+  });
+
+  it('adds a cluster tag in the tag editor and filters the system view by it, the filter surviving a reload', async () => {
+    await page.goto(`${oc.url}/clusters/${clusterIds.esb}`);
+    await page.getByTestId('tag-input').fill('Datacenter  1');
+    await page.getByTestId('tag-add').click();
+    // The OC normalises tags, and the editor shows the tag as stored.
+    await page.locator('section.header .chip[data-tag="datacenter 1"]').waitFor();
+    expect(await page.getByTestId('tag-input').inputValue()).toBe('');
+    await screenshot(page, 'cluster-tagged');
+
+    await page.goto(`${oc.url}/`);
+    await page.locator(card('app-servers')).waitFor();
+    await page.getByTestId('filter-tag').fill('datacenter 1');
+    await page.waitForURL((url) => url.searchParams.get('tag') === 'datacenter 1');
+    await page.locator(card('app-servers')).waitFor({ state: 'detached' });
+    const shown = () => page.locator('[data-testid="cluster-card"]').evaluateAll((cards) => cards.map((element) => element.getAttribute('data-cluster-name')));
+    expect(await shown()).toEqual(['esb']);
+    await screenshot(page, 'system-view-filtered-by-tag');
+
+    await page.reload();
+    await page.locator(card('esb')).waitFor();
+    expect(await page.getByTestId('filter-tag').inputValue()).toBe('datacenter 1');
+    expect(await shown()).toEqual(['esb']);
+  });
+});
