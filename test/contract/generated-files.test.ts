@@ -10,6 +10,8 @@ import {
   isObjectType,
   isScalarType,
   isSpecifiedScalarType,
+  parse,
+  validate,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
@@ -20,6 +22,13 @@ const root = path.resolve(import.meta.dirname, '../..');
 describe('generated files', () => {
   it('schema.graphql is the printed Pothos schema (run "npm run schema" if this fails)', () => {
     expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe(printedSchema());
+  });
+
+  it('has every GraphQL example of the README valid against the schema', () => {
+    const examples = [...fs.readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]);
+    expect(examples.length).toBeGreaterThan(3);
+    const invalid = examples.flatMap((example) => validate(schema, parse(example.replaceAll('"…"', '"example"'))).map((error) => `${error.message}\n${example}`));
+    expect(invalid).toEqual([]);
   });
 
   it('describes every public type, field, argument and enum value', () => {
