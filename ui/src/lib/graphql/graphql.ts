@@ -10,6 +10,7 @@ export const graphql = initGraphQLTada<{
   disableMasking: true;
   scalars: {
     DateTime: string;
+    Duration: string;
     SafeInt: number;
     JSONObject: Record<string, unknown>;
   };

@@ -20,6 +20,8 @@ export const CAUSE_LABELS: Record<StatusCause, string> = {
   MISSED_HEARTBEATS: 'missed heartbeats',
   REPORTED_FAILURE: 'manager reported a failure',
   MANAGER_UNREACHABLE: 'manager unreachable',
+  OPERATION_STARTED: 'taken down by an operation',
+  OPERATION_FINISHED: 'operation done with it',
 };
 
 export function isNodeStatus(value: string | null): value is NodeStatus {

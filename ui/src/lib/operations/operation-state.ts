@@ -1,0 +1,91 @@
+import type { OperationKind, OperationState, StepState } from '$lib/graphql/enums';
+
+/** Newest-first lists and filters show states in the order an operation goes through them. */
+export const OPERATION_STATES: readonly OperationState[] = [
+  'PENDING',
+  'RUNNING',
+  'WAITING',
+  'AWAITING_PROMOTION',
+  'PAUSED',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'TIMED_OUT',
+];
+
+export const OPERATION_KINDS: readonly OperationKind[] = ['ROLLING_RESTART', 'RESTART'];
+
+export const OPERATION_STATE_LABELS: Record<OperationState, string> = {
+  PENDING: 'Pending',
+  RUNNING: 'Running',
+  WAITING: 'Waiting',
+  AWAITING_PROMOTION: 'Awaiting promotion',
+  PAUSED: 'Paused',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+  CANCELLED: 'Cancelled',
+  TIMED_OUT: 'Timed out',
+};
+
+export const OPERATION_KIND_LABELS: Record<OperationKind, string> = {
+  ROLLING_RESTART: 'Rolling restart',
+  RESTART: 'Restart',
+};
+
+export const STEP_STATE_LABELS: Record<StepState, string> = {
+  PENDING: 'Pending',
+  DISPATCHED: 'Restarting',
+  RESTARTED: 'Checking health',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+  TIMED_OUT: 'Timed out',
+  CANCELLED: 'Not run',
+};
+
+const FINAL_STATES: readonly OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
+
+export function isOperationState(value: string): value is OperationState {
+  return OPERATION_STATES.includes(value as OperationState);
+}
+
+export function isOperationKind(value: string): value is OperationKind {
+  return OPERATION_KINDS.includes(value as OperationKind);
+}
+
+export function isFinal(state: OperationState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** What a person may do to an operation in each state; the OC refuses anything else. */
+export function allowedControls(state: OperationState): { pause: boolean; resume: boolean; cancel: boolean; promote: boolean } {
+  return {
+    pause: ['RUNNING', 'WAITING', 'PENDING', 'AWAITING_PROMOTION'].includes(state),
+    resume: state === 'PAUSED',
+    cancel: !isFinal(state),
+    promote: state === 'AWAITING_PROMOTION',
+  };
+}
+
+/** The stored target of an operation or schedule (`{ kind: 'CLUSTERS', clusterIds }` and so on), in words. */
+export function describeTarget(target: Record<string, unknown>, clusterNames: ReadonlyMap<string, string> = new Map()): string {
+  const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+  switch (target.kind) {
+    case 'ALL':
+      return 'the whole system';
+    case 'CLUSTERS': {
+      const names = list(target.clusterIds).map((id) => clusterNames.get(id) ?? id);
+      return `${names.length === 1 ? 'cluster' : 'clusters'} ${names.join(', ')}`;
+    }
+    case 'TAGS': {
+      const tags = list(target.tags);
+      const joiner = target.match === 'ANY' ? ' or ' : ' and ';
+      return `${tags.length === 1 ? 'tag' : 'tags'} ${tags.join(joiner)}`;
+    }
+    case 'NODES': {
+      const count = list(target.nodeIds).length;
+      return `${count} ${count === 1 ? 'node' : 'nodes'}`;
+    }
+    default:
+      return 'unknown target';
+  }
+}
