@@ -17,6 +17,11 @@ describe('judgeReport', () => {
     }
   });
 
+  it('does not count a node that is not yet known to be up as failing while it starts', () => {
+    expect(judgeReport(node({ status: 'UNKNOWN' }), 'STARTING')).toBeNull();
+    expect(judgeReport(node({ status: 'UNKNOWN' }), 'UNHEALTHY')).toEqual({ status: 'SUSPECT', cause: 'REPORTED_FAILURE' });
+  });
+
   it('leaves nodes in maintenance or gone alone', () => {
     expect(judgeReport(node({ status: 'MAINTENANCE' }), 'STOPPED')).toBeNull();
     expect(judgeReport(node({ status: 'LEFT' }), 'HEALTHY')).toBeNull();

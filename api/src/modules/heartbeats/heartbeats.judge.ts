@@ -21,7 +21,14 @@ export interface Verdict {
   cause: StatusCause;
 }
 
-const isFailing = (state: ReportedState) => state !== 'HEALTHY';
+/**
+ * Whether a report counts as a failure. A node not yet known to be up (new, or back from an
+ * unreachable manager) that reports STARTING is still within its start timeout, which the agent
+ * judges: counting it would turn every start into unplanned downtime.
+ */
+export function reportsFailure(status: NodeStatus, state: ReportedState): boolean {
+  return state !== 'HEALTHY' && !(state === 'STARTING' && status === 'UNKNOWN');
+}
 
 /**
  * The immediate effect of a report: a healthy report brings a node UP; a failing one makes an
@@ -30,8 +37,8 @@ const isFailing = (state: ReportedState) => state !== 'HEALTHY';
  */
 export function judgeReport(node: NodeLiveness, state: ReportedState): Verdict | null {
   if (node.status === 'LEFT' || node.status === 'MAINTENANCE') return null;
-  if (!isFailing(state)) return node.status === 'UP' ? null : { status: 'UP', cause: 'RECOVERED' };
-  if (node.status === 'UP' || node.status === 'UNKNOWN') return { status: 'SUSPECT', cause: 'REPORTED_FAILURE' };
+  if (state === 'HEALTHY') return node.status === 'UP' ? null : { status: 'UP', cause: 'RECOVERED' };
+  if (reportsFailure(node.status, state) && (node.status === 'UP' || node.status === 'UNKNOWN')) return { status: 'SUSPECT', cause: 'REPORTED_FAILURE' };
   return null;
 }
 

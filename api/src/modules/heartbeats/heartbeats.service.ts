@@ -11,7 +11,7 @@ import type { TagsRepository } from '../tags/tags.repository.ts';
 import { implicitTags } from '../tags/tags.rules.ts';
 import { BatchTooLargeError, type RefusalCode } from './heartbeats.errors.ts';
 import { statusChanged } from './heartbeats.events.ts';
-import { judgeReport, judgeSilence, type LivenessPolicy, type NodeLiveness, type Verdict } from './heartbeats.judge.ts';
+import { judgeReport, judgeSilence, reportsFailure, type LivenessPolicy, type NodeLiveness, type Verdict } from './heartbeats.judge.ts';
 import type { BatchRow, ClusterInfoRow, HeartbeatsRepository, StatsRow, StatusChange } from './heartbeats.repository.ts';
 import type { NodeStatus, ReportedState, StatusCause } from './heartbeats.table.ts';
 
@@ -343,7 +343,8 @@ export class LivenessService {
       const node = next.get(nodeId) as TrackedNode;
       const state = entry?.state ?? 'HEALTHY';
       node.lastReportMono = now;
-      node.failingSinceMono = state === 'HEALTHY' ? null : (node.failingSinceMono ?? now);
+      if (state === 'HEALTHY') node.failingSinceMono = null;
+      else if (reportsFailure(node.status, state)) node.failingSinceMono ??= now;
       node.healthySinceMono = state === 'HEALTHY' ? (node.healthySinceMono ?? now) : null;
       const verdict = judgeReport(node, state);
       if (verdict) this.#transition(node, verdict, wall, changes);
