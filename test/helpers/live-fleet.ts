@@ -107,6 +107,8 @@ export interface LiveAgentOptions {
   /** Extra worker flags, e.g. ['--start-delay', '2s']. */
   workerArgs?: (index: number) => string[];
   enrollmentToken?: string;
+  /** Where the agent reaches the OC, when not directly (e.g. through a fault-injecting proxy). */
+  ocUrl?: string;
 }
 
 /** A real manager agent process supervising real demo-worker processes. */
@@ -145,7 +147,7 @@ export class LiveAgent {
   writeConfig(): void {
     const opscenter = path.resolve(import.meta.dirname, '../../api/bin/opscenter.js');
     const config = {
-      oc: { url: this.oc.url, ...(this.options.enrollmentToken ? { enrollmentToken: this.options.enrollmentToken } : {}) },
+      oc: { url: this.options.ocUrl ?? this.oc.url, ...(this.options.enrollmentToken ? { enrollmentToken: this.options.enrollmentToken } : {}) },
       cluster: this.options.cluster,
       manager: { name: `${this.options.cluster}-manager`, address: '127.0.0.1' },
       workers: this.ports.map((port, index) => {
