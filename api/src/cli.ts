@@ -5,7 +5,9 @@ import { AgentConfigError } from '@opscenter/agent/config';
 import { EnrollmentError } from '@opscenter/agent/agent';
 import { CredentialRefusedError } from '@opscenter/agent/api-client';
 import { Command } from 'commander';
+import { CliError } from './commands/cli-error.ts';
 import { registerMigrate } from './commands/migrate.command.ts';
+import { registerOp } from './commands/op.command.ts';
 import { registerServe } from './commands/serve.command.ts';
 import { registerUser } from './commands/user.command.ts';
 import { ConfigError } from './config.ts';
@@ -19,6 +21,7 @@ const program = new Command('opscenter')
 registerServe(program);
 registerMigrate(program);
 registerUser(program);
+registerOp(program);
 registerAgent(program);
 registerWorker(program);
 registerDemo(program);
@@ -27,6 +30,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected failures are one clear line; anything else keeps its stack for a bug report.
+  if (error instanceof CliError) {
+    console.error(`opscenter: ${error.message}`);
+    process.exit(error.exitCode);
+  }
   if (
     error instanceof ConfigError ||
     error instanceof DomainError ||
