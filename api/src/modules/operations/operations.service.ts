@@ -86,7 +86,7 @@ export class OperationsService {
         unavailableNow: cluster.unavailable,
         ok,
         reason: ok
-          ? `${cluster.unavailable} of ${budget.size} unavailable now; up to ${budget.maxUnavailable} may be`
+          ? `${cluster.unavailable} of ${budget.size} unavailable now, within the budget of ${budget.maxUnavailable} at once`
           : `${cluster.unavailable} of ${budget.size} already unavailable, at or over the budget of ${budget.maxUnavailable}: its steps wait until nodes recover`,
       };
     });
