@@ -94,7 +94,7 @@ export class SimulatedDriver implements WorkerDriver {
     const details = { oldPid: oldIncarnation, newPid: worker.incarnation };
     return worker.failing
       ? { ok: false, message: `${name} restarted but fails its health check.`, details }
-      : { ok: true, message: `${name} restarted and is healthy.`, details };
+      : { ok: true, message: `${name} restarted and is healthy`, details };
   }
 
   async close(): Promise<void> {}
