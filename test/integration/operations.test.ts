@@ -75,6 +75,24 @@ describe('the operations engine', () => {
     expect(Object.values(await statusOf(server, 'roll')).every((status) => status === 'UP')).toBe(true);
   });
 
+  it('counts a restarted node healthy from its restart report on, not from healthy batches before it', async () => {
+    const agent = await fleet('quick', 2);
+    const operation = await create({ target: { clusters: ['quick'] }, strategy: { maxParallel: 1, minHealthyTime: '10s' } });
+    await engine();
+    const [command] = await agent.received(1);
+    // The restart was quicker than a heartbeat: every batch reports the node healthy throughout.
+    await agent.report(command, 'RUNNING');
+    await agent.beat();
+    await after(agent, 5_000);
+    await agent.report(command, 'SUCCEEDED', 'restarted');
+    await after(agent, 0);
+    expect((await read(operation.id)).steps.nodes[0].state).toBe('RESTARTED');
+    await after(agent, 9_000);
+    expect((await read(operation.id)).steps.nodes[0].state).toBe('RESTARTED');
+    await after(agent, 1_000);
+    expect((await read(operation.id)).steps.nodes[0].state).toBe('SUCCEEDED');
+  });
+
   /** Runs every dispatched step to success, until the operation ends or nothing more happens. */
   async function runToEnd(agent: ScriptedAgent, id: string, outcome: (nodeName: string) => 'HEALTHY' | 'UNHEALTHY' = () => 'HEALTHY') {
     const handled = new Set<string>();

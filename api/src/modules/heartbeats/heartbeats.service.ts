@@ -96,6 +96,8 @@ export interface NodeCondition {
   status: NodeStatus;
   /** Since when (monotonic) every batch has reported the node healthy; null while it is not. */
   healthySinceMono: number | null;
+  /** When (monotonic) a batch from its manager last included it. */
+  lastReportMono: number;
 }
 
 interface TrackedCluster {
@@ -257,14 +259,9 @@ export class LivenessService {
         role: node.role,
         status: node.status,
         healthySinceMono: node.healthySinceMono,
+        lastReportMono: node.lastReportMono,
       })),
     };
-  }
-
-  /** A node was just restarted: only heartbeats from now on can show it healthy again. */
-  restarted(clusterId: string, nodeId: string): void {
-    const node = this.#clusters.get(clusterId)?.nodes.get(nodeId);
-    if (node) node.healthySinceMono = null;
   }
 
   /** Takes nodes down on purpose: MAINTENANCE (planned), linked to the operation, until exitMaintenance. */

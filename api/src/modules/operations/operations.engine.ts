@@ -36,6 +36,16 @@ export function counts(steps: StepRow[]): Record<StepState, number> {
 }
 
 /**
+ * How long a restarted node has been healthy by its own heartbeats: only a batch received after
+ * the manager reported the restart done counts, and the healthy run is measured from that report
+ * at the earliest. -1 while no such healthy batch has arrived.
+ */
+function healthyForMs(node: NodeCondition, restartedMono: number, now: number): number {
+  if (node.healthySinceMono === null || node.lastReportMono < restartedMono) return -1;
+  return now - Math.max(node.healthySinceMono, restartedMono);
+}
+
+/**
  * Drives operations: sends each step to its node's manager as a command, takes the node into
  * planned maintenance, judges it healthy only after its own heartbeats have shown it healthy for
  * minHealthyTime, and never lets a cluster have more unavailable nodes than its disruption budget
@@ -62,7 +72,11 @@ export class OperationsEngine {
     private readonly options: EngineOptions,
     private readonly logger: Logger,
   ) {
-    commands.onReport((command, report) => void this.#serially(() => this.#onReport(command, report)));
+    commands.onReport((command, report) => {
+      // Stamped on arrival, not when the serial queue gets to it: heartbeats that arrive in between already count.
+      const received = { mono: this.clock.monotonic(), wall: this.clock.now() };
+      void this.#serially(() => this.#onReport(command, report, received));
+    });
   }
 
   onFinished(listener: (operation: OperationRow) => void): void {
@@ -172,8 +186,8 @@ export class OperationsEngine {
         await this.#finishStep(active, step, 'FAILED', `the manager of ${step.clusterName} is unreachable`);
       } else if (!node || node.status !== 'MAINTENANCE') {
         await this.#finishStep(active, step, 'FAILED', `${step.nodeName} left maintenance as ${node?.status ?? 'gone'} before it was healthy`);
-      } else if (step.state === 'RESTARTED' && node.healthySinceMono !== null && now - node.healthySinceMono >= strategy.minHealthyTimeMs) {
-        await this.#finishStep(active, step, 'SUCCEEDED', `healthy for ${Math.round((now - node.healthySinceMono) / 1000)} s after its restart`);
+      } else if (step.state === 'RESTARTED' && healthyForMs(node, active.restartedMono.get(step.id) ?? now, now) >= strategy.minHealthyTimeMs) {
+        await this.#finishStep(active, step, 'SUCCEEDED', `healthy for ${Math.round(healthyForMs(node, active.restartedMono.get(step.id) ?? now, now) / 1000)} s after its restart`);
       } else if (now - dispatched > strategy.healthyDeadlineMs) {
         await this.#finishStep(active, step, 'TIMED_OUT', `not healthy within healthyDeadline (${strategy.healthyDeadlineMs / 1000} s)`);
       }
@@ -368,27 +382,25 @@ export class OperationsEngine {
     active.steps = active.steps.map((candidate) => (candidate.id === step.id ? step : candidate));
   }
 
-  async #onReport(command: CommandRow, report: CommandReport): Promise<void> {
+  async #onReport(command: CommandRow, report: CommandReport, received: { mono: number; wall: Date }): Promise<void> {
     const active = command.operationId ? this.#active.get(command.operationId) : undefined;
     const step = active?.steps.find((candidate) => candidate.id === command.stepId);
-    if (!active || !step || step.commandId !== command.id || !IN_FLIGHT.includes(step.state)) return;
+    if (!active || !step || step.commandId !== command.id || !IN_FLIGHT.includes(step.state) || report.state === 'RUNNING') return;
     if (report.state === 'SUCCEEDED' && step.state === 'DISPATCHED') {
-      const wall = this.clock.now();
       const updated = await this.transactor.run(
         this.#meta(active.row),
         { action: 'operation.step.restarted', targetType: 'node', targetId: step.nodeId, args: { operationId: active.row.id, message: report.message } },
         async (work) => {
           const row = await this.repository.updateStep(work.tx, step.id, {
             state: 'RESTARTED',
-            restartedAt: wall,
+            restartedAt: received.wall,
             message: `${report.message ?? 'restarted'}; waiting for it to stay healthy`,
           });
           work.emit(stepEvent(active.row, row));
           return row;
         },
       );
-      this.liveness.restarted(step.clusterId, step.nodeId);
-      active.restartedMono.set(step.id, this.clock.monotonic());
+      active.restartedMono.set(step.id, received.mono);
       this.#replaceStep(active, updated);
     } else if (report.state === 'REJECTED' && /stale epoch/.test(report.message ?? '')) {
       await this.#reissue(active, step);
