@@ -43,6 +43,8 @@ export class Agent {
   #intervalMs = 5000;
   #membershipDue = true;
   #connected = false;
+  /** Aborted each time the command channel connects, to cut a heartbeat backoff short. */
+  #reconnected = new AbortController();
   readonly #running = new Map<string, Promise<void>>();
   #fatal: ((error: Error) => void) | null = null;
 
@@ -68,10 +70,7 @@ export class Agent {
     this.#stateFile.save(this.#state);
     this.#commandClient = this.#client.subscribeCommands(
       (command) => this.#receive(command),
-      (connected, reason) => {
-        if (connected !== this.#connected) this.logger.info(connected ? 'command channel connected' : `command channel lost (${reason})`);
-        this.#connected = connected;
-      },
+      (connected, reason) => this.#onChannelChange(connected, reason),
     );
     this.#loop = this.#heartbeats();
     return { failed };
@@ -194,7 +193,7 @@ export class Agent {
         unavailableSince ??= Date.now();
         // Whatever changed while the OC was away is reported again as a full snapshot.
         this.#membershipDue = true;
-        await sleep(backoff.next(), this.#stopped.signal);
+        await sleep(backoff.next(), AbortSignal.any([this.#stopped.signal, this.#reconnected.signal]));
       }
     }
   }
@@ -212,10 +211,18 @@ export class Agent {
     await this.#commandClient?.dispose();
     this.#commandClient = this.#client.subscribeCommands(
       (next) => this.#receive(next),
-      (connected) => {
-        this.#connected = connected;
-      },
+      (connected, reason) => this.#onChannelChange(connected, reason),
     );
+  }
+
+  #onChannelChange(connected: boolean, reason?: string): void {
+    if (connected !== this.#connected) this.logger.info(connected ? 'command channel connected' : `command channel lost (${reason})`);
+    this.#connected = connected;
+    if (connected) {
+      // The OC is back: heartbeats resume now rather than at the end of their backoff.
+      this.#reconnected.abort();
+      this.#reconnected = new AbortController();
+    }
   }
 
   // --- commands ---
@@ -252,16 +259,17 @@ export class Agent {
       return;
     }
     const startedKey = `started:${command.id}`;
-    if (this.#state.executed[startedKey]) {
-      // The agent stopped while running this command: whether it finished is unknown, so it is
-      // not run again; the outcome is what the node looks like now (for the manager: this agent, running).
-      const observation = self ? { state: 'HEALTHY' } : (await driver?.observe())?.find((worker) => worker.name === command.nodeName);
-      const healthy = observation?.state === 'HEALTHY';
+    const interrupted = this.#state.executed[startedKey];
+    const before = self ? null : (driver as WorkerDriver).incarnation(command.nodeName);
+    // The agent stopped while running this command. If the worker is still the run it recorded
+    // before, the restart never took effect and runs now; otherwise it did, and is not run again.
+    if (interrupted && (self || interrupted.outcome !== `RUNNING:${before}`)) {
+      const state = self ? 'HEALTHY' : await this.#settledState(driver as WorkerDriver, command.nodeName);
       delete this.#state.executed[startedKey];
-      await this.#finish(command, healthy ? 'SUCCEEDED' : 'FAILED', `the agent restarted during this command; not run again, ${command.nodeName} is ${observation?.state ?? 'unknown'}`);
+      await this.#finish(command, state === 'HEALTHY' ? 'SUCCEEDED' : 'FAILED', `the agent restarted during this command; not run again, ${command.nodeName} is ${state}`);
       return;
     }
-    this.#state.executed[startedKey] = { at: new Date().toISOString(), outcome: 'RUNNING' };
+    this.#state.executed[startedKey] = { at: new Date().toISOString(), outcome: `RUNNING:${before}` };
     this.#stateFile.save(this.#state);
     await this.#report(command, 'RUNNING', `restarting ${command.nodeName}`);
     if (self) {
@@ -276,6 +284,15 @@ export class Agent {
     delete this.#state.executed[startedKey];
     await this.#finish(command, outcome.ok ? 'SUCCEEDED' : 'FAILED', outcome.message, outcome.details);
     log.info({ ok: outcome.ok }, outcome.message);
+  }
+
+  /** The worker's state once it is no longer starting (the driver ends a start after startTimeout). */
+  async #settledState(driver: WorkerDriver, name: string): Promise<string> {
+    for (;;) {
+      const state = (await driver.observe()).find((worker) => worker.name === name)?.state ?? 'unknown';
+      if (state !== 'STARTING' || this.#stopped.signal.aborted) return state;
+      await sleep(250, this.#stopped.signal);
+    }
   }
 
   async #finish(command: AgentCommand, state: 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {

@@ -82,7 +82,7 @@ describe('manager agent with real processes', () => {
     // Several liveness windows later, still all UP and still four nodes.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const statuses = await oc.statuses('app');
-    expect(allUp(statuses)).toBe(true);
+    expect(allUp(statuses), JSON.stringify(statuses)).toBe(true);
     const history = await Promise.all(
       Object.values(statuses).map((node) =>
         oc.query(`query($id: ID!) { node(id: $id) { statusHistory(first: 50) { nodes { to at } } } }`, { id: node.id }),

@@ -34,6 +34,8 @@ export interface WorkerDriver {
   /** Adopts workers that are already running and starts the others. */
   start(): Promise<void>;
   observe(): Promise<WorkerObservation[]>;
+  /** Which run of the worker is current (a new value after every start); null while it is not running. */
+  incarnation(name: string): string | null;
   /** Stops a worker gracefully, starts it again and waits until it is healthy (or gives up). */
   restart(name: string): Promise<RestartOutcome>;
   /** Stops observing; the workers themselves keep running. */

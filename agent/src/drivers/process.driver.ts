@@ -92,6 +92,11 @@ export class ProcessDriver implements WorkerDriver {
     );
   }
 
+  incarnation(name: string): string | null {
+    const running = this.#running.get(name);
+    return running ? `${running.pid}:${running.startTicks}` : null;
+  }
+
   async restart(name: string): Promise<RestartOutcome> {
     const spec = this.specs.find((candidate) => candidate.name === name);
     if (!spec) return { ok: false, message: `No process worker named ${name}.`, details: {} };

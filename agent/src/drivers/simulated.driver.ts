@@ -82,6 +82,11 @@ export class SimulatedDriver implements WorkerDriver {
     });
   }
 
+  incarnation(name: string): string | null {
+    const worker = this.#workers.find((candidate) => candidate.name === name);
+    return worker && !worker.crashed ? String(worker.incarnation) : null;
+  }
+
   async restart(name: string): Promise<RestartOutcome> {
     const worker = this.#workers.find((candidate) => candidate.name === name);
     if (!worker) return { ok: false, message: `No simulated worker named ${name}.`, details: {} };
