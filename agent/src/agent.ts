@@ -158,7 +158,9 @@ export class Agent {
   }
 
   async #heartbeats(): Promise<void> {
-    const backoff = new Backoff();
+    // Retries back off, but never wait more than two heartbeat intervals, so a manager is back
+    // well within the OC's warm-up after the OC restarts.
+    let backoff: Backoff | null = null;
     let unavailableSince: number | null = null;
     while (!this.#stopped.signal.aborted) {
       try {
@@ -179,7 +181,7 @@ export class Agent {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');
           unavailableSince = null;
         }
-        backoff.reset();
+        backoff = null;
         const jitter = 1 + (Math.random() * 2 - 1) * this.config.jitter;
         await sleep(this.#intervalMs * jitter, this.#stopped.signal);
       } catch (error) {
@@ -193,6 +195,7 @@ export class Agent {
         unavailableSince ??= Date.now();
         // Whatever changed while the OC was away is reported again as a full snapshot.
         this.#membershipDue = true;
+        backoff ??= new Backoff(Math.min(500, this.#intervalMs), Math.max(1000, 2 * this.#intervalMs));
         await sleep(backoff.next(), AbortSignal.any([this.#stopped.signal, this.#reconnected.signal]));
       }
     }

@@ -9,7 +9,8 @@ describe('manager agent with real processes', () => {
   let agent: LiveAgent;
 
   beforeAll(async () => {
-    oc = await LiveOc.start();
+    // A warm-up that covers an agent's reconnect after the OC restarts, as the 30 s default does.
+    oc = await LiveOc.start({ OPSCENTER_WARMUP: '5s' });
     await oc.createCluster('app');
     agent = await LiveAgent.create(oc, { cluster: 'app', workers: 3, enrollmentToken: await oc.enrollmentToken('app') });
   });

@@ -16,10 +16,6 @@ export class Backoff {
     this.#attempt += 1;
     return Math.max(this.baseMs / 2, Math.floor(this.random() * ceiling));
   }
-
-  reset(): void {
-    this.#attempt = 0;
-  }
 }
 
 /** Waits `ms`, or less if `signal` aborts first. */
