@@ -20,6 +20,10 @@ const OPERATION = `query($id: ID!) {
   }
 }`;
 
+const MAINTENANCE = `query($name: String!) {
+  cluster(name: $name) { nodes(first: 100) { nodes { name maintenanceOperationId statusHistory(first: 2) { nodes { to cause operationId } } } } }
+}`;
+
 describe('the operations engine', () => {
   let server: TestServer;
 
@@ -61,6 +65,9 @@ describe('the operations engine', () => {
       const during = await statusOf(server, 'roll');
       expect(during[command.nodeName]).toBe('MAINTENANCE');
       expect(Object.values(during).filter((status) => status !== 'UP')).toHaveLength(1);
+      const held = ok<any>(await server.gql(MAINTENANCE, { name: 'roll' }, server.adminToken)).cluster.nodes.nodes;
+      expect(held.find((node: any) => node.name === command.nodeName).maintenanceOperationId).toBe(operation.id);
+      expect(held.filter((node: any) => node.maintenanceOperationId)).toHaveLength(1);
       await agent.restart(command);
       await after(agent, 5_000);
       expect((await read(operation.id)).steps.nodes[index].state).toBe('RESTARTED');
@@ -72,6 +79,12 @@ describe('the operations engine', () => {
     }
     const done = await read(operation.id);
     expect(done).toMatchObject({ state: 'SUCCEEDED', progress: { total: 4, succeeded: 4 } });
+    const history = ok<any>(await server.gql(MAINTENANCE, { name: 'roll' }, server.adminToken)).cluster.nodes.nodes.find((node: any) => node.name === 'roll-1')
+      .statusHistory.nodes;
+    expect(history.slice(0, 2)).toEqual([
+      { to: 'UP', cause: 'OPERATION_FINISHED', operationId: operation.id },
+      { to: 'MAINTENANCE', cause: 'OPERATION_STARTED', operationId: operation.id },
+    ]);
     expect(Object.values(await statusOf(server, 'roll')).every((status) => status === 'UP')).toBe(true);
   });
 

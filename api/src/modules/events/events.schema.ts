@@ -56,6 +56,11 @@ const NodeStatusChangeRef = builder.objectRef<PublishedEvent>('NodeStatusChange'
     from: t.field({ type: NodeStatusEnum, description: 'Status before.', resolve: (event) => payloadOf(event).from as NodeStatus }),
     to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (event) => payloadOf(event).to as NodeStatus }),
     cause: t.field({ type: StatusCauseEnum, description: 'Why.', resolve: (event) => payloadOf(event).cause as 'RECOVERED' }),
+    operationId: t.id({
+      nullable: true,
+      description: 'The operation that took the node into maintenance or brought it out.',
+      resolve: (event) => (payloadOf(event).operationId as string | undefined) ?? null,
+    }),
   }),
 });
 

@@ -23,6 +23,7 @@ const StatusChangeRef = builder.objectRef<StatusHistoryRow>('StatusChange').impl
     to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (row) => row.toStatus }),
     cause: t.field({ type: StatusCauseEnum, description: 'Why it changed.', resolve: (row) => row.cause }),
     at: t.field({ type: 'DateTime', description: 'When the OC decided it.', resolve: (row) => row.at }),
+    operationId: t.exposeID('operationId', { nullable: true, description: 'The operation that took the node into maintenance or brought it out.' }),
   }),
 });
 
@@ -89,6 +90,16 @@ export const NodeRef = builder.drizzleObject('nodes', {
       description: 'Why it has its current status.',
       select: { with: { liveness: { columns: { statusCause: true } } } },
       resolve: (node) => node.liveness?.statusCause ?? 'JOINED',
+    }),
+    maintenanceOperationId: t.id({
+      nullable: true,
+      description: 'While the node is in MAINTENANCE: the operation that holds it there.',
+      select: { with: { liveness: { columns: { status: true } } } },
+      resolve: async (node, _args, context) => {
+        if (node.liveness?.status !== 'MAINTENANCE') return null;
+        const [latest] = await context.services.heartbeats.history(context.db, node.id, 1);
+        return latest?.operationId ?? null;
+      },
     }),
     statusSince: t.field({
       type: 'DateTime',

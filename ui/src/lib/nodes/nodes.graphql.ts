@@ -9,6 +9,7 @@ export const NodeQuery = graphql(`
       status
       statusCause
       statusSince
+      maintenanceOperationId
       address
       version
       reportedState
@@ -41,6 +42,7 @@ export const StatusChangeFields = graphql(`
     to
     cause
     at
+    operationId
   }
 `);
 
