@@ -143,6 +143,7 @@ export class LivenessService {
   readonly #stats = new Map<string, StatsAccumulator>();
   #completedStats: StatsRow[] = [];
   #startedMono = 0;
+  readonly #maintenanceHealthyListeners: ((clusterId: string) => void)[] = [];
   #timer: NodeJS.Timeout | null = null;
   #sweeping: Promise<void> | null = null;
   #lastStatsPrune = 0;
@@ -246,6 +247,11 @@ export class LivenessService {
   }
 
   // --- maintenance, for operations (call inside exclusive(), within the operation's transaction) ---
+
+  /** Called after a batch that shows a node in maintenance healthy, so operations need not wait for their next tick. */
+  onMaintenanceHealthy(listener: (clusterId: string) => void): void {
+    this.#maintenanceHealthyListeners.push(listener);
+  }
 
   /** The nodes of a cluster as the judge sees them now; `reachable` is false while its manager's lease has run out. */
   conditions(clusterId: string): { reachable: boolean; nodes: NodeCondition[] } {
@@ -376,6 +382,9 @@ export class LivenessService {
     }
 
     for (const [id, node] of next) cluster.nodes.set(id, node);
+    if ([...next.values()].some((node) => node.status === 'MAINTENANCE' && node.healthySinceMono !== null)) {
+      for (const listener of this.#maintenanceHealthyListeners) listener(cluster.id);
+    }
     cluster.unreachable = false;
     cluster.awaitingFirstBatch = false;
     cluster.lastContactMono = now;

@@ -72,6 +72,7 @@ export class OperationsEngine {
     private readonly options: EngineOptions,
     private readonly logger: Logger,
   ) {
+    liveness.onMaintenanceHealthy(() => this.kick());
     commands.onReport((command, report) => {
       // Stamped on arrival, not when the serial queue gets to it: heartbeats that arrive in between already count.
       const received = { mono: this.clock.monotonic(), wall: this.clock.now() };
