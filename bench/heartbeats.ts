@@ -3,7 +3,7 @@
 // Runs on the embedded database, and on PostgreSQL too when BENCH_DATABASE_URL (or
 // TEST_DATABASE_URL) names a server database to create scratch databases from.
 // BENCH_SERVER_NODE_ARGS passes Node flags to the OC process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { openDatabase } from '../api/src/db/client.ts';
 import { migrateDatabase } from '../api/src/db/migrate.ts';
 import { freePort, runOpscenter } from '../test/helpers/process.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -202,31 +203,14 @@ async function rawUpsert(databaseUrl: string | undefined): Promise<number> {
   }
 }
 
-async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `oc_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl as string, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl as string);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = postgres(serverUrl as string, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-}
-
 async function bench(engine: 'pglite' | 'postgres'): Promise<Result> {
   if (engine === 'pglite') {
     const api = await throughApi(undefined);
     const raw = await rawUpsert(undefined);
     return { engine, apiRate: api.rate, rawRate: raw, peakRssMb: api.peak };
   }
-  const apiDb = await scratchDatabase();
-  const rawDb = await scratchDatabase();
+  const apiDb = await scratchDatabase(serverUrl as string);
+  const rawDb = await scratchDatabase(serverUrl as string);
   try {
     const api = await throughApi(apiDb.url);
     const raw = await rawUpsert(rawDb.url);

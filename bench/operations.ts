@@ -32,7 +32,6 @@
 // operation's creation to its end, divided by the steps; "without heartbeats" leaves out the
 // heartbeat ingest (the batch upsert) and liveness stats writes that ran meanwhile.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +42,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { freePort } from '../test/helpers/process.ts';
 import type { Counters } from './operations-server.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -521,25 +521,8 @@ async function rawSteps(databaseUrl: string | undefined, dataDir: string): Promi
   }
 }
 
-async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `oc_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl as string, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl as string);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = postgres(serverUrl as string, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-}
-
 async function bench(engine: 'pglite' | 'postgres'): Promise<{ oc: OcResult; raw: RawResult }> {
-  const scratch = engine === 'postgres' ? await scratchDatabase() : null;
+  const scratch = engine === 'postgres' ? await scratchDatabase(serverUrl as string) : null;
   let dataDir: string | undefined;
   try {
     const oc = await throughOc(scratch?.url);
