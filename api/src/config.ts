@@ -39,10 +39,23 @@ const serverSchema = z
     scheduleTick: duration('1s'),
     enrollmentTokenTtl: duration('1h'),
     sessionTtl: duration('12h'),
+    apiTokenMaxLifetime: duration('365d'),
+    agentCredentialTtl: duration('7d'),
+    agentCredentialGrace: duration('10m'),
     eventRetention: positiveInt(50_000),
     statsRetention: duration('7d'),
     maxHeartbeatBatch: positiveInt(10_000, 1_000_000),
     maxBodyBytes: positiveInt(8 * 1024 * 1024),
+    maxQueryCost: positiveInt(50_000),
+    maxResolvedObjects: positiveInt(100_000),
+    queryDeadline: duration('15s'),
+    maxSubscriptionsPerSocket: positiveInt(100, 100_000),
+    maxSocketsPerUser: positiveInt(20, 100_000),
+    anonymousMutationsPerMinute: positiveInt(60, 1_000_000),
+    graphiql: z
+      .enum(['true', 'false', 'on', 'off'], { error: 'must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true' || value === 'on'),
     uiDir: z.string().min(1).default(path.join(repoRoot, 'ui', 'build')),
     allowedOrigins: z
       .string()

@@ -35,13 +35,15 @@ import { Transactor } from './shared/transactor.ts';
 
 export interface ServiceDeps {
   db: Database;
+  /** Where shared state such as login throttling lives: in memory on the embedded database, in PostgreSQL on a server. */
+  databaseEngine: 'pglite' | 'postgres';
   clock: Clock;
   config: ServerConfig;
   logger: Logger;
 }
 
 /** Wires every repository and service of the OC; the one place that knows them all. */
-export function createServices({ db, clock, config, logger }: ServiceDeps) {
+export function createServices({ db, databaseEngine, clock, config, logger }: ServiceDeps) {
   const log = (module: string) => logger.child({ module });
   const eventsRepository = new EventsRepository();
   const bus = new EventBus((after, upTo) => eventsRepository.readAfter(db, after, upTo), log('events'));

@@ -14,6 +14,8 @@ export function registerServe(program: Command): void {
         logger.warn(
           `First start: created user "admin" with password ${app.initialAdminPassword}  (shown only this once; change it, or create personal accounts)`,
         );
+      } else if (app.createdAdmin) {
+        logger.warn('First start: created user "admin" with the password from OPSCENTER_INITIAL_ADMIN_PASSWORD (change it, or create personal accounts)');
       }
       const { url } = await app.start();
       logger.info({ database: app.database.describe }, `Operations Center listening on ${url} (GraphQL at ${url}/graphql)`);

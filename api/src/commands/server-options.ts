@@ -18,7 +18,18 @@ const OPTIONS: [flag: string, key: keyof ServerConfigInput, help: string][] = [
   ['--warmup <duration>', 'warmup', 'grace after start before judging liveness (default 30s)'],
   ['--enrollment-token-ttl <duration>', 'enrollmentTokenTtl', 'default enrollment token lifetime (default 1h)'],
   ['--session-ttl <duration>', 'sessionTtl', 'login session lifetime (default 12h)'],
+  ['--api-token-max-lifetime <duration>', 'apiTokenMaxLifetime', 'longest lifetime of an API token (default 365d)'],
+  ['--agent-credential-ttl <duration>', 'agentCredentialTtl', 'lifetime of a manager agent credential; agents renew it (default 7d)'],
+  ['--agent-credential-grace <duration>', 'agentCredentialGrace', 'how long a renewed agent credential keeps working (default 10m)'],
   ['--allowed-origins <origins>', 'allowedOrigins', 'comma-separated browser origins allowed besides the OC itself'],
+  ['--max-body-bytes <bytes>', 'maxBodyBytes', 'largest request body or WebSocket message (default 8388608)'],
+  ['--max-query-cost <objects>', 'maxQueryCost', 'most objects one query may ask for, counting page sizes (default 50000)'],
+  ['--max-resolved-objects <objects>', 'maxResolvedObjects', 'most list items one request may resolve (default 100000)'],
+  ['--query-deadline <duration>', 'queryDeadline', 'a query still running after this is stopped (default 15s)'],
+  ['--max-subscriptions-per-socket <n>', 'maxSubscriptionsPerSocket', 'subscriptions one WebSocket may hold (default 100)'],
+  ['--max-sockets-per-user <n>', 'maxSocketsPerUser', 'WebSockets one user or agent may hold open (default 20)'],
+  ['--anonymous-mutations-per-minute <n>', 'anonymousMutationsPerMinute', 'mutation fields one address may call without credentials (default 60)'],
+  ['--graphiql <true|false>', 'graphiql', 'serve GraphiQL at /graphql to browsers (default true)'],
 ];
 
 /** Adds the server's configuration flags; each also reads an environment variable (flags win). */

@@ -18,7 +18,7 @@ async function withServices<T>(flags: ServerFlags, work: (services: ReturnType<t
   try {
     await migrateDatabase(handle);
     const { createServices } = await import('../services.ts');
-    const services = createServices({ db: handle.db, clock: systemClock, config, logger });
+    const services = createServices({ db: handle.db, databaseEngine: handle.engine, clock: systemClock, config, logger });
     const meta: RequestMeta = { actor: { type: 'SYSTEM', name: `cli:${process.env.USER ?? 'unknown'}` }, requestId: randomUUID() };
     return await work(services, meta);
   } finally {

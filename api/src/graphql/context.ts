@@ -4,6 +4,7 @@ import type { Database } from '../db/client.ts';
 import type { Services } from '../services.ts';
 import { type Actor, personRole, type RequestMeta, type Role } from '../shared/actor.ts';
 import { tokenKind } from '../shared/secrets.ts';
+import type { ResolveBudget } from './limits.ts';
 
 export interface Context {
   meta: RequestMeta;
@@ -12,6 +13,8 @@ export interface Context {
   db: Database;
   services: Services;
   loaders: ReturnType<typeof createLoaders>;
+  /** How many more list items this request may resolve. */
+  budget: ResolveBudget;
 }
 
 function createLoaders(services: Services) {
@@ -43,6 +46,13 @@ export async function authenticate(services: Services, authorization: string | n
   }
 }
 
-export function createContext(services: Services, db: Database, actor: Actor, requestId: string = randomUUID()): Context {
-  return { meta: { actor, requestId }, role: personRole(actor), db, services, loaders: createLoaders(services) };
+export function createContext(services: Services, db: Database, actor: Actor, request: { clientAddress: string; budget: ResolveBudget }): Context {
+  return {
+    meta: { actor, requestId: randomUUID(), clientAddress: request.clientAddress },
+    role: personRole(actor),
+    db,
+    services,
+    loaders: createLoaders(services),
+    budget: request.budget,
+  };
 }

@@ -2,6 +2,7 @@ import type { ObjectRef } from '@pothos/core';
 import type { Page } from '../shared/pagination.ts';
 import { PAGE_MAX } from '../shared/pagination.ts';
 import { builder, type PothosTypes } from './builder.ts';
+import type { CostExtensions } from './limits.ts';
 
 type Ref<T> = ObjectRef<PothosSchemaTypes.ExtendDefaultTypes<PothosTypes>, T>;
 
@@ -25,8 +26,18 @@ export function connectionOf<T>(name: string, node: Ref<T>, what: string) {
   return builder.objectRef<Page<T>>(`${name}Connection`).implement({
     description: `A page of ${what}s.`,
     fields: (t) => ({
-      edges: t.field({ type: [Edge], description: `The ${what}s of this page with their cursors.`, resolve: (page) => page.edges }),
-      nodes: t.field({ type: [node], description: `The ${what}s of this page.`, resolve: (page) => page.edges.map((edge) => edge.node) as never }),
+      edges: t.field({
+        type: [Edge],
+        description: `The ${what}s of this page with their cursors.`,
+        extensions: { pageItems: true } satisfies CostExtensions,
+        resolve: (page) => page.edges,
+      }),
+      nodes: t.field({
+        type: [node],
+        description: `The ${what}s of this page.`,
+        extensions: { pageItems: true } satisfies CostExtensions,
+        resolve: (page) => page.edges.map((edge) => edge.node) as never,
+      }),
       pageInfo: t.field({
         type: PageInfo,
         description: 'How to get the next page.',

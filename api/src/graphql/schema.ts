@@ -13,10 +13,11 @@ import '../modules/schedules/schedules.schema.ts';
 import '../modules/tags/tags.schema.ts';
 import '../modules/targets/targets.schema.ts';
 import { builder } from './builder.ts';
+import { countListItems } from './limits.ts';
 import './errors.ts';
 
 builder.queryType({ description: 'Read the fleet: topology, status, statistics, accounts and audit.' });
 builder.mutationType({ description: 'Change the fleet. Every call is audited.' });
 builder.subscriptionType({ description: 'Live changes, pushed over WebSocket (graphql-ws) or SSE.' });
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = countListItems(lexicographicSortSchema(builder.toSchema()));

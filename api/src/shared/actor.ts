@@ -13,6 +13,8 @@ export type Actor =
 export interface RequestMeta {
   actor: Actor;
   requestId: string;
+  /** Where the request came from (an IP address, or "websocket"); absent for the OC's own work. */
+  clientAddress?: string;
   /** Set once an audit row for this call is written, so the edge can write one for calls that never reached a change. */
   audit?: { written: boolean };
 }

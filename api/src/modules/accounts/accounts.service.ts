@@ -27,8 +27,20 @@ export interface AccountsOptions {
   sessionTtlMs: number;
 }
 
+/**
+ * What stopped being valid: one session, one API token, or a user's sessions (but
+ * `exceptSessionId`, the one that changed its password) and, with `tokensToo`, their API tokens.
+ */
+export interface Revocation {
+  sessionId?: string;
+  tokenId?: string;
+  userId?: string;
+  exceptSessionId?: string;
+  tokensToo?: boolean;
+}
+
 /** Called when credentials stop being valid, so open sockets authenticated with them can be closed. */
-export type RevocationListener = (revoked: { sessionId?: string; tokenId?: string; userId?: string }) => void;
+export type RevocationListener = (revoked: Revocation) => void;
 
 function checkPassword(password: string): string {
   if (password.length < PASSWORD_MIN) throw new InvalidPasswordError(`The password must be at least ${PASSWORD_MIN} characters.`);
@@ -54,12 +66,15 @@ export class AccountsService {
     this.#revocationListeners.push(listener);
   }
 
-  /** On first start with an empty database, creates `admin` and returns its one-time password. */
-  async bootstrapAdmin(initialPassword?: string): Promise<string | null> {
-    if ((await this.repository.countUsers(this.db)) > 0) return null;
-    const password = initialPassword ?? randomPassword();
+  /**
+   * On first start with an empty database, creates `admin`: with the supplied password, or a
+   * generated one that is returned to be shown once (a supplied one is never shown).
+   */
+  async bootstrapAdmin(suppliedPassword?: string): Promise<{ created: boolean; generatedPassword: string | null }> {
+    if ((await this.repository.countUsers(this.db)) > 0) return { created: false, generatedPassword: null };
+    const password = suppliedPassword ?? randomPassword();
     await this.repository.insertUser(this.db, { username: 'admin', passwordHash: await hash(checkPassword(password)), role: 'ADMIN' });
-    return password;
+    return { created: true, generatedPassword: suppliedPassword ? null : password };
   }
 
   async login(meta: RequestMeta, username: string, password: string) {

@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
+import type { CostExtensions } from '../../graphql/limits.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import {
   type AvailabilityReport,
@@ -77,7 +78,12 @@ const ReportRef = builder.objectRef<AvailabilityReport>('AvailabilityReport').im
     to: t.field({ type: 'DateTime', description: 'Window end.', resolve: (report) => report.to }),
     nodeCount: t.exposeInt('nodeCount', { description: 'Nodes in the report.' }),
     ...totalsFields(t),
-    intervals: t.field({ type: [IntervalRef], description: 'Downtime intervals, oldest first (at most 1000).', resolve: (report) => report.intervals }),
+    intervals: t.field({
+      type: [IntervalRef],
+      description: 'Downtime intervals, oldest first (at most 1000).',
+      extensions: { maxItems: 1000 } satisfies CostExtensions,
+      resolve: (report) => report.intervals,
+    }),
     intervalsTruncated: t.exposeBoolean('intervalsTruncated', { description: 'True when there were more than 1000 intervals.' }),
     nodes: t.field({ type: [NodeAvailabilityRef], description: 'Per node.', resolve: (report) => report.nodes }),
     buckets: t.field({ type: [BucketRef], description: 'The window in equal slices, for charts.', resolve: (report) => report.buckets }),

@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.ts';
 import { audited, guard } from '../../graphql/mutation.ts';
+import type { CostExtensions } from '../../graphql/limits.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { checkPage, encodeCursor } from '../../shared/pagination.ts';
@@ -164,6 +165,7 @@ export const NodeRef = builder.drizzleObject('nodes', {
     statsSeries: t.field({
       type: [StatsPointRef],
       description: 'Measurements per minute over a window of at most 7 days (default: the last hour).',
+      extensions: { maxItems: 7 * 24 * 60 } satisfies CostExtensions,
       args: {
         since: t.arg({ type: 'DateTime', description: 'Start of the window.' }),
         until: t.arg({ type: 'DateTime', description: 'End of the window (default now).' }),

@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollManager } from '../helpers/fleet.ts';
+import { gql, ok } from '../helpers/gql.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+
+/** The query a viewer once stalled the OC with for 8.5 minutes, with the page size in a variable. */
+const FAN_OUT = `query($n: Int!) {
+  nodes(first: $n) { nodes { cluster { nodes(first: $n) { nodes { cluster { nodes(first: $n) { nodes { cluster { nodes(first: $n) { nodes { name } } } } } } } } } } }
+}`;
+
+async function createViewer(server: TestServer, name: string): Promise<string> {
+  ok(await server.gql(`mutation { createUser(username: "${name}", role: VIEWER, password: "password-of-${name}") { __typename } }`, {}, server.adminToken));
+  return ok<any>(await server.gql(`mutation { login(username: "${name}", password: "password-of-${name}") { ... on Session { token } } }`)).login.token;
+}
+
+describe('query cost, size and time limits', () => {
+  let server: TestServer;
+  let viewer: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ config: { queryDeadline: '10s', maxQueryCost: '50000' } });
+    await enrollManager(server, 'wide', { workers: Array.from({ length: 40 }, (_, index) => `wide-${index + 1}`) });
+    viewer = await createViewer(server, 'viewer');
+  });
+  afterAll(() => server.stop());
+
+  it('refuses the fan-out query when its page size comes in a variable, before running it, while a small query is answered', async () => {
+    const [costly, small] = await Promise.all([server.gql(FAN_OUT, { n: 30 }, viewer), server.gql('{ systemOverview { clusterCount } }', {}, viewer)]);
+    expect(costly.data ?? null).toBeNull();
+    expect(costly.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', maxCost: 50_000 });
+    expect(costly.errors?.[0].extensions?.cost).toBeGreaterThan(800_000);
+    expect(costly.errors?.[0].message).toMatch(/ask for smaller pages/);
+    expect(ok<any>(small).systemOverview.clusterCount).toBe(1);
+    const literal = await server.gql(FAN_OUT.replace('query($n: Int!)', 'query').replaceAll('$n', '30'), {}, viewer);
+    expect(literal.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+  });
+
+  it('counts fragments, including one named __schema (GHSA-733v), and answers queries within the limit', async () => {
+    const bypass = await server.gql(
+      `query($n: Int!) { ...__schema } fragment __schema on Query { nodes(first: $n) { nodes { cluster { nodes(first: $n) { nodes { cluster { nodes(first: $n) { nodes { name } } } } } } } } }`,
+      { n: 100 },
+      viewer,
+    );
+    expect(bypass.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+    const page = ok<any>(await server.gql('query($n: Int!) { clusters(first: $n) { nodes { name nodes(first: $n) { nodes { name status } } } } }', { n: 100 }, viewer));
+    expect(page.clusters.nodes[0].nodes.nodes).toHaveLength(41);
+  });
+
+  it('applies the same limit over WebSocket, failing only that operation', async () => {
+    const client = server.wsClient(viewer);
+    const refused = collect(client, FAN_OUT, { n: 30 });
+    await expect(refused.waitFor(1)).rejects.toThrow(/QUERY_TOO_COSTLY/);
+    const fine = collect(client, '{ viewer { name } }');
+    expect(await fine.waitFor(1)).toEqual([{ viewer: { name: 'viewer' } }]);
+  });
+
+  it('stops a query at its deadline, on the OC clock, while its data is still out of reach', async () => {
+    ok(await server.gql('{ viewer { name } }', {}, viewer));
+    let release = () => {};
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = server.database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table nodes in access exclusive mode`);
+      locked();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await lockTaken;
+    const slow = server.gql('{ nodes(first: 5) { nodes { name } } }', {}, viewer);
+    // Wait until the query is waiting on the lock, then let the OC's clock pass its deadline.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.clock.advance(10_001);
+    const result = await slow;
+    expect(result.errors?.[0].extensions?.code).toBe('DEADLINE_EXCEEDED');
+    expect(result.errors?.[0].message).toMatch(/longer than 10 s/);
+    release();
+    await holder;
+  });
+});
+
+describe('resolved-object cap', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ config: { maxResolvedObjects: '30' } });
+    await enrollManager(server, 'capped', { workers: Array.from({ length: 40 }, (_, index) => `capped-${index + 1}`) });
+  });
+  afterAll(() => server.stop());
+
+  it('stops a request that resolves more list items than the cap, whatever its estimate said', async () => {
+    const small = ok<any>(await server.gql('{ nodes(first: 20) { nodes { name } } }', {}, server.adminToken));
+    expect(small.nodes.nodes).toHaveLength(20);
+    const large = await server.gql('{ nodes(first: 41) { nodes { name } } }', {}, server.adminToken);
+    expect(large.errors?.[0].extensions?.code).toBe('RESULT_TOO_LARGE');
+    expect(large.errors?.[0].message).toMatch(/more than 30 list items/);
+    expect(JSON.stringify(await gql(server.url, '{ nodes(first: 41) { nodes { name } } }', {}, server.adminToken))).not.toMatch(/select|stack/i);
+  });
+});
