@@ -6,7 +6,7 @@ import { type DatabaseHandle, openDatabase } from '../../api/src/db/client.ts';
  * A fresh, empty database for one test file: an in-memory PGlite by default, or a new
  * database on the server named by TEST_DATABASE_URL (dropped again on close).
  */
-export async function createTestDatabase(onQuery?: (sql: string) => void): Promise<DatabaseHandle & { url?: string }> {
+export async function createTestDatabase(onQuery?: (sql: string, params: readonly unknown[]) => void): Promise<DatabaseHandle & { url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return openDatabase({ dataDir: 'memory://', onQuery });
   const name = `oc_test_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../agent/src/shared/duration.ts';
+import { nodeStats } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
 import { normalizeTag, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';
+import { insertBatches, MAX_STATEMENT_PARAMETERS } from '../../api/src/shared/batching.ts';
 import { checkPage, encodeCursor } from '../../api/src/shared/pagination.ts';
 import { redact } from '../../api/src/shared/secrets.ts';
 import { validateName } from '../../api/src/shared/validation.ts';
@@ -16,6 +18,16 @@ describe('shared rules', () => {
   it('accepts host-like names only', () => {
     expect(validateName('as-worker-01.dc1')).toBe('as-worker-01.dc1');
     for (const bad of ['', '-lead', 'has space', 'é', 'x'.repeat(64), 'a\u202eb']) expect(() => validateName(bad)).toThrow();
+  });
+
+  it('splits a multi-row insert so that no statement exceeds the parameter limit, keeping every row in order', () => {
+    const rows = Array.from({ length: 20_000 }, (_, index) => index);
+    const batches = insertBatches(nodeStats, rows);
+    // node_stats has 7 columns: at most 7 parameters a row.
+    expect(batches.every((batch) => batch.length * 7 <= MAX_STATEMENT_PARAMETERS)).toBe(true);
+    expect(batches[0].length).toBe(Math.floor(MAX_STATEMENT_PARAMETERS / 7));
+    expect(batches.flat()).toEqual(rows);
+    expect(insertBatches(nodeStats, [])).toEqual([]);
   });
 
   it('round-trips cursors and refuses foreign ones', () => {

@@ -28,12 +28,12 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir: string;
   maxConnections?: number;
-  /** Called with every SQL statement the ORM runs (tests count statements on hot paths). */
-  onQuery?: (sql: string) => void;
+  /** Called with every SQL statement the ORM runs and its parameters (tests count statements on hot paths). */
+  onQuery?: (sql: string, params: readonly unknown[]) => void;
 }
 
 export async function openDatabase({ databaseUrl, dataDir, maxConnections = 10, onQuery }: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  const logger = onQuery ? { logQuery: (query: string) => onQuery(query) } : undefined;
+  const logger = onQuery ? { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } : undefined;
   if (databaseUrl) {
     const client = postgres(databaseUrl, {
       max: maxConnections,

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { nodeLiveness, nodeStatusHistory, type StatusHistoryRow } from '../heartbeats/heartbeats.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
@@ -21,7 +22,7 @@ export class AvailabilityRepository {
     return db
       .select()
       .from(nodeStatusHistory)
-      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
       .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
   }
 
@@ -31,7 +32,7 @@ export class AvailabilityRepository {
     return db
       .selectDistinctOn([nodeStatusHistory.nodeId])
       .from(nodeStatusHistory)
-      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), lt(nodeStatusHistory.at, at)))
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), lt(nodeStatusHistory.at, at)))
       .orderBy(nodeStatusHistory.nodeId, desc(nodeStatusHistory.at), desc(nodeStatusHistory.id));
   }
 
@@ -41,7 +42,7 @@ export class AvailabilityRepository {
     return db
       .selectDistinctOn([nodeStatusHistory.nodeId])
       .from(nodeStatusHistory)
-      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), sql`${nodeStatusHistory.at} >= ${at}`))
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), sql`${nodeStatusHistory.at} >= ${at}`))
       .orderBy(nodeStatusHistory.nodeId, asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
   }
 }

@@ -1,5 +1,6 @@
-import { and, asc, count, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, Param, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf } from '../../shared/batching.ts';
 import { isUuid } from '../../shared/validation.ts';
 import { nodeLiveness, type NodeStatus } from '../heartbeats/heartbeats.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
@@ -38,7 +39,7 @@ export class ClustersRepository {
 
   async findMany(db: Executor, ids: string[]): Promise<ClusterRow[]> {
     if (ids.length === 0) return [];
-    return db.select().from(clusters).where(inArray(clusters.id, ids));
+    return db.select().from(clusters).where(anyOf(clusters.id, ids));
   }
 
   async findByName(db: Executor, name: string): Promise<ClusterRow | undefined> {
@@ -53,14 +54,15 @@ export class ClustersRepository {
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       conditions.push(or(ilike(clusters.name, pattern), ilike(clusters.description, pattern), ilike(clusters.productKind, pattern)));
     }
-    for (const tag of filter.tags ?? []) {
-      if (tag.startsWith('cluster:')) conditions.push(sql`lower(${clusters.name}) = ${tag.slice(8)}`);
-      else if (tag.startsWith('product:')) conditions.push(sql`lower(${clusters.productKind}) = ${tag.slice(8)}`);
-      else
-        conditions.push(
-          sql`exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})`,
-        );
-    }
+    // However many tags are asked for, each kind of tag is one array parameter.
+    const tags = [...new Set(filter.tags ?? [])];
+    const names = tags.filter((tag) => tag.startsWith('cluster:')).map((tag) => tag.slice('cluster:'.length));
+    const kinds = tags.filter((tag) => tag.startsWith('product:')).map((tag) => tag.slice('product:'.length));
+    const own = tags.filter((tag) => !tag.startsWith('cluster:') && !tag.startsWith('product:'));
+    if (names.length) conditions.push(sql`lower(${clusters.name}) = all(${new Param(names)}::text[])`);
+    if (kinds.length) conditions.push(sql`lower(${clusters.productKind}) = all(${new Param(kinds)}::text[])`);
+    if (own.length)
+      conditions.push(sql`(select count(*) from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${anyOf(clusterTags.tag, own)}) = ${own.length}`);
     return db
       .select()
       .from(clusters)
@@ -74,7 +76,7 @@ export class ClustersRepository {
       .select({ clusterId: nodes.clusterId, role: nodes.role, status: nodeLiveness.status, count: count() })
       .from(nodes)
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(clusterIds ? inArray(nodes.clusterId, clusterIds) : undefined)
+      .where(clusterIds ? anyOf(nodes.clusterId, clusterIds) : undefined)
       .groupBy(nodes.clusterId, nodes.role, nodeLiveness.status);
   }
 

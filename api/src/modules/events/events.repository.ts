@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, lte, min, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { insertBatches } from '../../shared/batching.ts';
 import { events, eventSequence } from './events.table.ts';
 import type { EventChannel, EventDraft, PublishedEvent } from './events.types.ts';
 
@@ -17,7 +18,7 @@ export class EventsRepository {
       .returning({ last: eventSequence.last });
     const first = counter.last - drafts.length + 1;
     const published = drafts.map((draft, index) => ({ ...draft, sequence: first + index, at }));
-    await tx.insert(events).values(published);
+    for (const batch of insertBatches(events, published)) await tx.insert(events).values(batch);
     return published;
   }
 

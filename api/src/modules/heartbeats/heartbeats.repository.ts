@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, lte, ne, Param, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
 import {
@@ -93,7 +94,7 @@ export class HeartbeatsRepository {
     const rows = await db
       .select({ nodeId: nodeLiveness.nodeId, status: nodeLiveness.status })
       .from(nodeLiveness)
-      .where(inArray(nodeLiveness.nodeId, nodeIds));
+      .where(anyOf(nodeLiveness.nodeId, nodeIds));
     return new Map(rows.map((row) => [row.nodeId, row.status]));
   }
 
@@ -104,14 +105,16 @@ export class HeartbeatsRepository {
 
   /** Creates or resets liveness rows, e.g. when nodes join or rejoin. */
   async initialize(tx: Executor, rows: { nodeId: string; clusterId: string; status: NodeStatus; cause: StatusCause; at: Date }[]) {
-    if (rows.length === 0) return;
-    await tx
-      .insert(nodeLiveness)
-      .values(rows.map((row) => ({ nodeId: row.nodeId, clusterId: row.clusterId, status: row.status, statusCause: row.cause, statusSince: row.at })))
-      .onConflictDoUpdate({
-        target: nodeLiveness.nodeId,
-        set: { status: sql`excluded.status`, statusCause: sql`excluded.status_cause`, statusSince: sql`excluded.status_since`, batchSequence: null },
-      });
+    const values = rows.map((row) => ({ nodeId: row.nodeId, clusterId: row.clusterId, status: row.status, statusCause: row.cause, statusSince: row.at }));
+    for (const batch of insertBatches(nodeLiveness, values)) {
+      await tx
+        .insert(nodeLiveness)
+        .values(batch)
+        .onConflictDoUpdate({
+          target: nodeLiveness.nodeId,
+          set: { status: sql`excluded.status`, statusCause: sql`excluded.status_cause`, statusSince: sql`excluded.status_since`, batchSequence: null },
+        });
+    }
   }
 
   /**
@@ -151,41 +154,41 @@ export class HeartbeatsRepository {
   }
 
   async insertHistory(tx: Executor, changes: StatusChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    await tx.insert(nodeStatusHistory).values(
-      changes.map((change) => ({
-        nodeId: change.nodeId,
-        clusterId: change.clusterId,
-        fromStatus: change.from,
-        toStatus: change.to,
-        cause: change.cause,
-        at: change.at,
-        operationId: change.operationId ?? null,
-      })),
-    );
+    const values = changes.map((change) => ({
+      nodeId: change.nodeId,
+      clusterId: change.clusterId,
+      fromStatus: change.from,
+      toStatus: change.to,
+      cause: change.cause,
+      at: change.at,
+      operationId: change.operationId ?? null,
+    }));
+    for (const batch of insertBatches(nodeStatusHistory, values)) await tx.insert(nodeStatusHistory).values(batch);
   }
 
-  /** Merges per-minute samples into the series, weighting averages by sample counts. */
+  /**
+   * Merges per-minute samples into the series, weighting averages by sample counts: one statement
+   * with one array a column, so its size does not grow with the fleet.
+   */
   async upsertStats(db: Executor, rows: StatsRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const weighted = (column: string) =>
+    const column = <T>(value: (row: StatsRow) => T) => new Param(rows.map(value));
+    const weighted = (name: string) =>
       sql.raw(
-        `case when node_stats.${column} is null then excluded.${column} when excluded.${column} is null then node_stats.${column} ` +
-          `else (node_stats.${column} * node_stats.samples + excluded.${column} * excluded.samples) / (node_stats.samples + excluded.samples) end`,
+        `case when node_stats.${name} is null then excluded.${name} when excluded.${name} is null then node_stats.${name} ` +
+          `else (node_stats.${name} * node_stats.samples + excluded.${name} * excluded.samples) / (node_stats.samples + excluded.samples) end`,
       );
-    await db
-      .insert(nodeStats)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [nodeStats.nodeId, nodeStats.minute],
-        set: {
-          cpuPercent: weighted('cpu_percent'),
-          memoryBytes: sql`(${weighted('memory_bytes')})::bigint`,
-          load1: weighted('load1'),
-          diskPercent: weighted('disk_percent'),
-          samples: sql`node_stats.samples + excluded.samples`,
-        },
-      });
+    await db.execute(sql`
+      insert into ${nodeStats} (node_id, minute, cpu_percent, memory_bytes, load1, disk_percent, samples)
+      select * from unnest(${column((row) => row.nodeId)}::uuid[], ${column((row) => row.minute.toISOString())}::timestamptz[],
+        ${column((row) => row.cpuPercent)}::float8[], ${column((row) => row.memoryBytes)}::bigint[], ${column((row) => row.load1)}::float8[],
+        ${column((row) => row.diskPercent)}::float8[], ${column((row) => row.samples)}::int[])
+      on conflict (node_id, minute) do update set
+        cpu_percent = ${weighted('cpu_percent')},
+        memory_bytes = (${weighted('memory_bytes')})::bigint,
+        load1 = ${weighted('load1')},
+        disk_percent = ${weighted('disk_percent')},
+        samples = node_stats.samples + excluded.samples`);
   }
 
   async pruneStats(db: Executor, before: Date): Promise<void> {
@@ -211,7 +214,7 @@ export class HeartbeatsRepository {
     return db
       .select()
       .from(nodeStatusHistory)
-      .where(and(inArray(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
       .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
   }
 

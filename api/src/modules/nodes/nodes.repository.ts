@@ -1,5 +1,6 @@
-import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { type NodeStatus, nodeLiveness } from '../heartbeats/heartbeats.table.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
@@ -25,7 +26,7 @@ export class NodesRepository {
 
   async findMany(db: Executor, ids: string[]): Promise<NodeRow[]> {
     if (ids.length === 0) return [];
-    return db.select().from(nodes).where(inArray(nodes.id, ids));
+    return db.select().from(nodes).where(anyOf(nodes.id, ids));
   }
 
   async ofCluster(db: Executor, clusterId: string): Promise<NodeRow[]> {
@@ -33,8 +34,9 @@ export class NodesRepository {
   }
 
   async insert(tx: Executor, values: (NodeValues & { joinedAt: Date })[]): Promise<NodeRow[]> {
-    if (values.length === 0) return [];
-    return tx.insert(nodes).values(values).returning();
+    const inserted: NodeRow[] = [];
+    for (const batch of insertBatches(nodes, values)) inserted.push(...(await tx.insert(nodes).values(batch).returning()));
+    return inserted;
   }
 
   async update(tx: Executor, id: string, values: Partial<Omit<NodeRow, 'id' | 'clusterId'>>): Promise<NodeRow> {
@@ -44,7 +46,7 @@ export class NodesRepository {
 
   async markLeft(tx: Executor, ids: string[], at: Date): Promise<NodeRow[]> {
     if (ids.length === 0) return [];
-    return tx.update(nodes).set({ leftAt: at }).where(inArray(nodes.id, ids)).returning();
+    return tx.update(nodes).set({ leftAt: at }).where(anyOf(nodes.id, ids)).returning();
   }
 
   async delete(tx: Executor, id: string): Promise<void> {
@@ -61,7 +63,7 @@ export class NodesRepository {
       .where(
         and(
           condition,
-          statuses ? inArray(nodeLiveness.status, statuses) : undefined,
+          statuses ? anyOf(nodeLiveness.status, statuses) : undefined,
           after ? sql`(${clusters.name}, ${nodes.role}::text, ${nodes.name}) > (${after[0]}, ${after[1]}, ${after[2]})` : undefined,
         ),
       )
@@ -76,7 +78,7 @@ export class NodesRepository {
       .from(nodes)
       .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(condition, statuses ? inArray(nodeLiveness.status, statuses) : undefined));
+      .where(and(condition, statuses ? anyOf(nodeLiveness.status, statuses) : undefined));
     return row.value;
   }
 

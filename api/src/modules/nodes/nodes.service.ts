@@ -161,7 +161,17 @@ export class NodesService {
           if (!cluster) throw new NotFoundError('cluster', clusterId);
           const existing = new Map((await this.repository.ofCluster(work.tx, clusterId)).map((node) => [node.name, node]));
           const toLeave: NodeRow[] = [];
-          for (const values of clean) await this.#applyReported(work, cluster, existing.get(values.name), values, receipt);
+          const joined = await this.#join(work, cluster, clean.filter((values) => !existing.has(values.name)));
+          for (const values of clean) {
+            const current = existing.get(values.name);
+            const newcomer = joined.get(values.name);
+            if (current) {
+              await this.#applyReported(work, cluster, current, values, receipt);
+            } else if (newcomer) {
+              receipt.joined.push(newcomer.node);
+              work.emit(this.#nodeEvent('NODE_JOINED', cluster, newcomer.node, newcomer.tags));
+            }
+          }
           const stillThere = (node: NodeRow) => node.role === 'WORKER' && node.leftAt === null;
           if (isSnapshot) {
             for (const node of existing.values()) if (stillThere(node) && !names.has(node.name)) toLeave.push(node);
@@ -191,15 +201,18 @@ export class NodesService {
     });
   }
 
-  async #applyReported(work: UnitOfWork, cluster: ClusterRow, current: NodeRow | undefined, values: Omit<NodeValues, 'clusterId' | 'role'>, receipt: MembershipReceipt) {
+  /** Inserts the nodes new to the cluster all at once (a first snapshot may name tens of thousands), keyed by name with their tags. */
+  async #join(work: UnitOfWork, cluster: ClusterRow, reports: Omit<NodeValues, 'clusterId' | 'role'>[]) {
+    if (reports.length === 0) return new Map<string, { node: NodeRow; tags: string[] }>();
     const now = this.clock.now();
-    if (!current) {
-      const [node] = await this.repository.insert(work.tx, [{ ...values, clusterId: cluster.id, role: 'WORKER', joinedAt: now }]);
-      await this.heartbeats.initialize(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: 'JOINED', at: now }]);
-      receipt.joined.push(node);
-      await this.#emitNode(work, 'NODE_JOINED', cluster, node);
-      return;
-    }
+    const nodes = await this.repository.insert(work.tx, reports.map((values) => ({ ...values, clusterId: cluster.id, role: 'WORKER' as const, joinedAt: now })));
+    await this.heartbeats.initialize(work.tx, nodes.map((node) => ({ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN' as const, cause: 'JOINED' as const, at: now })));
+    const tags = await this.tags.effectiveTags(work.tx, cluster, nodes);
+    return new Map(nodes.map((node) => [node.name, { node, tags: tags.get(node.id) ?? [] }]));
+  }
+
+  async #applyReported(work: UnitOfWork, cluster: ClusterRow, current: NodeRow, values: Omit<NodeValues, 'clusterId' | 'role'>, receipt: MembershipReceipt) {
+    const now = this.clock.now();
     const changed =
       current.address !== values.address ||
       current.version !== values.version ||

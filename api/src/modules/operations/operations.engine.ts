@@ -345,7 +345,7 @@ export class OperationsEngine {
         for (const step of steps) work.emit(stepEvent(active.row, { ...step, state: 'CANCELLED', message, finishedAt: wall }));
       },
     );
-    for (const step of steps) this.#replaceStep(active, { ...step, state: 'CANCELLED', message, finishedAt: wall });
+    this.#replaceSteps(active, steps.map((step) => ({ ...step, state: 'CANCELLED' as const, message, finishedAt: wall })));
   }
 
   async #setState(active: Active, state: OperationState, reason: string): Promise<void> {
@@ -380,7 +380,13 @@ export class OperationsEngine {
   }
 
   #replaceStep(active: Active, step: StepRow): void {
-    active.steps = active.steps.map((candidate) => (candidate.id === step.id ? step : candidate));
+    this.#replaceSteps(active, [step]);
+  }
+
+  /** All in one pass: replacing thousands of steps one at a time costs a pass over all steps each. */
+  #replaceSteps(active: Active, steps: StepRow[]): void {
+    const replacements = new Map(steps.map((step) => [step.id, step]));
+    active.steps = active.steps.map((candidate) => replacements.get(candidate.id) ?? candidate);
   }
 
   async #onReport(command: CommandRow, report: CommandReport, received: { mono: number; wall: Date }): Promise<void> {

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gt, inArray, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { type OperationKind, type OperationRow, type OperationState, operations, operationSteps, type StepRow } from './operations.table.ts';
 
 export const TERMINAL_OPERATION: OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
@@ -18,8 +19,9 @@ export class OperationsRepository {
   }
 
   async insertSteps(tx: Executor, steps: (typeof operationSteps.$inferInsert)[]): Promise<StepRow[]> {
-    if (steps.length === 0) return [];
-    return tx.insert(operationSteps).values(steps).returning();
+    const inserted: StepRow[] = [];
+    for (const batch of insertBatches(operationSteps, steps)) inserted.push(...(await tx.insert(operationSteps).values(batch).returning()));
+    return inserted;
   }
 
   async find(db: Executor, id: string): Promise<OperationRow | undefined> {
@@ -89,16 +91,16 @@ export class OperationsRepository {
   }
 
   async updateSteps(tx: Executor, ids: string[], values: Partial<StepRow>): Promise<void> {
-    if (ids.length > 0) await tx.update(operationSteps).set(values).where(inArray(operationSteps.id, ids));
+    if (ids.length > 0) await tx.update(operationSteps).set(values).where(anyOf(operationSteps.id, ids));
   }
 
   #matching(filter: OperationFilter) {
     return and(
-      filter.states?.length ? inArray(operations.state, filter.states) : undefined,
-      filter.kinds?.length ? inArray(operations.kind, filter.kinds) : undefined,
+      filter.states?.length ? anyOf(operations.state, filter.states) : undefined,
+      filter.kinds?.length ? anyOf(operations.kind, filter.kinds) : undefined,
       filter.scheduleId ? eq(operations.scheduleId, filter.scheduleId) : undefined,
       filter.clusterIds?.length
-        ? sql`exists (select 1 from ${operationSteps} where ${operationSteps.operationId} = ${operations.id} and ${inArray(operationSteps.clusterId, filter.clusterIds)})`
+        ? sql`exists (select 1 from ${operationSteps} where ${operationSteps.operationId} = ${operations.id} and ${anyOf(operationSteps.clusterId, filter.clusterIds)})`
         : undefined,
     );
   }

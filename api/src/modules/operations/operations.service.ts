@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import { actorId, actorName, type RequestMeta } from '../../shared/actor.ts';
@@ -8,7 +7,6 @@ import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagina
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
-import { nodes } from '../nodes/nodes.table.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
@@ -67,7 +65,7 @@ export class OperationsService {
     const members = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => inScope(node.role));
     if (members.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
     const clusterIds = [...new Set(members.map((node) => node.clusterId))];
-    const clusterMembers = (await this.nodes.members(this.db, inArray(nodes.clusterId, clusterIds))).filter((node) => inScope(node.role));
+    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter((node) => inScope(node.role));
     const clusters = clusterIds.map((id) => {
       const all = clusterMembers.filter((node) => node.clusterId === id);
       return { id, name: all[0]?.clusterName ?? id, size: all.length, unavailable: all.filter((node) => node.status !== 'UP').length };

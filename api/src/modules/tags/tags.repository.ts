@@ -1,5 +1,6 @@
-import { and, count, countDistinct, inArray } from 'drizzle-orm';
+import { and, count, countDistinct } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { clusterTags, nodeTags } from './tags.table.ts';
 
 export interface TagUsage {
@@ -10,35 +11,29 @@ export interface TagUsage {
 
 export class TagsRepository {
   async addNodeTags(tx: Executor, nodeIds: string[], tags: string[]): Promise<void> {
-    if (nodeIds.length === 0 || tags.length === 0) return;
-    await tx
-      .insert(nodeTags)
-      .values(nodeIds.flatMap((nodeId) => tags.map((tag) => ({ nodeId, tag }))))
-      .onConflictDoNothing();
+    const rows = nodeIds.flatMap((nodeId) => tags.map((tag) => ({ nodeId, tag })));
+    for (const batch of insertBatches(nodeTags, rows)) await tx.insert(nodeTags).values(batch).onConflictDoNothing();
   }
 
   async removeNodeTags(tx: Executor, nodeIds: string[], tags: string[]): Promise<void> {
     if (nodeIds.length === 0) return;
-    await tx.delete(nodeTags).where(and(inArray(nodeTags.nodeId, nodeIds), inArray(nodeTags.tag, tags)));
+    await tx.delete(nodeTags).where(and(anyOf(nodeTags.nodeId, nodeIds), anyOf(nodeTags.tag, tags)));
   }
 
   async addClusterTags(tx: Executor, clusterIds: string[], tags: string[]): Promise<void> {
-    if (clusterIds.length === 0 || tags.length === 0) return;
-    await tx
-      .insert(clusterTags)
-      .values(clusterIds.flatMap((clusterId) => tags.map((tag) => ({ clusterId, tag }))))
-      .onConflictDoNothing();
+    const rows = clusterIds.flatMap((clusterId) => tags.map((tag) => ({ clusterId, tag })));
+    for (const batch of insertBatches(clusterTags, rows)) await tx.insert(clusterTags).values(batch).onConflictDoNothing();
   }
 
   async removeClusterTags(tx: Executor, clusterIds: string[], tags: string[]): Promise<void> {
     if (clusterIds.length === 0) return;
-    await tx.delete(clusterTags).where(and(inArray(clusterTags.clusterId, clusterIds), inArray(clusterTags.tag, tags)));
+    await tx.delete(clusterTags).where(and(anyOf(clusterTags.clusterId, clusterIds), anyOf(clusterTags.tag, tags)));
   }
 
   async nodeTagsOf(db: Executor, nodeIds: string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(nodeIds.map((id) => [id, []]));
     if (nodeIds.length === 0) return result;
-    const rows = await db.select().from(nodeTags).where(inArray(nodeTags.nodeId, nodeIds)).orderBy(nodeTags.tag);
+    const rows = await db.select().from(nodeTags).where(anyOf(nodeTags.nodeId, nodeIds)).orderBy(nodeTags.tag);
     for (const row of rows) result.get(row.nodeId)?.push(row.tag);
     return result;
   }
@@ -46,7 +41,7 @@ export class TagsRepository {
   async clusterTagsOf(db: Executor, clusterIds: string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(clusterIds.map((id) => [id, []]));
     if (clusterIds.length === 0) return result;
-    const rows = await db.select().from(clusterTags).where(inArray(clusterTags.clusterId, clusterIds)).orderBy(clusterTags.tag);
+    const rows = await db.select().from(clusterTags).where(anyOf(clusterTags.clusterId, clusterIds)).orderBy(clusterTags.tag);
     for (const row of rows) result.get(row.clusterId)?.push(row.tag);
     return result;
   }

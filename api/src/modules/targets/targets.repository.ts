@@ -1,5 +1,6 @@
-import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
 import { clusterTags, nodeTags } from '../tags/tags.table.ts';
@@ -11,12 +12,12 @@ export class TargetsRepository {
     return db
       .select({ id: clusters.id, name: clusters.name })
       .from(clusters)
-      .where(or(ids.length ? inArray(clusters.id, ids) : undefined, names.length ? inArray(clusters.name, names) : undefined));
+      .where(or(ids.length ? anyOf(clusters.id, ids) : undefined, names.length ? anyOf(clusters.name, names) : undefined));
   }
 
   async existingNodeIds(db: Executor, ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await db.select({ id: nodes.id }).from(nodes).where(inArray(nodes.id, ids));
+    const rows = await db.select({ id: nodes.id }).from(nodes).where(anyOf(nodes.id, ids));
     return new Set(rows.map((row) => row.id));
   }
 
@@ -26,9 +27,9 @@ export class TargetsRepository {
       case 'ALL':
         return undefined;
       case 'CLUSTERS':
-        return inArray(nodes.clusterId, target.clusterIds);
+        return anyOf(nodes.clusterId, target.clusterIds);
       case 'NODES':
-        return inArray(nodes.id, target.nodeIds);
+        return anyOf(nodes.id, target.nodeIds);
       case 'TAGS': {
         const conditions = target.tags.map((tag) => this.#hasTag(tag));
         return target.match === 'ALL' ? and(...conditions) : or(...conditions);
