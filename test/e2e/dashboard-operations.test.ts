@@ -156,6 +156,12 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
     await page.goto(`${oc.url}/availability?target=cluster&value=web&window=1h`);
     await page.getByTestId('availability-summary').waitFor();
     await page.locator('[data-testid="availability-chart"][data-buckets="12"]').waitFor();
+    // Each node's start-up, from joining to its first heartbeat, is not downtime of any kind.
+    expect(await page.getByTestId('interval-kind-UNKNOWN').textContent()).toBe('Unknown (0)');
+    const shownSeconds = await page.getByTestId('downtime-duration').evaluateAll((cells) =>
+      cells.map((cell) => [...(cell.textContent ?? '').matchAll(/(\d+)([dhms])/g)].reduce((sum, [, amount, unit]) => sum + Number(amount) * { d: 86_400, h: 3_600, m: 60, s: 1 }[unit as 'd'], 0)),
+    );
+    expect(shownSeconds.length).toBeGreaterThan(0);
     await page.getByTestId('interval-kind-PLANNED').click();
     await page.waitForURL((url) => url.searchParams.get('kind') === 'PLANNED');
     await page.locator('[data-testid="downtime-row"][data-kind="PLANNED"]').first().waitFor();
@@ -166,7 +172,12 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('availability-csv').click()]);
     expect(download.suggestedFilename()).toBe('availability-cluster-web-1h.csv');
     const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
-    expect(csv.split('\n')[0]).toMatch(/node/i);
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header).toBe('node,cluster,kind,from,to,duration_seconds,operation,cause');
     expect(csv).toMatch(/PLANNED|planned/);
+    // The same durations on the page and in the CSV, rounded the same way.
+    expect(lines.map((line) => Number(line.split(',')[5]))).toEqual(shownSeconds);
+    // The CSV stays machine-readable whatever the browser's locale: ISO 8601 times.
+    for (const line of lines) expect(line.split(',')[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });

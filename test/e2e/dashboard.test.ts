@@ -129,6 +129,10 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       for (const name of ['app-servers-1', 'app-servers-3', 'app-servers-manager']) expect(await page.locator(row(name)).getAttribute('data-status')).toBe('UP');
       await page.locator('section.header').filter({ hasText: '2/3 up, 1 down' }).waitFor();
       expect(await page.locator(`${row(victim)} .badge`).textContent()).toBe('Down');
+      // Its figures are shown as the last known ones, with when they were taken; the others' are live.
+      await page.locator(`${row(victim)}[data-stats="last-known"]`).waitFor();
+      expect(await page.locator(`${row(victim)} [data-testid="last-known-at"]`).textContent()).toMatch(/^\s*as of \d/);
+      expect(await page.locator(`${row('app-servers-1')}`).getAttribute('data-stats')).toBe('current');
       await topology.locator('[data-testid="topology-cluster"][data-cluster-name="app-servers"][data-health="DEGRADED"]').waitFor();
       await screenshot(page, 'cluster-with-down-worker');
       await screenshot(topology, 'topology-with-down-worker');
@@ -154,6 +158,27 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       { from: 'UP', to: 'SUSPECT', cause: 'REPORTED_FAILURE' },
     ]);
     expect(await entries.first().locator('.cause').textContent()).toBe('manager reported a failure');
+
+    // Its manager still reports it, as stopped: that is not a heartbeat of a live node. Its figures
+    // are the last ones it had, marked as such with when they were taken, and its uptime stands still.
+    const nodeId = new URL(page.url()).pathname.split('/').pop();
+    const read = () =>
+      oc.query(`query($id: ID!) { node(id: $id) { lastHeartbeatAt lastHealthyAt stats { reportedAt current uptimeSeconds } } }`, { id: nodeId }).then((result) => result.node);
+    const before = await read();
+    expect(before.stats.current).toBe(false);
+    await page.getByTestId('stats-last-known').waitFor();
+    expect(await page.getByTestId('stats-reported-at').getAttribute('datetime')).toBe(before.stats.reportedAt);
+    expect(await page.getByTestId('node-last-healthy').getAttribute('data-at')).toBe(before.lastHealthyAt);
+    expect(Date.parse(before.lastHealthyAt)).toBeLessThan(Date.parse(before.lastHeartbeatAt));
+    expect(await page.getByTestId('node-last-report').textContent()).toMatch(/stopped/);
+    expect(await page.getByText('Last heartbeat').count()).toBe(0);
+    const uptime = await page.getByTestId('node-uptime').textContent();
+    // Several more batches report the node stopped; nothing of its figures moves.
+    await oc.eventually(read, (node) => Date.parse(node.lastHeartbeatAt) - Date.parse(before.lastHeartbeatAt) >= 1_000);
+    await page.reload();
+    await page.getByTestId('stats-last-known').waitFor();
+    expect(await page.getByTestId('node-uptime').textContent()).toBe(uptime);
+    expect(await page.getByTestId('stats-reported-at').getAttribute('datetime')).toBe(before.stats.reportedAt);
     for (const chart of ['cpu-chart', 'memory-chart']) {
       const canvas = page.getByTestId(chart).locator('canvas');
       await canvas.waitFor();
@@ -166,6 +191,30 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       }, await canvas.elementHandle());
     }
     await screenshot(page, 'node-history');
+  });
+
+  it('writes dates the way the browser’s locale does', async () => {
+    const { nodes } = await oc.query(`{ nodes(first: 1) { nodes { id joinedAt } } }`);
+    const [{ id, joinedAt }] = nodes.nodes;
+    const at = new Date(joinedAt);
+    const two = (value: number) => String(value).padStart(2, '0');
+    const [year, month, day, hours, minutes, seconds] = [at.getUTCFullYear(), two(at.getUTCMonth() + 1), two(at.getUTCDate()), at.getUTCHours(), two(at.getUTCMinutes()), two(at.getUTCSeconds())];
+    const expected: Record<string, RegExp> = {
+      'en-US': new RegExp(`^${month}/${day}/${year}, ${two(hours % 12 || 12)}:${minutes}:${seconds}\\s${hours < 12 ? 'AM' : 'PM'}$`),
+      'en-GB': new RegExp(`^${day}/${month}/${year}, ${two(hours)}:${minutes}:${seconds}$`),
+    };
+    for (const [locale, pattern] of Object.entries(expected)) {
+      const localized = await loggedInPage(browser, oc, { locale, timezoneId: 'UTC' });
+      try {
+        await localized.goto(`${oc.url}/nodes/${id}`);
+        const joined = localized.getByTestId('node-joined');
+        await joined.waitFor();
+        expect(await joined.textContent(), locale).toMatch(pattern);
+        await screenshot(localized, `node-${locale}`);
+      } finally {
+        await localized.context().close();
+      }
+    }
   });
 
   it('adds a cluster tag in the tag editor and filters the system view by it, the filter surviving a reload', async () => {

@@ -15,9 +15,9 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh page (own cookies and storage) logged in to the OC's dashboard as admin. */
-export async function loggedInPage(browser: Browser, oc: LiveOc): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+/** A fresh page (own cookies and storage) logged in to the OC's dashboard as admin; `locale` and `timezoneId` set the browser's. */
+export async function loggedInPage(browser: Browser, oc: LiveOc, options: { locale?: string; timezoneId?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   await page.goto(`${oc.url}/login`);

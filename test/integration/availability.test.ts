@@ -93,3 +93,103 @@ describe('availability', () => {
     expect(long.errors?.[0].message).toMatch(/366 days/);
   });
 });
+
+describe('availability figures, to the millisecond', () => {
+  let server: TestServer;
+  let manager: Awaited<ReturnType<typeof enrollManager>>;
+  let since: Date;
+  let until: Date;
+  const states: Record<string, string> = { 'f-1': 'HEALTHY', 'f-2': 'HEALTHY' };
+  const at = (seconds: number) => new Date(since.getTime() + seconds * 1000);
+  /** One batch at `seconds` after the window opens, with every worker as `states` says. */
+  const beatAt = async (seconds: number) => {
+    server.clock.advance(at(seconds).getTime() - server.clock.now().getTime());
+    await manager.beat(Object.entries(states).map(([name, state]) => ({ name, state })));
+  };
+  const FIGURES = `query($target: Target!, $since: DateTime!, $until: DateTime) {
+    availability(target: $target, since: $since, until: $until, buckets: 3) {
+      unknown incidents openIncidents mttr mtbf
+      intervals { nodeName kind from to duration cause }
+      nodes { nodeName incidents openIncidents mttr mtbf up unknown }
+      buckets { incidents mttr }
+      csv
+    }
+  }`;
+  const report = async (from: Date) =>
+    ok<any>(await server.gql(FIGURES, { target: { clusters: ['figures'] }, since: from.toISOString(), until: until.toISOString() }, server.adminToken)).availability;
+
+  beforeAll(async () => {
+    server = await startTestServer({ config: { operationsTick: '1h' } });
+    await server.tick(30_000);
+    since = server.clock.now();
+    // Joined at 0 s, first heard of at 2.5 s: that start-up is neither downtime nor unknown time.
+    manager = await enrollManager(server, 'figures', { workers: ['f-1', 'f-2'] });
+    for (let second = 2.5; second <= 62.5; second += 5) await beatAt(second);
+    // f-1 fails: SUSPECT at 67.5 s, DOWN at 82.5 s, recovered at 93 s (10.5 s down).
+    states['f-1'] = 'STOPPED';
+    for (const second of [67.5, 72.5, 77.5, 82.5, 87.5]) await beatAt(second);
+    states['f-1'] = 'HEALTHY';
+    await beatAt(93);
+    await beatAt(98);
+    // f-2 fails: DOWN from 118 s to 138 s (20 s).
+    states['f-2'] = 'STOPPED';
+    for (const second of [103, 108, 113, 118, 123, 128, 133]) await beatAt(second);
+    states['f-2'] = 'HEALTHY';
+    await beatAt(138);
+    // f-1 fails again: DOWN from 158 s, still down when the window closes at 180.25 s.
+    states['f-1'] = 'STOPPED';
+    for (const second of [143, 148, 153, 158, 163, 168, 173, 178]) await beatAt(second);
+    until = at(180.25);
+  });
+  afterAll(() => server.stop());
+
+  it('lists no start-up as downtime and counts none of it as unknown time', async () => {
+    const figures = await report(since);
+    expect(figures.intervals.map((interval: any) => [interval.nodeName, interval.kind, interval.from, interval.to])).toEqual([
+      ['f-1', 'UNPLANNED', at(82.5).toISOString(), at(93).toISOString()],
+      ['f-2', 'UNPLANNED', at(118).toISOString(), at(138).toISOString()],
+      ['f-1', 'UNPLANNED', at(158).toISOString(), until.toISOString()],
+    ]);
+    expect(figures.unknown).toBe('0s');
+    for (const node of figures.nodes) expect(node.unknown, node.nodeName).toBe('0s');
+    // Up time starts with the first heartbeat, 2.5 s after joining.
+    expect(figures.nodes.find((node: any) => node.nodeName === 'figures-manager').up).toBe('2m58s');
+  });
+
+  it('rounds every duration to whole seconds, half a second up, the same in the CSV', async () => {
+    const figures = await report(since);
+    expect(figures.intervals.map((interval: any) => interval.duration)).toEqual(['11s', '20s', '22s']);
+    const csvDurations = figures.csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line: string) => line.split(',')[5]);
+    expect(csvDurations).toEqual(['11', '20', '22']);
+    // f-2 was up 115.5 s + 42.25 s.
+    expect(figures.nodes.find((node: any) => node.nodeName === 'f-2').up).toBe('2m38s');
+  });
+
+  it('takes MTTR over the incidents that ended, each from its start, and leaves out the one still open', async () => {
+    const figures = await report(since);
+    expect(figures.incidents).toBe(3);
+    expect(figures.openIncidents).toBe(1);
+    // (10.5 s + 20 s) / 2
+    expect(figures.mttr).toBe('15s');
+    const f1 = figures.nodes.find((node: any) => node.nodeName === 'f-1');
+    expect(f1).toMatchObject({ incidents: 2, openIncidents: 1, mttr: '11s' });
+    // A window that opens during f-1's first outage still counts all 10.5 s of it.
+    expect((await report(at(85))).mttr).toBe('15s');
+    // Per slice (60.08 s each): an incident counts towards the MTTR of the slice it ended in.
+    expect(figures.buckets.map((bucket: any) => bucket.mttr)).toEqual([null, '11s', '20s']);
+    expect(figures.buckets.map((bucket: any) => bucket.incidents)).toEqual([0, 2, 1]);
+  });
+
+  it('gives MTBF per node, and the report the mean over the nodes that failed', async () => {
+    const figures = await report(since);
+    const mtbf = Object.fromEntries(figures.nodes.map((node: any) => [node.nodeName, node.mtbf]));
+    // f-1: up 80 s + 65 s over 2 failures; f-2: up 115.5 s + 42.25 s over 1; the manager never failed.
+    expect(mtbf).toEqual({ 'figures-manager': null, 'f-1': '1m13s', 'f-2': '2m38s' });
+    // (72.5 s + 157.75 s) / 2 = 115.125 s
+    expect(figures.mtbf).toBe('1m55s');
+  });
+});

@@ -106,6 +106,50 @@ describe('heartbeat batches', () => {
     expect(new Date(node.lastHeartbeatAt).getTime()).toBe(server.clock.now().getTime());
   });
 
+  it('keeps the last measurements of a node that stopped or went silent, with their time, and tells its last report from its last healthy one', async () => {
+    const manager = await enrollManager(server, 'stop', { workers: ['stop-1', 'stop-2'] });
+    const measured = { cpuPercent: 40, memoryBytes: 1_000_000, load1: 0.5, diskPercent: 30, uptimeSeconds: 100 };
+    await manager.beat([{ name: 'stop-1', stats: measured }, { name: 'stop-2', stats: measured }]);
+    const healthyAt = server.clock.now().toISOString();
+    // A stopped process has no measurements: what an agent sends along with STOPPED is not taken for them.
+    for (let beat = 1; beat <= 4; beat += 1) {
+      server.clock.advance(5_000);
+      await manager.beat([
+        { name: 'stop-1', state: 'STOPPED', stats: { cpuPercent: 0, memoryBytes: 0, load1: 0.9, uptimeSeconds: 100 + 5 * beat } },
+        { name: 'stop-2', stats: { ...measured, uptimeSeconds: 100 + 5 * beat } },
+      ]);
+    }
+    const nodes = async () =>
+      Object.fromEntries(
+        ok<any>(
+          await server.gql(
+            `{ cluster(name: "stop") { nodes(first: 10) { nodes { name status lastHeartbeatAt lastHealthyAt stats { cpuPercent memoryBytes load1 diskPercent uptimeSeconds reportedAt current } } } } }`,
+            {},
+            server.adminToken,
+          ),
+        ).cluster.nodes.nodes.map((node: any) => [node.name, node]),
+      );
+    const now = server.clock.now().toISOString();
+    let seen = await nodes();
+    expect(seen['stop-1']).toEqual({
+      name: 'stop-1',
+      status: 'DOWN',
+      // Its manager still reports on it; it was last healthy 20 s ago, and that is when its figures were taken.
+      lastHeartbeatAt: now,
+      lastHealthyAt: healthyAt,
+      stats: { ...measured, reportedAt: healthyAt, current: false },
+    });
+    expect(seen['stop-2']).toMatchObject({ status: 'UP', lastHealthyAt: now, stats: { uptimeSeconds: 120, reportedAt: now, current: true } });
+
+    // Left out of the batches, stop-2's figures stop being current once it is missed (SUSPECT, 3 intervals).
+    for (let beat = 1; beat <= 3; beat += 1) {
+      server.clock.advance(5_000);
+      await manager.beat([{ name: 'stop-1', state: 'STOPPED' }]);
+    }
+    seen = await nodes();
+    expect(seen['stop-2']).toMatchObject({ status: 'SUSPECT', lastHeartbeatAt: now, stats: { uptimeSeconds: 120, reportedAt: now, current: false } });
+  });
+
   it('ignores a batch whose sequence is not newer than one applied', async () => {
     const manager = await enrollManager(server, 'seq', { workers: ['seq-1'] });
     await manager.beat([{ name: 'seq-1' }]);

@@ -61,20 +61,16 @@ export class SimulatedDriver implements WorkerDriver {
         worker.failing = !worker.failing;
         worker.nextFlapAt = this.#schedule(behaviour.flapEvery);
       }
-      const state = worker.crashed
-        ? 'STOPPED'
-        : now - worker.startedAt < behaviour.startDelay
-          ? 'STARTING'
-          : worker.failing
-            ? 'UNHEALTHY'
-            : 'HEALTHY';
       const wave = Math.sin(now / 60_000 + index);
+      // Like a real process that exited: nothing of it to measure, only its host's load.
+      if (worker.crashed) return { name: worker.name, state: 'STOPPED', load1: 1 + wave / 2 };
+      const state = now - worker.startedAt < behaviour.startDelay ? 'STARTING' : worker.failing ? 'UNHEALTHY' : 'HEALTHY';
       return {
         name: worker.name,
         state,
         version: this.config.version,
-        cpuPercent: worker.crashed ? 0 : 30 + 20 * wave,
-        memoryBytes: worker.crashed ? 0 : Math.round((512 + 64 * wave) * 1024 * 1024),
+        cpuPercent: 30 + 20 * wave,
+        memoryBytes: Math.round((512 + 64 * wave) * 1024 * 1024),
         load1: 1 + wave / 2,
         diskPercent: 40,
         uptimeSeconds: Math.round((now - worker.startedAt) / 1000),

@@ -9,7 +9,7 @@ export class AvailabilityRepository {
   /** Every node matching a target condition, including nodes that have left (they count for the time they were members). */
   async nodes(db: Executor, condition: SQL | undefined) {
     return db
-      .select({ id: nodes.id, name: nodes.name, clusterName: clusters.name, joinedAt: nodes.joinedAt, status: nodeLiveness.status })
+      .select({ id: nodes.id, name: nodes.name, clusterName: clusters.name, joinedAt: nodes.joinedAt, status: nodeLiveness.status, statusCause: nodeLiveness.statusCause })
       .from(nodes)
       .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))

@@ -7,7 +7,10 @@ import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';
 import type { AvailabilityRepository } from './availability.repository.ts';
 
-/** How a stretch of time counts: UP and SUSPECT are up; LEFT is outside membership and not counted at all. */
+/**
+ * How a stretch of time counts: UP and SUSPECT are up; LEFT is outside membership and not counted
+ * at all, and neither is a node's start-up (see classOf).
+ */
 type TimeClass = 'UP' | 'UNPLANNED' | 'PLANNED' | 'UNKNOWN' | 'NONE';
 
 const CLASS_OF: Record<NodeStatus, TimeClass> = {
@@ -19,6 +22,19 @@ const CLASS_OF: Record<NodeStatus, TimeClass> = {
   LEFT: 'NONE',
 };
 
+/**
+ * A node that has just joined (or rejoined) is UNKNOWN until its first heartbeat: that start-up is
+ * not time anybody could measure, so it is neither downtime nor unknown time. UNKNOWN because the
+ * manager became unreachable is unknown time.
+ */
+function classOf(status: NodeStatus, cause: StatusCause): TimeClass {
+  if (status === 'UNKNOWN' && (cause === 'JOINED' || cause === 'REJOINED')) return 'NONE';
+  return CLASS_OF[status];
+}
+
+/** The cause a node's status has from joining until its first transition (no history row records it). */
+const CAUSE_ON_JOINING: StatusCause = 'JOINED';
+
 export interface Interval {
   nodeId: string;
   nodeName: string;
@@ -28,7 +44,7 @@ export interface Interval {
   to: Date;
   durationMs: number;
   operationId: string | null;
-  cause: StatusCause | null;
+  cause: StatusCause;
 }
 
 export interface Totals {
@@ -36,7 +52,13 @@ export interface Totals {
   unplannedMs: number;
   plannedMs: number;
   unknownMs: number;
+  /** Unplanned outages (DOWN intervals) within the window; a bucket counts those that began in it. */
   incidents: number;
+  /** Of those, the ones still going on when the window closes. */
+  openIncidents: number;
+  /** Outages that ended within the window (a bucket: that ended in it), and their whole lengths. */
+  endedIncidents: number;
+  endedIncidentsMs: number;
 }
 
 export interface NodeAvailability extends Totals {
@@ -51,6 +73,8 @@ export interface Bucket extends Totals {
 }
 
 export interface AvailabilityReport extends Totals {
+  /** The mean of the nodes' MTBF, over the nodes that failed in the window. */
+  meanMtbfMs: number | null;
   from: Date;
   to: Date;
   nodeCount: number;
@@ -63,7 +87,15 @@ export interface AvailabilityReport extends Totals {
 const MAX_WINDOW_MS = 366 * 86_400_000;
 const MAX_INTERVALS = 1000;
 
-const emptyTotals = (): Totals => ({ upMs: 0, unplannedMs: 0, plannedMs: 0, unknownMs: 0, incidents: 0 });
+const emptyTotals = (): Totals => ({ upMs: 0, unplannedMs: 0, plannedMs: 0, unknownMs: 0, incidents: 0, openIncidents: 0, endedIncidents: 0, endedIncidentsMs: 0 });
+
+/**
+ * The one rounding of every duration the report gives, in the API and in the CSV alike: whole
+ * seconds, half a second rounded up. Figures are computed exactly and rounded only when given out.
+ */
+export function roundToSecond(ms: number): number {
+  return Math.round(ms / 1000) * 1000;
+}
 
 /** Uptime: up time over all measured time (up, planned and unplanned downtime); unknown time is not measured. */
 export function uptimePercent(totals: Totals): number | null {
@@ -77,10 +109,12 @@ export function availabilityPercent(totals: Totals): number | null {
   return measured === 0 ? null : (100 * (totals.upMs + totals.plannedMs)) / measured;
 }
 
+/** Mean time to recovery: the mean length of the outages that ended, each whole; open ones are left out. */
 export function mttrMs(totals: Totals): number | null {
-  return totals.incidents === 0 ? null : totals.unplannedMs / totals.incidents;
+  return totals.endedIncidents === 0 ? null : totals.endedIncidentsMs / totals.endedIncidents;
 }
 
+/** Mean time between failures of one node: its up time per outage. */
 export function mtbfMs(totals: Totals): number | null {
   return totals.incidents === 0 ? null : totals.upMs / totals.incidents;
 }
@@ -134,12 +168,14 @@ export class AvailabilityService {
       const first = firstOf.get(node.id);
       // The status at the start of the window: the last change before it, else what the first change left.
       let status: NodeStatus = opening?.toStatus ?? first?.fromStatus ?? node.status;
-      let cause: StatusCause | null = opening?.cause ?? null;
+      let cause: StatusCause = opening?.cause ?? (first ? CAUSE_ON_JOINING : node.statusCause);
       let operationId: string | null = opening?.operationId ?? null;
+      // When the current status began, even before the window: outages are measured whole for MTTR.
+      let statusSince = opening?.at ?? node.joinedAt;
       let cursor = opening ? since : new Date(Math.max(since.getTime(), node.joinedAt.getTime()));
       const add = (end: Date) => {
         if (end <= cursor) return;
-        const kind = CLASS_OF[status];
+        const kind = classOf(status, cause);
         this.#count(totals, kind, cursor, end, buckets, since.getTime(), bucketMs);
         if (kind === 'UNPLANNED' || kind === 'PLANNED' || kind === 'UNKNOWN') {
           const last = intervals.at(-1);
@@ -155,17 +191,22 @@ export class AvailabilityService {
       };
       for (const change of changesOf.get(node.id) ?? []) {
         add(change.at);
+        if (status === 'DOWN' && change.at > since) this.#ended(totals, change.at.getTime() - statusSince.getTime(), change.at, buckets, since.getTime(), bucketMs);
         status = change.toStatus;
         cause = change.cause;
         operationId = change.operationId;
+        statusSince = change.at;
       }
       add(to);
+      if (status === 'DOWN' && statusSince < to) totals.openIncidents += 1;
       perNode.push({ nodeId: node.id, nodeName: node.name, clusterName: node.clusterName, ...totals });
       for (const key of Object.keys(total) as (keyof Totals)[]) total[key] += totals[key];
     }
     intervals.sort((a, b) => a.from.getTime() - b.from.getTime() || a.nodeName.localeCompare(b.nodeName));
+    const nodeMtbfs = perNode.map(mtbfMs).filter((value): value is number => value !== null);
     return {
       ...total,
+      meanMtbfMs: nodeMtbfs.length === 0 ? null : nodeMtbfs.reduce((sum, value) => sum + value, 0) / nodeMtbfs.length,
       from: since,
       to,
       nodeCount: nodes.length,
@@ -182,12 +223,21 @@ export class AvailabilityService {
     const lines = ['node,cluster,kind,from,to,duration_seconds,operation,cause'];
     for (const interval of report.intervals) {
       lines.push(
-        [interval.nodeName, interval.clusterName, interval.kind, interval.from.toISOString(), interval.to.toISOString(), (interval.durationMs / 1000).toFixed(0), interval.operationId ?? '', interval.cause ?? '']
+        [interval.nodeName, interval.clusterName, interval.kind, interval.from.toISOString(), interval.to.toISOString(), String(roundToSecond(interval.durationMs) / 1000), interval.operationId ?? '', interval.cause ?? '']
           .map(quote)
           .join(','),
       );
     }
     return `${lines.join('\n')}\n`;
+  }
+
+  /** An outage that ended at `at`, `lengthMs` long in all: it counts for MTTR, in the slice it ended in. */
+  #ended(totals: Totals, lengthMs: number, at: Date, buckets: Bucket[], start: number, bucketMs: number) {
+    totals.endedIncidents += 1;
+    totals.endedIncidentsMs += lengthMs;
+    const bucket = buckets[Math.min(buckets.length - 1, Math.floor((at.getTime() - start) / bucketMs))];
+    bucket.endedIncidents += 1;
+    bucket.endedIncidentsMs += lengthMs;
   }
 
   #count(totals: Totals, kind: TimeClass, from: Date, to: Date, buckets: Bucket[], start: number, bucketMs: number) {

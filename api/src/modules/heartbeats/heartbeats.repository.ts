@@ -119,8 +119,8 @@ export class HeartbeatsRepository {
 
   /**
    * The whole of a heartbeat batch in one statement: receive time, observed state and stats of
-   * every accepted entry. A stat an entry leaves out keeps its last value; rows of nodes that
-   * left are never touched. Status changes are written apart, by setStatuses, as they are rare.
+   * every accepted entry. A stat an entry leaves out keeps its last value; an entry with no stats
+   * at all keeps the time they were last reported. Rows of nodes that left are never touched. Status changes are written apart, by setStatuses, as they are rare.
    */
   async applyBatch(db: Executor, clusterId: string, sequence: number, receivedAt: Date, rows: BatchRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -136,6 +136,7 @@ export class HeartbeatsRepository {
         load1 = coalesce(b.load, l.load1),
         disk_percent = coalesce(b.disk, l.disk_percent),
         uptime_seconds = coalesce(b.uptime, l.uptime_seconds),
+        stats_reported_at = case when num_nonnulls(b.cpu, b.mem, b.load, b.disk, b.uptime) > 0 then ${receivedAt}::timestamptz else l.stats_reported_at end,
         reported_version = coalesce(b.version, l.reported_version)
       from unnest(${column('nodeId')}::uuid[], ${column('state')}::text[]::reported_state[], ${column('cpu')}::float8[], ${column('mem')}::bigint[],
         ${column('load')}::float8[], ${column('disk')}::float8[], ${column('uptime')}::bigint[], ${column('version')}::text[])

@@ -49,7 +49,7 @@ const RefusalCodeEnum = builder.enumType('HeartbeatRefusalCode', {
 
 const HeartbeatEntryInput = builder.inputType('HeartbeatEntryInput', {
   description:
-    'One node in a batch, named by name (within the cluster) or by id, with its measurements. Leave out what is not measured; the last value is kept.',
+    'One node in a batch, named by name (within the cluster) or by id, with its measurements. Leave out what is not measured; the last value is kept. An entry whose state is STOPPED has no measurements: any it carries are ignored, and the last ones are kept as last known.',
   fields: (t) => ({
     name: t.string({ description: 'The node name, as reported in membership.' }),
     nodeId: t.id({ description: 'The node id.' }),

@@ -162,6 +162,17 @@ export class LivenessService {
     return this.options.intervalMs;
   }
 
+  /**
+   * Whether a node's latest measurements are live figures: it is being heard from (UP, SUSPECT or
+   * in MAINTENANCE), running, and they are more recent than the silence that makes a node
+   * SUSPECT. Otherwise they are its last known values.
+   */
+  measurementsCurrent(node: { status: NodeStatus; reportedState: ReportedState | null; statsReportedAt: Date | null }): boolean {
+    if (node.statsReportedAt === null || node.reportedState === 'STOPPED') return false;
+    if (node.status !== 'UP' && node.status !== 'SUSPECT' && node.status !== 'MAINTENANCE') return false;
+    return this.clock.now().getTime() - node.statsReportedAt.getTime() < this.options.suspectAfter * this.options.intervalMs;
+  }
+
   async start(): Promise<void> {
     this.#startedMono = this.clock.monotonic();
     const clusters = await this.repository.clusters(this.db);
@@ -358,15 +369,17 @@ export class LivenessService {
     }
 
     const rows: BatchRow[] = [...reports].map(([nodeId, entry]) => {
-      if (entry && hasStats(entry)) this.#accumulate(nodeId, entry, wall.getTime());
+      // A stopped node has no measurements of its own: its last ones stay, as what was last known.
+      const stats = entry && entry.state !== 'STOPPED' && hasStats(entry) ? entry : null;
+      if (stats) this.#accumulate(nodeId, stats, wall.getTime());
       return {
         nodeId,
         state: entry?.state ?? 'HEALTHY',
-        cpu: entry?.cpuPercent ?? null,
-        mem: entry?.memoryBytes === null || entry?.memoryBytes === undefined ? null : Math.round(entry.memoryBytes),
-        load: entry?.load1 ?? null,
-        disk: entry?.diskPercent ?? null,
-        uptime: entry?.uptimeSeconds === null || entry?.uptimeSeconds === undefined ? null : Math.round(entry.uptimeSeconds),
+        cpu: stats?.cpuPercent ?? null,
+        mem: stats?.memoryBytes === null || stats?.memoryBytes === undefined ? null : Math.round(stats.memoryBytes),
+        load: stats?.load1 ?? null,
+        disk: stats?.diskPercent ?? null,
+        uptime: stats?.uptimeSeconds === null || stats?.uptimeSeconds === undefined ? null : Math.round(stats.uptimeSeconds),
         version: entry?.version ?? null,
       };
     });

@@ -40,6 +40,8 @@ export const nodeLiveness = pgTable('node_liveness', {
   load1: doublePrecision(),
   diskPercent: doublePrecision(),
   uptimeSeconds: bigint({ mode: 'number' }),
+  /** When the measurements above were last reported: they are the last known ones once the node stops reporting. */
+  statsReportedAt: timestamp({ withTimezone: true }),
   reportedVersion: text(),
 });
 

@@ -48,16 +48,23 @@ interface NodeStatsView {
   load1: number | null;
   diskPercent: number | null;
   uptimeSeconds: number | null;
+  reportedAt: Date | null;
+  current: boolean;
 }
 
 const NodeStatsRef = builder.objectRef<NodeStatsView>('NodeStats').implement({
-  description: 'A node’s latest measurements, from its last heartbeat that carried them.',
+  description: 'A node’s latest measurements, from the last heartbeat that carried them while it ran. When the node stops reporting they stay, as its last known values.',
   fields: (t) => ({
     cpuPercent: t.exposeFloat('cpuPercent', { nullable: true, description: 'CPU use, percent of one core.' }),
     memoryBytes: t.exposeFloat('memoryBytes', { nullable: true, description: 'Resident memory in bytes.' }),
     load1: t.exposeFloat('load1', { nullable: true, description: 'One-minute load average of the host.' }),
     diskPercent: t.exposeFloat('diskPercent', { nullable: true, description: 'Disk space used, percent.' }),
-    uptimeSeconds: t.exposeFloat('uptimeSeconds', { nullable: true, description: 'Seconds since the node started.' }),
+    uptimeSeconds: t.exposeFloat('uptimeSeconds', { nullable: true, description: 'Seconds since the node started, when the measurements were taken (it does not go on counting).' }),
+    reportedAt: t.field({ type: 'DateTime', nullable: true, description: 'When these measurements were reported; null if never.', resolve: (stats) => stats.reportedAt }),
+    current: t.exposeBoolean('current', {
+      description:
+        'True while these are live figures: the node is UP, SUSPECT or in MAINTENANCE, running, and they are recent. False when they are its last known values, taken at reportedAt: it is DOWN, UNKNOWN, LEFT, stopped, or left out of its manager’s recent batches.',
+    }),
   }),
 });
 
@@ -118,16 +125,33 @@ export const NodeRef = builder.drizzleObject('nodes', {
     lastHeartbeatAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'When the OC last received a heartbeat for it.',
+      description: 'When its manager last reported on it, in whatever state (a stopped node is still reported on); see lastHealthyAt.',
       select: { with: { liveness: { columns: { lastSeenAt: true } } } },
       resolve: (node) => node.liveness?.lastSeenAt ?? null,
+    }),
+    lastHealthyAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When its manager last reported it healthy; null if never.',
+      select: { with: { liveness: { columns: { lastHealthyAt: true } } } },
+      resolve: (node) => node.liveness?.lastHealthyAt ?? null,
     }),
     stats: t.field({
       type: NodeStatsRef,
       nullable: true,
-      description: 'Latest measurements.',
-      select: { with: { liveness: { columns: { cpuPercent: true, memoryBytes: true, load1: true, diskPercent: true, uptimeSeconds: true } } } },
-      resolve: (node) => node.liveness ?? null,
+      description: 'Latest measurements, live or last known (see NodeStats.current).',
+      select: {
+        with: {
+          liveness: {
+            columns: { cpuPercent: true, memoryBytes: true, load1: true, diskPercent: true, uptimeSeconds: true, statsReportedAt: true, status: true, reportedState: true },
+          },
+        },
+      },
+      resolve: (node, _args, context) => {
+        const liveness = node.liveness;
+        if (!liveness) return null;
+        return { ...liveness, reportedAt: liveness.statsReportedAt, current: context.services.liveness.measurementsCurrent(liveness) };
+      },
     }),
     tags: t.stringList({
       description: 'User tags on the node itself.',

@@ -5,6 +5,7 @@ export const AvailabilityFigures = graphql(`
     uptimePercent
     availabilityPercent
     incidents
+    openIncidents
     mttr
     mtbf
     up
@@ -50,6 +51,7 @@ export const AvailabilityQuery = graphql(
           uptimePercent
           availabilityPercent
           incidents
+          openIncidents
           mttr
           mtbf
           plannedDowntime

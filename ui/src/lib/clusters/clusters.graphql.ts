@@ -93,7 +93,7 @@ export const ClusterNodeFields = graphql(`
     status
     statusSince
     version
-    lastHeartbeatAt
+    lastHealthyAt
     tags
     effectiveTags
     stats {
@@ -101,6 +101,8 @@ export const ClusterNodeFields = graphql(`
       memoryBytes
       load1
       uptimeSeconds
+      reportedAt
+      current
     }
   }
 `);

@@ -3,7 +3,7 @@ import { normalizeTag } from '$lib/tags/tags';
 import { isNodeStatus } from '$lib/nodes/node-status';
 import type { ClusterNode } from './clusters.graphql';
 
-export type SortKey = 'name' | 'role' | 'status' | 'cpu' | 'memory' | 'load' | 'uptime' | 'version' | 'heartbeat' | 'tags';
+export type SortKey = 'name' | 'role' | 'status' | 'cpu' | 'memory' | 'load' | 'uptime' | 'version' | 'healthy' | 'tags';
 export type SortDirection = 'asc' | 'desc';
 
 export interface Column {
@@ -23,7 +23,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'load', label: 'Load', numeric: true, value: (node) => node.stats?.load1 ?? -1 },
   { key: 'uptime', label: 'Uptime', numeric: true, value: (node) => node.stats?.uptimeSeconds ?? -1 },
   { key: 'version', label: 'Version', value: (node) => node.version },
-  { key: 'heartbeat', label: 'Last heartbeat', numeric: true, value: (node) => (node.lastHeartbeatAt ? Date.parse(node.lastHeartbeatAt) : -1) },
+  { key: 'healthy', label: 'Last healthy', numeric: true, value: (node) => (node.lastHealthyAt ? Date.parse(node.lastHealthyAt) : -1) },
   { key: 'tags', label: 'Tags', value: (node) => node.tags.join(' ') },
 ];
 

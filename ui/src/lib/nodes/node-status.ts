@@ -24,6 +24,18 @@ export const CAUSE_LABELS: Record<StatusCause, string> = {
   OPERATION_FINISHED: 'operation done with it',
 };
 
+type Figure = 'cpuPercent' | 'memoryBytes' | 'load1' | 'diskPercent' | 'uptimeSeconds';
+
+/**
+ * Whether a node's figures are its last known values rather than live ones (the OC decides: the
+ * node is down, stopped, unreachable, gone or silent), so that they are shown as such, with the
+ * time they were taken.
+ */
+export function showsLastKnown(stats: ({ current: boolean } & Partial<Record<Figure, number | null>>) | null | undefined): boolean {
+  if (!stats || stats.current) return false;
+  return (['cpuPercent', 'memoryBytes', 'load1', 'diskPercent', 'uptimeSeconds'] as const).some((figure) => stats[figure] != null);
+}
+
 export function isNodeStatus(value: string | null): value is NodeStatus {
   return NODE_STATUSES.includes(value as NodeStatus);
 }

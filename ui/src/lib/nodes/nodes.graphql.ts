@@ -16,6 +16,7 @@ export const NodeQuery = graphql(`
       joinedAt
       leftAt
       lastHeartbeatAt
+      lastHealthyAt
       labels
       tags
       effectiveTags
@@ -25,6 +26,8 @@ export const NodeQuery = graphql(`
         load1
         diskPercent
         uptimeSeconds
+        reportedAt
+        current
       }
       cluster {
         id

@@ -2,6 +2,7 @@ import type { Client } from '@urql/core';
 import { unionError } from '$lib/graphql/errors';
 import { fetchAllPages, fetchQuery, runMutation } from '$lib/graphql/request';
 import { ClustersQuery } from '$lib/clusters/clusters.graphql';
+import { dateTimeFormatFor } from '$lib/utils/format';
 import { describeError, describeLoadError } from '$lib/utils/handle-error';
 import { DeleteScheduleMutation, type Schedule, SchedulesQuery, SetScheduleEnabledMutation } from './schedules.graphql';
 
@@ -60,7 +61,7 @@ export class ScheduleList {
 /** A run time in the schedule's own zone, which is how its cron expression reads. */
 export function formatInZone(iso: string, timeZone: string): string {
   try {
-    return new Intl.DateTimeFormat('en-GB', {
+    return dateTimeFormatFor({
       timeZone,
       weekday: 'short',
       year: 'numeric',
@@ -68,7 +69,6 @@ export function formatInZone(iso: string, timeZone: string): string {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
-      hour12: false,
       timeZoneName: 'short',
     }).format(new Date(iso));
   } catch {

@@ -1,0 +1,1 @@
+ALTER TABLE "node_liveness" ADD COLUMN "stats_reported_at" timestamp with time zone;
