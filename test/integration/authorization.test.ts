@@ -41,7 +41,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
     access: 'PUBLIC',
     operation: 'mutation { registerManager(input: { enrollmentToken: "oce_x", cluster: "x", manager: { name: "m" } }) { __typename } }',
   },
-  'Mutation.logout': { access: 'VIEWER', operation: 'mutation { logout }' },
+  'Mutation.logout': { access: 'VIEWER', operation: 'mutation { logout { __typename } }' },
   'Mutation.changePassword': { access: 'VIEWER', operation: 'mutation { changePassword(currentPassword: "wrong-password", newPassword: "x") { __typename } }' },
   'Mutation.createApiToken': { access: 'VIEWER', operation: 'mutation { createApiToken(name: "") { __typename } }' },
   'Mutation.revokeApiToken': { access: 'VIEWER', operation: `mutation { revokeApiToken(id: "${ID}") { __typename } }` },

@@ -174,7 +174,7 @@ describe('subscriptions', () => {
       const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${login.token}` } })));
       socket.on('message', async (data) => {
-        if (JSON.parse(String(data)).type === 'connection_ack') await server.gql('mutation { logout }', {}, login.token);
+        if (JSON.parse(String(data)).type === 'connection_ack') await server.gql('mutation { logout { __typename } }', {}, login.token);
       });
       socket.on('close', (code) => resolve(code));
     });

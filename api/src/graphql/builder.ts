@@ -7,7 +7,7 @@ import { GraphQLError, Kind } from 'graphql';
 import { formatDuration, parseDuration } from '@opscenter/agent/shared/duration';
 import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import { relations } from '../db/relations.ts';
-import { ConflictError, CredentialError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
+import { ConflictError, CredentialError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../shared/domain-error.ts';
 import type { Context } from './context.ts';
 
 export interface PothosTypes {
@@ -50,7 +50,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
   },
   errors: {
     // Only expected domain failures become typed results; anything else stays an error and is masked.
-    defaultTypes: [ValidationError, NotFoundError, ConflictError, CredentialError],
+    defaultTypes: [ValidationError, NotFoundError, ConflictError, CredentialError, ForbiddenError, RateLimitedError],
     directResult: true,
     defaultUnionOptions: { description: 'The mutation’s result, or an expected error (every error type implements Error).' },
   },

@@ -1,6 +1,16 @@
 import { GraphQLError } from 'graphql';
 import { type YogaMaskedErrorOpts, maskError as yogaMaskError } from 'graphql-yoga';
-import { ConflictError, CredentialError, DomainError, ERROR_CODES, NotFoundError, ValidationError } from '../shared/domain-error.ts';
+import {
+  ConflictError,
+  CredentialError,
+  DomainError,
+  ERROR_CODES,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  type RequiredAccess,
+  ValidationError,
+} from '../shared/domain-error.ts';
 import { builder } from './builder.ts';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
@@ -49,6 +59,34 @@ builder.objectType(CredentialError, {
   fields: () => ({}),
 });
 
+const RequiredRoleEnum = builder.enumType('RequiredRole', {
+  description: 'What a refused call would have needed.',
+  values: {
+    VIEWER: { description: 'A person’s session or API token (any role).' },
+    OPERATOR: { description: 'A person with the operator or admin role.' },
+    ADMIN: { description: 'A person with the admin role.' },
+    AGENT: { description: 'A cluster’s manager agent credential.' },
+  } satisfies Record<RequiredAccess, { description: string }>,
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'The caller may not do this: UNAUTHENTICATED without credentials, FORBIDDEN without the role it needs. Audited.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    requiredRole: t.field({ type: RequiredRoleEnum, description: 'What the call needs.', resolve: (error) => error.requiredRole }),
+  }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many attempts (failed logins from one address or for one user, or calls without credentials); nothing was tried.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfter: t.exposeInt('retryAfterSeconds', { description: 'Seconds to wait before trying again.' }),
+  }),
+});
+
 /**
  * Domain errors reaching the edge outside a result union (from queries and subscriptions)
  * keep their message and get their code; everything else is masked.
@@ -59,7 +97,11 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
     return new GraphQLError(original.message, {
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
       path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: original.code, ...(original instanceof ValidationError && original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original instanceof ValidationError && original.field ? { field: original.field } : {}),
+        ...(original instanceof RateLimitedError ? { retryAfter: original.retryAfterSeconds } : {}),
+      },
     });
   }
   return yogaMaskError(error, message, isDev);

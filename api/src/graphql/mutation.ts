@@ -1,45 +1,37 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { type RequestMeta, type Role, roleAtLeast } from '../shared/actor.ts';
-import { DomainError } from '../shared/domain-error.ts';
+import { DomainError, ForbiddenError, type RequiredAccess } from '../shared/domain-error.ts';
 import type { Context } from './context.ts';
 
-/** Who may call a field: anyone, a manager agent, or a person with at least a role. */
-export type Access = 'PUBLIC' | 'AGENT' | Role;
+/** Who may call a mutation: anyone, a manager agent, or a person with at least a role. */
+export type Access = 'PUBLIC' | RequiredAccess;
 
 function allowed(context: Context, access: Access): boolean {
   if (access === 'PUBLIC') return true;
   if (access === 'AGENT') return context.meta.actor.type === 'AGENT';
-  return context.role !== null && roleAtLeast(context.role, access);
+  return context.role !== null && roleAtLeast(context.role, access as Role);
+}
+
+/** Refuses a caller without `access`: the refusal is audited (arguments redacted) and returned as a typed ForbiddenError. */
+async function checkAccess(context: Context, access: Access, action: string, args: object): Promise<void> {
+  if (allowed(context, access)) return;
+  const refusal = new ForbiddenError(access as RequiredAccess, context.meta.actor);
+  await context.services.transactor.recordOutcome(context.meta, { action, args }, 'DENIED', refusal.code, `requires ${access.toLowerCase()}`);
+  throw refusal;
 }
 
 /**
- * The authorization check of a mutation. A refusal is audited (with the arguments it was
- * given, secrets redacted) before the caller gets FORBIDDEN or UNAUTHENTICATED.
- */
-export function guard(access: Access, action: string) {
-  return async (_parent: unknown, args: object, context: Context, _info: GraphQLResolveInfo): Promise<boolean> => {
-    if (allowed(context, access)) return true;
-    await context.services.transactor.recordOutcome(
-      context.meta,
-      { action, args },
-      'DENIED',
-      context.meta.actor.type === 'ANONYMOUS' ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-      `requires ${access.toLowerCase()}`,
-    );
-    return false;
-  };
-}
-
-/**
- * Wraps a mutation resolver so that every call leaves exactly one audit row: the service
- * writes it together with its change, and this writes one for calls that ended before any
- * change (bad input, nothing to do, an unexpected error).
+ * A mutation's resolver: checks who may call it, then runs it so that every call leaves exactly
+ * one audit row. The service writes it together with its change; this writes one for calls that
+ * ended before any change (refused, bad input, nothing to do, an unexpected error).
  */
 export function audited<Args extends object, Result>(
   action: string,
+  access: Access,
   resolve: (meta: RequestMeta, args: Args, context: Context) => Promise<Result>,
 ) {
-  return async (_parent: unknown, args: Args, context: Context): Promise<Result> => {
+  return async (_parent: unknown, args: Args, context: Context, _info: GraphQLResolveInfo): Promise<Result> => {
+    await checkAccess(context, access, action, args);
     const meta: RequestMeta = { ...context.meta, audit: { written: false } };
     const { transactor } = context.services;
     try {
@@ -59,5 +51,20 @@ export function audited<Args extends object, Result>(
       }
       throw error;
     }
+  };
+}
+
+/**
+ * The resolver of a high-rate mutation (heartbeats): refusals are audited, routine calls are not,
+ * so the audit log does not grow with every batch a manager sends.
+ */
+export function restricted<Args extends object, Result>(
+  action: string,
+  access: Access,
+  resolve: (meta: RequestMeta, args: Args, context: Context) => Promise<Result>,
+) {
+  return async (_parent: unknown, args: Args, context: Context, _info: GraphQLResolveInfo): Promise<Result> => {
+    await checkAccess(context, access, action, args);
+    return resolve(context.meta, args, context);
   };
 }

@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request.',
   INVALID_STATE: 'The thing is not in a state that allows this (e.g. the operation has finished).',
   INVALID_SCHEDULE: 'A cron expression or time zone is not valid.',
+  UNAUTHENTICATED: 'The call needs credentials: a session, an API token or an agent credential.',
+  FORBIDDEN: 'The credentials do not allow this; requiredRole says what would.',
+  RATE_LIMITED: 'Too many attempts; wait retryAfter seconds.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -64,3 +67,38 @@ export class ConflictError extends DomainError {}
 
 /** Credentials (a password or a token) were refused. */
 export class CredentialError extends DomainError {}
+
+/** What a refused caller would have needed: a person's role, or a manager agent's credential. */
+export type RequiredAccess = 'VIEWER' | 'OPERATOR' | 'ADMIN' | 'AGENT';
+
+const ACCESS_WORDS: Record<RequiredAccess, string> = {
+  VIEWER: 'a person’s session or API token',
+  OPERATOR: 'the operator role (or admin)',
+  ADMIN: 'the admin role',
+  AGENT: 'a manager agent’s credential',
+};
+
+/** The caller may not do this: not signed in, or without the role (or agent credential) it needs. */
+export class ForbiddenError extends DomainError {
+  constructor(
+    readonly requiredRole: RequiredAccess,
+    caller: { type: string; role?: string },
+  ) {
+    super(
+      caller.type === 'ANONYMOUS' ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+      caller.type === 'ANONYMOUS'
+        ? `Authentication required: this needs ${ACCESS_WORDS[requiredRole]}, sent as "Authorization: Bearer <token>".`
+        : `This needs ${ACCESS_WORDS[requiredRole]}; ${caller.role ? `you have the ${caller.role.toLowerCase()} role` : 'these credentials do not allow it'}.`,
+    );
+  }
+}
+
+/** Too many attempts in a short time (logins, anonymous calls); try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what: string,
+  ) {
+    super('RATE_LIMITED', `Too many ${what}; try again in ${retryAfterSeconds} s.`);
+  }
+}

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { actorName } from '../../shared/actor.ts';
 import { checkPage, pageInMemory } from '../../shared/pagination.ts';
@@ -87,6 +87,13 @@ const PasswordResetRef = builder.objectRef<{ user: UserRow; password: string }>(
   }),
 });
 
+const LogoutRef = builder.objectRef<{ ended: boolean }>('Logout').implement({
+  description: 'What logging out did.',
+  fields: (t) => ({
+    ended: t.exposeBoolean('ended', { description: 'True when a session ended; false when the credentials were not a session (an API token).' }),
+  }),
+});
+
 const ViewerRef = builder.objectRef<{ type: string; name: string; role: string | null; userId: string | null }>('Viewer').implement({
   description: 'Who the current credentials belong to.',
   fields: (t) => ({
@@ -152,12 +159,13 @@ builder.mutationFields((t) => ({
       username: t.arg.string({ required: true, description: 'Login name.' }),
       password: t.arg.string({ required: true, description: 'Password.' }),
     },
-    resolve: audited('login', (meta, args, context) => context.services.accounts.login(meta, args.username, args.password)),
+    resolve: audited('login', 'PUBLIC', (meta, args, context) => context.services.accounts.login(meta, args.username, args.password)),
   }),
-  logout: t.boolean({
-    description: 'Ends the current session. False when the credentials are not a session (an API token).',
-    authScopes: guard('VIEWER', 'logout'),
-    resolve: audited('logout', (meta, _args, context) => context.services.accounts.logout(meta)),
+  logout: t.field({
+    type: LogoutRef,
+    description: 'Ends the current session (an API token is revoked with revokeApiToken instead).',
+    errors: {},
+    resolve: audited('logout', 'VIEWER', async (meta, _args, context) => ({ ended: await context.services.accounts.logout(meta) })),
   }),
   changePassword: t.field({
     type: UserRef,
@@ -167,8 +175,7 @@ builder.mutationFields((t) => ({
       currentPassword: t.arg.string({ required: true, description: 'Your current password.' }),
       newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
     },
-    authScopes: guard('VIEWER', 'user.changePassword'),
-    resolve: audited('user.changePassword', (meta, args, context) =>
+    resolve: audited('user.changePassword', 'VIEWER', (meta, args, context) =>
       context.services.accounts.changePassword(meta, args.currentPassword, args.newPassword),
     ),
   }),
@@ -181,16 +188,14 @@ builder.mutationFields((t) => ({
       role: t.arg({ type: RoleEnum, description: 'Its role; default yours.' }),
       expiresInDays: t.arg.int({ description: 'Days until it stops working; default never.' }),
     },
-    authScopes: guard('VIEWER', 'apiToken.create'),
-    resolve: audited('apiToken.create', (meta, args, context) => context.services.accounts.createApiToken(meta, args)),
+    resolve: audited('apiToken.create', 'VIEWER', (meta, args, context) => context.services.accounts.createApiToken(meta, args)),
   }),
   revokeApiToken: t.field({
     type: ApiTokenRef,
     description: 'Revokes an API token (yours, or anyone’s for admins). Open sockets using it are closed.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The token id.' }) },
-    authScopes: guard('VIEWER', 'apiToken.revoke'),
-    resolve: audited('apiToken.revoke', (meta, args, context) => context.services.accounts.revokeApiToken(meta, String(args.id))),
+    resolve: audited('apiToken.revoke', 'VIEWER', (meta, args, context) => context.services.accounts.revokeApiToken(meta, String(args.id))),
   }),
   createUser: t.field({
     type: CreatedUserRef,
@@ -201,31 +206,27 @@ builder.mutationFields((t) => ({
       role: t.arg({ type: RoleEnum, required: true, description: 'Its role.' }),
       password: t.arg.string({ description: 'At least 12 characters; default generated.' }),
     },
-    authScopes: guard('ADMIN', 'user.create'),
-    resolve: audited('user.create', (meta, args, context) => context.services.accounts.createUser(meta, args)),
+    resolve: audited('user.create', 'ADMIN', (meta, args, context) => context.services.accounts.createUser(meta, args)),
   }),
   setUserRole: t.field({
     type: UserRef,
     description: 'Changes a user’s role. The last active admin cannot be demoted.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The user id.' }), role: t.arg({ type: RoleEnum, required: true, description: 'The new role.' }) },
-    authScopes: guard('ADMIN', 'user.setRole'),
-    resolve: audited('user.setRole', (meta, args, context) => context.services.accounts.setUserRole(meta, String(args.id), args.role)),
+    resolve: audited('user.setRole', 'ADMIN', (meta, args, context) => context.services.accounts.setUserRole(meta, String(args.id), args.role)),
   }),
   setUserDisabled: t.field({
     type: UserRef,
     description: 'Disables (or enables) an account. Disabling ends its sessions and stops its tokens at once.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The user id.' }), disabled: t.arg.boolean({ required: true, description: 'true to disable.' }) },
-    authScopes: guard('ADMIN', 'user.disable'),
-    resolve: audited('user.disable', (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled)),
+    resolve: audited('user.disable', 'ADMIN', (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled)),
   }),
   resetUserPassword: t.field({
     type: PasswordResetRef,
     description: 'Gives a user a new generated password, shown once, and ends their sessions.',
     errors: {},
     args: { username: t.arg.string({ required: true, description: 'The login name.' }) },
-    authScopes: guard('ADMIN', 'user.resetPassword'),
-    resolve: audited('user.resetPassword', (meta, args, context) => context.services.accounts.resetPassword(meta, args.username)),
+    resolve: audited('user.resetPassword', 'ADMIN', (meta, args, context) => context.services.accounts.resetPassword(meta, args.username)),
   }),
 }));

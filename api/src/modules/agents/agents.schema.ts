@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import type { ClusterRow } from '../clusters/clusters.table.ts';
 import type { MembershipReceipt } from '../nodes/nodes.service.ts';
@@ -87,8 +87,7 @@ builder.mutationFields((t) => ({
       cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }),
       expiresInSeconds: t.arg.int({ description: 'Lifetime, 60 to 604800 seconds.' }),
     },
-    authScopes: guard('ADMIN', 'enrollmentToken.create'),
-    resolve: audited('enrollmentToken.create', (meta, args, context) =>
+    resolve: audited('enrollmentToken.create', 'ADMIN', (meta, args, context) =>
       context.services.agents.createEnrollmentToken(meta, args.cluster, args.expiresInSeconds),
     ),
   }),
@@ -97,15 +96,14 @@ builder.mutationFields((t) => ({
     description: 'A manager enrolls with its token and receives its own credential, bound to its cluster.',
     errors: {},
     args: { input: t.arg({ type: RegisterManagerInput, required: true, description: 'The enrollment.' }) },
-    resolve: audited('agent.register', (meta, args, context) => context.services.agents.registerManager(meta, args.input)),
+    resolve: audited('agent.register', 'PUBLIC', (meta, args, context) => context.services.agents.registerManager(meta, args.input)),
   }),
   reportMembership: t.field({
     type: MembershipReceiptRef,
     description: 'A manager reports its cluster’s workers. Repeating a report changes nothing. Agent credential only.',
     errors: {},
     args: { input: t.arg({ type: MembershipInput, required: true, description: 'The report.' }) },
-    authScopes: guard('AGENT', 'membership.report'),
-    resolve: audited('membership.report', (meta, args, context) => {
+    resolve: audited('membership.report', 'AGENT', (meta, args, context) => {
       const actor = context.meta.actor as AgentActor;
       return context.services.nodes.applyMembership(meta, actor.clusterId, args.input);
     }),

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
@@ -182,23 +182,20 @@ builder.mutationFields((t) => ({
     description: 'Creates a cluster; then create an enrollment token for its manager.',
     errors: {},
     args: { input: t.arg({ type: CreateClusterInput, required: true, description: 'The new cluster.' }) },
-    authScopes: guard('ADMIN', 'cluster.create'),
-    resolve: audited('cluster.create', (meta, args, context) => context.services.clusters.create(meta, args.input)),
+    resolve: audited('cluster.create', 'ADMIN', (meta, args, context) => context.services.clusters.create(meta, args.input)),
   }),
   updateCluster: t.field({
     type: ClusterRef,
     description: 'Changes a cluster’s name, product kind, description or console URL.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The cluster id.' }), input: t.arg({ type: UpdateClusterInput, required: true, description: 'The changes.' }) },
-    authScopes: guard('ADMIN', 'cluster.update'),
-    resolve: audited('cluster.update', (meta, args, context) => context.services.clusters.update(meta, String(args.id), args.input)),
+    resolve: audited('cluster.update', 'ADMIN', (meta, args, context) => context.services.clusters.update(meta, String(args.id), args.input)),
   }),
   deleteCluster: t.field({
     type: RemovedRef,
     description: 'Deletes a cluster with its nodes, history and agent credentials.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The cluster id.' }) },
-    authScopes: guard('ADMIN', 'cluster.delete'),
-    resolve: audited('cluster.delete', (meta, args, context) => context.services.clusters.remove(meta, String(args.id))),
+    resolve: audited('cluster.delete', 'ADMIN', (meta, args, context) => context.services.clusters.remove(meta, String(args.id))),
   }),
 }));

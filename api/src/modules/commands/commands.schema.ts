@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import type { CommandWithNode } from './commands.repository.ts';
 import type { CommandRow } from './commands.table.ts';
@@ -78,8 +78,7 @@ builder.mutationField('reportCommandProgress', (t) =>
     description: 'A manager reports progress of one of its commands. Agent credential only.',
     errors: {},
     args: { input: t.arg({ type: CommandProgressInput, required: true, description: 'The report.' }) },
-    authScopes: guard('AGENT', 'command.report'),
-    resolve: audited('command.report', (meta, args, context) =>
+    resolve: audited('command.report', 'AGENT', (meta, args, context) =>
       context.services.commands.report(meta, context.meta.actor as AgentActor, { ...args.input, commandId: String(args.input.commandId) }),
     ),
   }),

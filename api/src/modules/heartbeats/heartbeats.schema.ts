@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { restricted } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import { REFUSAL_CODES } from './heartbeats.errors.ts';
 import type { HeartbeatReceipt, HeartbeatRefusal } from './heartbeats.service.ts';
@@ -101,7 +101,6 @@ builder.mutationField('sendHeartbeats', (t) =>
     description: 'A manager reports itself and its workers. Agent credential only.',
     errors: {},
     args: { input: t.arg({ type: HeartbeatBatchInput, required: true, description: 'The batch.' }) },
-    authScopes: guard('AGENT', 'heartbeats.send'),
-    resolve: (_parent, args, context) => context.services.liveness.ingest(context.meta.actor as AgentActor, args.input),
+    resolve: restricted('heartbeats.send', 'AGENT', (_meta, args, context) => context.services.liveness.ingest(context.meta.actor as AgentActor, args.input)),
   }),
 );

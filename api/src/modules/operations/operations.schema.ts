@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { validateId } from '../../shared/validation.ts';
 import type { PublishedEvent, ResyncRequired } from '../events/events.types.ts';
@@ -301,8 +301,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: OperationInput, required: true, description: 'The operation.' }),
       idempotencyKey: t.arg.string({ description: 'A key of your choice (e.g. a UUID) that makes retries safe.' }),
     },
-    authScopes: guard('OPERATOR', 'operation.create'),
-    resolve: audited('operation.create', (meta, args, context) =>
+    resolve: audited('operation.create', 'OPERATOR', (meta, args, context) =>
       context.services.operations.create(meta, { ...args.input, strategy: strategyFromInput(args.input.strategy), idempotencyKey: args.idempotencyKey }),
     ),
   }),
@@ -311,32 +310,28 @@ builder.mutationFields((t) => ({
     description: 'Pauses: steps in flight finish, no new ones start.',
     errors: {},
     args: controlArgs(t),
-    authScopes: guard('OPERATOR', 'operation.pause'),
-    resolve: audited('operation.pause', (meta, args, context) => context.services.operations.pause(meta, String(args.id))),
+    resolve: audited('operation.pause', 'OPERATOR', (meta, args, context) => context.services.operations.pause(meta, String(args.id))),
   }),
   resumeOperation: t.field({
     type: OperationRef,
     description: 'Resumes a paused operation.',
     errors: {},
     args: controlArgs(t),
-    authScopes: guard('OPERATOR', 'operation.resume'),
-    resolve: audited('operation.resume', (meta, args, context) => context.services.operations.resume(meta, String(args.id))),
+    resolve: audited('operation.resume', 'OPERATOR', (meta, args, context) => context.services.operations.resume(meta, String(args.id))),
   }),
   cancelOperation: t.field({
     type: OperationRef,
     description: 'Cancels: steps in flight finish safely, no new ones start; it ends CANCELLED.',
     errors: {},
     args: controlArgs(t),
-    authScopes: guard('OPERATOR', 'operation.cancel'),
-    resolve: audited('operation.cancel', (meta, args, context) => context.services.operations.cancel(meta, String(args.id))),
+    resolve: audited('operation.cancel', 'OPERATOR', (meta, args, context) => context.services.operations.cancel(meta, String(args.id))),
   }),
   promoteOperation: t.field({
     type: OperationRef,
     description: 'Lets an operation waiting after its canaries continue.',
     errors: {},
     args: controlArgs(t),
-    authScopes: guard('OPERATOR', 'operation.promote'),
-    resolve: audited('operation.promote', (meta, args, context) => context.services.operations.promote(meta, String(args.id))),
+    resolve: audited('operation.promote', 'OPERATOR', (meta, args, context) => context.services.operations.promote(meta, String(args.id))),
   }),
 }));
 

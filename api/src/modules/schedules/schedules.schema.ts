@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { OperationInput, OperationKindEnum, strategyFromInput } from '../operations/operations.schema.ts';
@@ -124,8 +124,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a schedule. Its operation template is checked now, as if it were to run.',
     errors: {},
     args: { input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }) },
-    authScopes: guard('OPERATOR', 'schedule.create'),
-    resolve: audited('schedule.create', (meta, args, context) => context.services.schedules.create(meta, scheduleInput(args.input as ScheduleArgs))),
+    resolve: audited('schedule.create', 'OPERATOR', (meta, args, context) => context.services.schedules.create(meta, scheduleInput(args.input as ScheduleArgs))),
   }),
   updateSchedule: t.field({
     type: ScheduleRef,
@@ -135,8 +134,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The schedule id.' }),
       input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }),
     },
-    authScopes: guard('OPERATOR', 'schedule.update'),
-    resolve: audited('schedule.update', (meta, args, context) =>
+    resolve: audited('schedule.update', 'OPERATOR', (meta, args, context) =>
       context.services.schedules.update(meta, String(args.id), scheduleInput(args.input as ScheduleArgs)),
     ),
   }),
@@ -145,15 +143,13 @@ builder.mutationFields((t) => ({
     description: 'Enables or disables a schedule. Times that pass while disabled are not owed later.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The schedule id.' }), enabled: t.arg.boolean({ required: true, description: 'true to enable.' }) },
-    authScopes: guard('OPERATOR', 'schedule.enable'),
-    resolve: audited('schedule.enable', (meta, args, context) => context.services.schedules.setEnabled(meta, String(args.id), args.enabled)),
+    resolve: audited('schedule.enable', 'OPERATOR', (meta, args, context) => context.services.schedules.setEnabled(meta, String(args.id), args.enabled)),
   }),
   deleteSchedule: t.field({
     type: RemovedRef,
     description: 'Deletes a schedule and its run history (operations it started stay).',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The schedule id.' }) },
-    authScopes: guard('OPERATOR', 'schedule.delete'),
-    resolve: audited('schedule.delete', (meta, args, context) => context.services.schedules.remove(meta, String(args.id))),
+    resolve: audited('schedule.delete', 'OPERATOR', (meta, args, context) => context.services.schedules.remove(meta, String(args.id))),
   }),
 }));

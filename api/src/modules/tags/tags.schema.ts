@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited, guard } from '../../graphql/mutation.ts';
+import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { checkPage, pageInMemory } from '../../shared/pagination.ts';
 import type { TagUsage } from './tags.repository.ts';
@@ -55,8 +55,7 @@ builder.mutationFields((t) => ({
     description: 'Adds tags to nodes and clusters. Adding a tag twice is harmless.',
     errors: {},
     args: { input: t.arg({ type: TagChangeInput, required: true, description: 'The nodes, clusters and tags.' }) },
-    authScopes: guard('OPERATOR', 'tags.add'),
-    resolve: audited('tags.add', (meta, args, context) =>
+    resolve: audited('tags.add', 'OPERATOR', (meta, args, context) =>
       context.services.tags.add(meta, { ...args.input, nodeIds: args.input.nodeIds?.map(String), clusterIds: args.input.clusterIds?.map(String) }),
     ),
   }),
@@ -65,8 +64,7 @@ builder.mutationFields((t) => ({
     description: 'Removes tags from nodes and clusters.',
     errors: {},
     args: { input: t.arg({ type: TagChangeInput, required: true, description: 'The nodes, clusters and tags.' }) },
-    authScopes: guard('OPERATOR', 'tags.remove'),
-    resolve: audited('tags.remove', (meta, args, context) =>
+    resolve: audited('tags.remove', 'OPERATOR', (meta, args, context) =>
       context.services.tags.remove(meta, { ...args.input, nodeIds: args.input.nodeIds?.map(String), clusterIds: args.input.clusterIds?.map(String) }),
     ),
   }),

@@ -22,7 +22,9 @@ export const LoginMutation = graphql(`
 
 export const LogoutMutation = graphql(`
   mutation Logout {
-    logout
+    logout {
+      __typename
+    }
   }
 `);
 
