@@ -29,11 +29,13 @@ describe('manager agent with real processes', () => {
     expect(agent.state().credential).toMatch(/^oca_/);
     const statuses = await oc.eventually(() => oc.statuses('app'), allUp);
     expect(Object.keys(statuses).sort()).toEqual(['app-1', 'app-2', 'app-3', 'app-manager']);
-    const node = await oc.query(`query($id: ID!) { node(id: $id) { address version stats { cpuPercent memoryBytes uptimeSeconds } } }`, {
+    const node = await oc.query(`query($id: ID!) { node(id: $id) { address version consoleUrl stats { cpuPercent memoryBytes uptimeSeconds } } }`, {
       id: statuses['app-1'].id,
     });
     expect(node.node.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(node.node.version).toBe('1.0.0');
+    // Each worker's own console, from the agent's configuration.
+    expect(node.node.consoleUrl).toBe(`http://${node.node.address}/console`);
     await oc.eventually(
       () => oc.query(`query($id: ID!) { node(id: $id) { stats { memoryBytes uptimeSeconds } } }`, { id: statuses['app-1'].id }),
       (value) => value.node.stats?.memoryBytes > 1_000_000,

@@ -114,7 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   for (const cluster of CLUSTERS) {
     const ports = await Promise.all(Array.from({ length: cluster.workers }, () => freePort()));
     const stateFile = path.join(options.dir, `${cluster.name}.state.json`);
-    await ensureCluster(url, token, cluster, `http://127.0.0.1:${ports[0]}/console`);
+    await ensureCluster(url, token, cluster);
     const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, cluster.name);
     const configFile = path.join(options.dir, `${cluster.name}.yaml`);
     fs.writeFileSync(configFile, stringify(agentConfig(options, cluster, ports, url, enrollmentToken)));
@@ -124,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   for (let index = 1; index <= options.simulatedClusters; index += 1) {
     const name = `sim-${String(index).padStart(2, '0')}`;
     const stateFile = path.join(options.dir, `${name}.state.json`);
-    await ensureCluster(url, token, { name, productKind: 'simulated', description: 'Simulated cluster', workers: 0, tags: [`datacenter ${(index % 3) + 1}`] }, null);
+    await ensureCluster(url, token, { name, productKind: 'simulated', description: 'Simulated cluster', workers: 0, tags: [`datacenter ${(index % 3) + 1}`] });
     const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, name);
     const configFile = path.join(options.dir, `${name}.yaml`);
     fs.writeFileSync(
@@ -189,6 +189,8 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
         args: [options.cli, 'worker', '--name', name, '--port', String(port), '--version', '4.2.0', '--patches-dir', patchesDir, '--start-delay', '2s', '--exit-with', String(process.pid)],
         address: `127.0.0.1:${port}`,
         health: { http: `http://127.0.0.1:${port}/health` },
+        // The demo worker serves a small management console of its own.
+        consoleUrl: `http://127.0.0.1:${port}/console`,
         patchesDir,
         stopTimeout: '5s',
         startTimeout: '20s',
@@ -227,16 +229,21 @@ async function login(url: string, password: string): Promise<string> {
   return data.login.token;
 }
 
-async function ensureCluster(url: string, token: string, cluster: DemoCluster, consoleUrl: string | null): Promise<void> {
-  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id } }', { n: cluster.name }, token);
+/**
+ * The demo's managers serve no console, so its clusters have no console URL; each demo worker
+ * links its own. Demo data from older versions pointed the cluster's console at a worker's.
+ */
+async function ensureCluster(url: string, token: string, cluster: DemoCluster): Promise<void> {
+  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id consoleUrl } }', { n: cluster.name }, token);
   if (existing.cluster) {
-    if (consoleUrl) await call(url, 'mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: existing.cluster.id, u: consoleUrl }, token);
+    if (existing.cluster.consoleUrl)
+      await call(url, 'mutation($id: ID!) { updateCluster(id: $id, input: { consoleUrl: null }) { __typename } }', { id: existing.cluster.id }, token);
     return;
   }
   await call(
     url,
     'mutation($input: CreateClusterInput!) { createCluster(input: $input) { __typename } }',
-    { input: { name: cluster.name, productKind: cluster.productKind, description: cluster.description, tags: cluster.tags, consoleUrl } },
+    { input: { name: cluster.name, productKind: cluster.productKind, description: cluster.description, tags: cluster.tags } },
     token,
   );
 }

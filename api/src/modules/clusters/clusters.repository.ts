@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.ts';
 import { isUuid } from '../../shared/validation.ts';
 import { nodeLiveness, type NodeStatus } from '../heartbeats/heartbeats.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
-import { clusterTags } from '../tags/tags.table.ts';
+import { clusterTags, nodeTags } from '../tags/tags.table.ts';
 import { type ClusterRow, clusters } from './clusters.table.ts';
 
 export interface StatusCountRow {
@@ -46,26 +46,31 @@ export class ClustersRepository {
     return row;
   }
 
-  /** Clusters matching a name search and carrying all of `tags` (cluster tags or implicit groups). */
+  /**
+   * Clusters matching a name search and carrying all of `tags`; each tag is carried by the
+   * cluster itself (a cluster tag or implicit group) or by any of its nodes.
+   */
   async list(db: Executor, filter: { search?: string | null; tags?: string[] | null }): Promise<ClusterRow[]> {
     const conditions: (SQL | undefined)[] = [];
     if (filter.search) {
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       conditions.push(or(ilike(clusters.name, pattern), ilike(clusters.description, pattern), ilike(clusters.productKind, pattern)));
     }
-    for (const tag of filter.tags ?? []) {
-      if (tag.startsWith('cluster:')) conditions.push(sql`lower(${clusters.name}) = ${tag.slice(8)}`);
-      else if (tag.startsWith('product:')) conditions.push(sql`lower(${clusters.productKind}) = ${tag.slice(8)}`);
-      else
-        conditions.push(
-          sql`exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})`,
-        );
-    }
+    for (const tag of filter.tags ?? []) conditions.push(this.#carries(tag));
     return db
       .select()
       .from(clusters)
       .where(and(...conditions))
       .orderBy(asc(clusters.name));
+  }
+
+  #carries(tag: string): SQL {
+    if (tag.startsWith('cluster:')) return sql`lower(${clusters.name}) = ${tag.slice('cluster:'.length)}`;
+    if (tag.startsWith('product:')) return sql`lower(${clusters.productKind}) = ${tag.slice('product:'.length)}`;
+    if (tag.startsWith('role:'))
+      return sql`exists (select 1 from ${nodes} where ${nodes.clusterId} = ${clusters.id} and ${nodes.role}::text = ${tag.slice('role:'.length).toUpperCase()})`;
+    return sql`(exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})
+      or exists (select 1 from ${nodeTags} join ${nodes} on ${nodes.id} = ${nodeTags.nodeId} where ${nodes.clusterId} = ${clusters.id} and ${nodeTags.tag} = ${tag}))`;
   }
 
   async statusCounts(db: Executor, clusterIds?: string[]): Promise<StatusCountRow[]> {
