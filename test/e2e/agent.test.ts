@@ -95,6 +95,20 @@ describe('manager agent with real processes', () => {
     expect(downs).toEqual([]);
   });
 
+  it('carries on after the OC applied a newer sequence than its own (say, its host clock went back)', async () => {
+    const ahead = ok<any>(
+      await gql(oc.url, `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { stale } } }`, {
+        i: { sequence: Date.now() * 10, entries: [{ name: 'app-manager', state: 'HEALTHY' }] },
+      }, agent.state().credential),
+    );
+    expect(ahead.sendHeartbeats.stale).toBe(false);
+    await agent.process.waitFor(/continuing after the last sequence the OC applied/);
+    // Its batches count again: a worker it reports dead goes DOWN rather than UNKNOWN.
+    process.kill(agent.pid('app-3'), 'SIGKILL');
+    const statuses = await oc.eventually(() => oc.statuses('app'), (value) => value['app-3'].status === 'DOWN');
+    expect(statuses['app-manager'].status).toBe('UP');
+  });
+
   it('refuses an enrollment token of another cluster, and its credential for another cluster’s nodes', async () => {
     await oc.createCluster('other');
     const wrong = await LiveAgent.create(oc, { cluster: 'app', workers: 0, enrollmentToken: await oc.enrollmentToken('other') });

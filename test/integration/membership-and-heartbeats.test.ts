@@ -139,6 +139,27 @@ describe('heartbeat batches', () => {
     expect((await statusOf(server, 'seq'))['seq-1']).toBe('UP');
   });
 
+  it('tells a manager whose counter started over (say, after it restarted) which sequence was last applied', async () => {
+    const manager = await enrollManager(server, 'counter', { workers: ['counter-1'] });
+    const beat = async (sequence: number, state = 'HEALTHY') =>
+      ok<any>(
+        await server.gql(
+          `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint } } }`,
+          { input: { sequence, entries: [{ name: 'counter-manager', state: 'HEALTHY' }, { name: 'counter-1', state }] } },
+          manager.credential,
+        ),
+      ).sendHeartbeats;
+    expect(await beat(5000)).toEqual({ accepted: 2, stale: false, lastAppliedSequence: 5000, hint: null });
+    const stale = await beat(1, 'STOPPED');
+    expect(stale).toMatchObject({ accepted: 0, stale: true, lastAppliedSequence: 5000 });
+    expect(stale.hint).toContain('5000');
+    expect(stale.hint).toMatch(/keep growing across agent restarts/);
+    expect((await statusOf(server, 'counter'))['counter-1']).toBe('UP');
+    // Jumping past the last applied sequence is all it takes.
+    expect(await beat(5001, 'STOPPED')).toEqual({ accepted: 2, stale: false, lastAppliedSequence: 5001, hint: null });
+    expect((await statusOf(server, 'counter'))['counter-1']).toBe('SUSPECT');
+  });
+
   it('refuses an oversized batch as a whole and changes nothing', async () => {
     const manager = await enrollManager(server, 'big', { workers: ['big-1'] });
     const entries = Array.from({ length: 51 }, () => ({ name: 'big-1', state: 'STOPPED' }));

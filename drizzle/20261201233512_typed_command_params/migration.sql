@@ -1,0 +1,1 @@
+ALTER TABLE "commands" ALTER COLUMN "params" DROP DEFAULT;
