@@ -7,6 +7,8 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { Agent } from '../agent.ts';
 import { loadAgentConfig } from '../config.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { counted } from '../shared/text.ts';
 
 export interface DemoOptions {
   /** The opscenter CLI entry point, used to start the OC, agents and workers. */
@@ -32,14 +34,25 @@ const CLUSTERS: DemoCluster[] = [
   { name: 'api-manager', productKind: 'api-manager', description: 'API gateway and publisher', workers: 3, tags: ['datacenter 2'] },
 ];
 
-/** Liveness quick enough to watch: a killed worker is DOWN about 12 seconds later. */
-const DEMO_LIVENESS = {
+/** Liveness quick enough to watch a killed worker turn DOWN (see secondsUntilDown). */
+export const DEMO_LIVENESS = {
   OPSCENTER_HEARTBEAT_INTERVAL: '2s',
   OPSCENTER_SUSPECT_AFTER: '3',
   OPSCENTER_DOWN_AFTER: '6',
   OPSCENTER_MANAGER_LEASE: '6s',
   OPSCENTER_WARMUP: '6s',
 };
+
+/**
+ * About how long after a worker is killed the OC shows it DOWN. Its manager reports it STOPPED
+ * in its next batch, half an interval later on average; the OC judges it DOWN at the first
+ * batch suspect-after intervals after that report, which, as the agent spreads its batches,
+ * often comes an interval later still: about suspect-after + 1 intervals in all.
+ */
+export function secondsUntilDown(liveness: typeof DEMO_LIVENESS): number {
+  const intervalMs = parseDuration(liveness.OPSCENTER_HEARTBEAT_INTERVAL) ?? 0;
+  return Math.round(((Number(liveness.OPSCENTER_SUSPECT_AFTER) + 1) * intervalMs) / 1000);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -156,10 +169,12 @@ Operations Center demo is running.
   Login:      admin / ${password}
   GraphQL:    ${url}/graphql
 
-  Fleet: ${CLUSTERS.length} clusters of real processes (${workerCount} workers, each cluster with its own manager agent)${
-    options.simulatedClusters ? `\n         + ${options.simulatedClusters} simulated clusters of ${options.simulatedWorkers} workers` : ''
+  Fleet: ${counted(CLUSTERS.length, 'cluster')} of real processes (${counted(workerCount, 'worker')}, each cluster with its own manager agent)${
+    options.simulatedClusters
+      ? `\n         + ${counted(options.simulatedClusters, 'simulated cluster')} of ${counted(options.simulatedWorkers, 'worker')}`
+      : ''
   }
-  Try:   kill a worker and watch it turn red (about 12 s later):
+  Try:   kill a worker and watch it turn red (about ${secondsUntilDown(DEMO_LIVENESS)} s later):
            kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
          stop a manager agent and watch its cluster become unreachable.
   Logs:  ${options.dir}/*.log

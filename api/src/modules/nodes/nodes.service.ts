@@ -1,3 +1,4 @@
+import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
@@ -144,7 +145,7 @@ export class NodesService {
     const reported = (isSnapshot ? report.snapshot : report.joined) ?? [];
     const leftNames = report.left ?? [];
     if (reported.length + leftNames.length > this.maxReport)
-      throw new ValidationError('BATCH_TOO_LARGE', `A membership report may name at most ${this.maxReport} nodes.`, 'snapshot');
+      throw new ValidationError('BATCH_TOO_LARGE', `A membership report may name at most ${counted(this.maxReport, 'node')}.`, 'snapshot');
     const clean = reported.map(cleanReport);
     const names = new Set<string>();
     for (const node of clean) {

@@ -16,6 +16,16 @@ export function formatCount(value: number): string {
   return numberFormat.format(value);
 }
 
+/** The noun that agrees with a count: "node" for 1, "nodes" otherwise; give the plural when it is not the noun plus "s". */
+export function nounFor(count: number, singular: string, plural = `${singular}s`): string {
+  return count === 1 ? singular : plural;
+}
+
+/** A count with its noun: "1 node", "1,200 nodes". */
+export function formatCounted(count: number, singular: string, plural?: string): string {
+  return `${formatCount(count)} ${nounFor(count, singular, plural)}`;
+}
+
 export function formatPercent(value: number | null | undefined): string {
   return value == null ? DASH : `${value.toFixed(value < 10 ? 1 : 0)} %`;
 }
