@@ -206,6 +206,13 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     const shown = () => page.locator('[data-testid="cluster-card"]').evaluateAll((cards) => cards.map((element) => element.getAttribute('data-cluster-name')));
     expect(await shown()).toEqual(['app-servers']);
     await screenshot(page, 'system-view-filtered-by-node-tag');
+
+    // A tag the OC refuses is explained, and the rest of the view still follows live changes.
+    await page.goto(`${oc.url}/?tag=${encodeURIComponent('rack 7!')}`);
+    await page.getByRole('alert').filter({ hasText: 'may use only letters' }).waitFor();
+    await page.getByText('0 of 2 clusters').waitFor();
+    await oc.createCluster('late');
+    await page.getByText('0 of 3 clusters').waitFor();
   });
 
   it('links each node’s own management console: a worker’s as its manager reports it, the manager’s from its cluster', async () => {

@@ -27,11 +27,12 @@ export class SystemView {
       const [overview, clusters, tagMatches] = await Promise.all([
         fetchQuery(this.client, SystemOverviewQuery, {}),
         fetchAllPages(async (after) => (await fetchQuery(this.client, ClustersQuery, { after, orderBy: 'HEALTH' })).clusters),
-        tag ? this.#clustersTagged(tag) : null,
+        // A tag the OC refuses is matchTag's to report; the rest of the view still loads.
+        tag ? this.#clustersTagged(tag).catch(() => null) : null,
       ]);
       this.overview = overview.systemOverview;
       this.clusters = clusters;
-      if (tag === this.#tag) this.tagMatches = tagMatches;
+      if (tag === this.#tag && (tagMatches || !tag)) this.tagMatches = tagMatches;
       this.error = null;
     } catch (error) {
       this.error = describeLoadError(error, 'The system overview could not be loaded.');
