@@ -39,6 +39,7 @@ export class Agent {
   #commandClient: Client | null = null;
   #stopped = new AbortController();
   #loop: Promise<void> | null = null;
+  /** Counted from the time the agent starts, so that it keeps growing across restarts, as the OC requires. */
   #sequence = Date.now();
   #intervalMs = 5000;
   #membershipDue = true;
@@ -176,6 +177,10 @@ export class Agent {
         this.#sequence += 1;
         const receipt = await this.#client.sendHeartbeats(this.#sequence, entries);
         this.#intervalMs = receipt.heartbeatIntervalMs;
+        if (receipt.stale) {
+          this.logger.warn({ hint: receipt.hint }, 'the OC ignored a stale heartbeat batch; continuing after the last sequence the OC applied');
+          this.#sequence = receipt.lastAppliedSequence;
+        }
         if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE' || refusal.code === 'NODE_LEFT')) this.#membershipDue = true;
         if (unavailableSince !== null) {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');

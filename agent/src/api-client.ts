@@ -20,10 +20,12 @@ export class OcUnavailableError extends Error {}
 
 export interface AgentCommand {
   id: string;
+  /** A CommandKind; this agent refuses kinds it does not know. */
   kind: string;
   nodeId: string;
   nodeName: string;
-  params: Record<string, unknown>;
+  /** The parameters of the kind: RestartParams for RESTART. */
+  params: { __typename: string; operationId?: string | null };
   operationId: string | null;
   stepId: string | null;
   epoch: number;
@@ -43,6 +45,8 @@ export interface HeartbeatEntry {
 export interface HeartbeatReceipt {
   accepted: number;
   stale: boolean;
+  lastAppliedSequence: number;
+  hint: string | null;
   refused: { node: string; code: string; message: string }[];
   heartbeatIntervalMs: number;
 }
@@ -79,7 +83,7 @@ export class OcClient {
   async sendHeartbeats(sequence: number, entries: HeartbeatEntry[]): Promise<HeartbeatReceipt> {
     const data = await this.#request<{ sendHeartbeats: any }>(
       `mutation($input: HeartbeatBatchInput!) {
-        sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale refused { node code message } heartbeatIntervalMs } ${RESULT_ERROR} }
+        sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint refused { node code message } heartbeatIntervalMs } ${RESULT_ERROR} }
       }`,
       { input: { sequence, entries } },
     );
@@ -120,7 +124,7 @@ export class OcClient {
     });
     const subscribe = () =>
       client.subscribe<{ agentCommands: AgentCommand }>(
-        { query: 'subscription { agentCommands { id kind nodeId nodeName params operationId stepId epoch } }' },
+        { query: 'subscription { agentCommands { id kind nodeId nodeName params { __typename ... on RestartParams { operationId } } operationId stepId epoch } }' },
         {
           next: (message) => {
             if (message.data) onCommand(message.data.agentCommands);

@@ -10,8 +10,10 @@ const name = z
   .max(63)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may use only letters, digits, ".", "_" and "-"');
 
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
 const health = z.union([
-  z.object({ http: z.string().url('must be an http(s) URL') }).strict(),
+  z.object({ http: httpUrl() }).strict(),
   z.object({ tcp: z.number().int().min(1).max(65535), host: z.string().default('127.0.0.1') }).strict(),
 ]);
 
@@ -32,6 +34,8 @@ const processWorker = z
     patchesDir: z.string().optional(),
     artifactsDir: z.string().optional(),
     labels: z.record(z.string(), z.string()).default({}),
+    /** The worker's own management console, linked from its page in the dashboard. */
+    consoleUrl: httpUrl().optional(),
   })
   .strict();
 
@@ -60,7 +64,7 @@ const simulatedWorkers = z
 
 export const agentConfigSchema = z
   .object({
-    oc: z.object({ url: z.string().url('must be the OC’s http(s) URL'), enrollmentToken: z.string().optional() }).strict(),
+    oc: z.object({ url: httpUrl(), enrollmentToken: z.string().optional() }).strict(),
     cluster: z.string().min(1),
     manager: z.object({ name, address: z.string().default(''), labels: z.record(z.string(), z.string()).default({}) }).strict(),
     /** Where the agent keeps its credential and what it has done; defaults to <config>.state.json. */

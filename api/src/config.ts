@@ -13,6 +13,9 @@ const positiveInt = (fallback: number, max = 1_000_000_000) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+/** How many of the newest events the OC keeps for subscribers that resume. */
+export const DEFAULT_EVENT_RETENTION = 50_000;
+
 const serverSchema = z
   .object({
     port: z.coerce
@@ -42,7 +45,7 @@ const serverSchema = z
     apiTokenMaxLifetime: duration('365d'),
     agentCredentialTtl: duration('7d'),
     agentCredentialGrace: duration('10m'),
-    eventRetention: positiveInt(50_000),
+    eventRetention: positiveInt(DEFAULT_EVENT_RETENTION),
     statsRetention: duration('7d'),
     maxHeartbeatBatch: positiveInt(10_000, 1_000_000),
     maxBodyBytes: positiveInt(8 * 1024 * 1024),

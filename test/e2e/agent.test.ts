@@ -29,11 +29,13 @@ describe('manager agent with real processes', () => {
     expect(agent.state().credential).toMatch(/^oca_/);
     const statuses = await oc.eventually(() => oc.statuses('app'), allUp);
     expect(Object.keys(statuses).sort()).toEqual(['app-1', 'app-2', 'app-3', 'app-manager']);
-    const node = await oc.query(`query($id: ID!) { node(id: $id) { address version stats { cpuPercent memoryBytes uptimeSeconds } } }`, {
+    const node = await oc.query(`query($id: ID!) { node(id: $id) { address version consoleUrl stats { cpuPercent memoryBytes uptimeSeconds } } }`, {
       id: statuses['app-1'].id,
     });
     expect(node.node.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(node.node.version).toBe('1.0.0');
+    // Each worker's own console, from the agent's configuration.
+    expect(node.node.consoleUrl).toBe(`http://${node.node.address}/console`);
     await oc.eventually(
       () => oc.query(`query($id: ID!) { node(id: $id) { stats { memoryBytes uptimeSeconds } } }`, { id: statuses['app-1'].id }),
       (value) => value.node.stats?.memoryBytes > 1_000_000,
@@ -91,6 +93,20 @@ describe('manager agent with real processes', () => {
     );
     const downs = history.flatMap((entry) => entry.node.statusHistory.nodes).filter((change: any) => change.at > since && change.to === 'DOWN');
     expect(downs).toEqual([]);
+  });
+
+  it('carries on after the OC applied a newer sequence than its own (say, its host clock went back)', async () => {
+    const ahead = ok<any>(
+      await gql(oc.url, `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { stale } } }`, {
+        i: { sequence: Date.now() * 10, entries: [{ name: 'app-manager', state: 'HEALTHY' }] },
+      }, agent.state().credential),
+    );
+    expect(ahead.sendHeartbeats.stale).toBe(false);
+    await agent.process.waitFor(/continuing after the last sequence the OC applied/);
+    // Its batches count again: a worker it reports dead goes DOWN rather than UNKNOWN.
+    process.kill(agent.pid('app-3'), 'SIGKILL');
+    const statuses = await oc.eventually(() => oc.statuses('app'), (value) => value['app-3'].status === 'DOWN');
+    expect(statuses['app-manager'].status).toBe('UP');
   });
 
   it('refuses an enrollment token of another cluster, and its credential for another cluster’s nodes', async () => {

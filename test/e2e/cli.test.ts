@@ -78,7 +78,7 @@ describe('opscenter op, with real agents and workers', () => {
     fs.rmSync(agent.failFile('web-2'));
     const repaired = await op(['restart', '--node', 'web-2', '--min-healthy-time', '500ms']);
     expect(repaired.code, repaired.output).toBe(0);
-    expect(repaired.output).toMatch(/RESTART of 1 nodes/);
+    expect(repaired.output).toMatch(/RESTART of 1 node in 1 batch,/);
     expect((await oc.statuses('web'))['web-2'].status).toBe('UP');
   });
 

@@ -240,4 +240,50 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('filter-tag').inputValue()).toBe('datacenter 1');
     expect(await shown()).toEqual(['esb']);
   });
+
+  it('filters the system view by a tag on a node: the node’s cluster matches', async () => {
+    const nodes = await oc.statuses('app-servers');
+    await oc.query('mutation($ids: [ID!]) { addTags(input: { nodeIds: $ids, tags: ["rack 7"] }) { __typename } }', { ids: [nodes['app-servers-3'].id] });
+    await page.goto(`${oc.url}/`);
+    await page.locator(card('esb')).waitFor();
+    // The suggestions offer the node's tag ...
+    await page.locator('#known-tags option[value="rack 7"]').waitFor({ state: 'attached' });
+    await page.getByTestId('filter-tag').fill('rack 7');
+    await page.waitForURL((url) => url.searchParams.get('tag') === 'rack 7');
+    // ... and choosing it keeps the cluster that has such a node.
+    await page.locator(card('esb')).waitFor({ state: 'detached' });
+    const shown = () => page.locator('[data-testid="cluster-card"]').evaluateAll((cards) => cards.map((element) => element.getAttribute('data-cluster-name')));
+    expect(await shown()).toEqual(['app-servers']);
+    await screenshot(page, 'system-view-filtered-by-node-tag');
+
+    // A tag the OC refuses is explained, and the rest of the view still follows live changes.
+    await page.goto(`${oc.url}/?tag=${encodeURIComponent('rack 7!')}`);
+    await page.getByRole('alert').filter({ hasText: 'may use only letters' }).waitFor();
+    await page.getByText('0 of 2 clusters').waitFor();
+    await oc.createCluster('late');
+    await page.getByText('0 of 3 clusters').waitFor();
+  });
+
+  it('links each node’s own management console: a worker’s as its manager reports it, the manager’s from its cluster', async () => {
+    const clusterConsole = `${oc.url}/cluster-console`;
+    await oc.query('mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: clusterIds['app-servers'], u: clusterConsole });
+    const appServers = await oc.statuses('app-servers');
+    const consoleLink = page.getByRole('link', { name: 'Management console' });
+
+    await page.goto(`${oc.url}/nodes/${appServers['app-servers-1'].id}`);
+    await page.getByTestId('node-status').waitFor();
+    expect(await consoleLink.getAttribute('href')).toBe(`http://127.0.0.1:${agents[0].ports[0]}/console`);
+    const [opened] = await Promise.all([page.waitForEvent('popup'), consoleLink.click()]);
+    await opened.locator('h1').filter({ hasText: 'app-servers-1' }).waitFor();
+    await opened.close();
+
+    await page.goto(`${oc.url}/nodes/${appServers['app-servers-manager'].id}`);
+    await page.getByTestId('node-status').waitFor();
+    expect(await consoleLink.getAttribute('href')).toBe(clusterConsole);
+
+    // The esb cluster has no console URL, so its manager's page links none.
+    await page.goto(`${oc.url}/nodes/${(await oc.statuses('esb'))['esb-manager'].id}`);
+    await page.getByTestId('node-status').waitFor();
+    expect(await consoleLink.count()).toBe(0);
+  });
 });

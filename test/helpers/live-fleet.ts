@@ -174,6 +174,7 @@ export class LiveAgent {
           ],
           address: `127.0.0.1:${port}`,
           health: { http: `http://127.0.0.1:${port}/health` },
+          consoleUrl: `http://127.0.0.1:${port}/console`,
           patchesDir,
           stopTimeout: '3s',
           startTimeout: '20s',

@@ -3,7 +3,7 @@ import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
 
-const COMMANDS = 'subscription { agentCommands { id kind nodeName params epoch operationId } }';
+const COMMANDS = 'subscription { agentCommands { id kind nodeName params { __typename ... on RestartParams { operationId } } epoch operationId } }';
 const REPORT = `mutation($input: CommandProgressInput!) {
   reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ... on Error { code message } }
 }`;
@@ -24,7 +24,7 @@ describe('the command channel', () => {
     const node = ok<any>(await server.gql(`{ cluster(name: "${manager.clusterName}") { nodes(first: 10) { nodes { id name } } } }`, {}, server.adminToken))
       .cluster.nodes.nodes.find((candidate: any) => candidate.name === nodeName);
     return server.app.services.transactor.run(null, null, (work) =>
-      server.app.services.commands.issue(work, { clusterId: manager.clusterId, nodeId: node.id, nodeName, kind: 'RESTART', params: { graceful: true }, epoch }),
+      server.app.services.commands.issue(work, { clusterId: manager.clusterId, nodeId: node.id, nodeName, kind: 'RESTART', params: { operationId: null }, epoch }),
     );
   }
 
@@ -34,7 +34,13 @@ describe('the command channel', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const command = await issue(east, 'east-1');
     const [delivered] = await eastStream.waitFor(1);
-    expect(delivered.agentCommands).toMatchObject({ id: command.id, kind: 'RESTART', nodeName: 'east-1', params: { graceful: true }, epoch: 1 });
+    expect(delivered.agentCommands).toMatchObject({
+      id: command.id,
+      kind: 'RESTART',
+      nodeName: 'east-1',
+      params: { __typename: 'RestartParams', operationId: null },
+      epoch: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(westStream.received).toEqual([]);
 
@@ -52,6 +58,14 @@ describe('the command channel', () => {
     const after = collect(server.wsClient(east.credential), COMMANDS);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(after.received).toEqual([]);
+  });
+
+  it('types a command: its kind is a CommandKind, and its params an object of that kind', async () => {
+    const fields = ok<any>(await server.gql('{ __type(name: "AgentCommand") { fields { name type { kind ofType { kind name } } } } }', {}, server.adminToken))
+      .__type.fields;
+    const typeOf = (name: string) => fields.find((field: any) => field.name === name).type;
+    expect(typeOf('kind')).toEqual({ kind: 'NON_NULL', ofType: { kind: 'ENUM', name: 'CommandKind' } });
+    expect(typeOf('params')).toEqual({ kind: 'NON_NULL', ofType: { kind: 'UNION', name: 'CommandParams' } });
   });
 
   it('refuses reports about another cluster’s commands and about another epoch', async () => {

@@ -15,6 +15,11 @@ async function causes(server: TestServer, clusterName: string): Promise<Record<s
   return Object.fromEntries(result.cluster.nodes.nodes.map((node: any) => [node.name, node.statusCause]));
 }
 
+async function nodeId(server: TestServer, clusterName: string, nodeName: string): Promise<string> {
+  const result = ok<any>(await server.gql(`query($n: String!) { cluster(name: $n) { nodes(first: 100) { nodes { id name } } } }`, { n: clusterName }, server.adminToken));
+  return result.cluster.nodes.nodes.find((node: any) => node.name === nodeName).id;
+}
+
 describe('liveness', () => {
   let server: TestServer;
   const statements: string[] = [];
@@ -39,6 +44,33 @@ describe('liveness', () => {
     }
     expect((await causes(server, 'as'))['as-2']).toBe('MISSED_HEARTBEATS');
     expect((await statusOf(server, 'as'))['as-manager']).toBe('UP');
+  });
+
+  it('gives a new node’s first UP the cause FIRST_HEARTBEAT, also across an OC restart, and a later return to UP RECOVERED', async () => {
+    const manager = await enrollManager(server, 'new', { workers: ['new-1', 'new-2'] });
+    await manager.beat([{ name: 'new-1' }, { name: 'new-2', state: 'STARTING' }]);
+    expect(await statusOf(server, 'new')).toEqual({ 'new-manager': 'UP', 'new-1': 'UP', 'new-2': 'UNKNOWN' });
+    expect(await causes(server, 'new')).toEqual({ 'new-manager': 'FIRST_HEARTBEAT', 'new-1': 'FIRST_HEARTBEAT', 'new-2': 'JOINED' });
+    await server.restart();
+    await manager.beat([{ name: 'new-1' }, { name: 'new-2' }]);
+    expect((await causes(server, 'new'))['new-2']).toBe('FIRST_HEARTBEAT');
+    await server.tick(INTERVAL);
+    await manager.beat([{ name: 'new-1', state: 'UNHEALTHY' }, { name: 'new-2' }]);
+    await manager.beat([{ name: 'new-1' }, { name: 'new-2' }]);
+    expect((await causes(server, 'new'))['new-1']).toBe('RECOVERED');
+    // A node that left and joined again starts reporting anew.
+    await manager.report(['new-1']);
+    await manager.report(['new-1', 'new-2']);
+    await manager.beat([{ name: 'new-1' }, { name: 'new-2' }]);
+    const history = ok<any>(
+      await server.gql(`query($id: ID!) { node(id: $id) { statusHistory(first: 10) { nodes { from to cause } } } }`, { id: await nodeId(server, 'new', 'new-2') }, server.adminToken),
+    ).node.statusHistory.nodes;
+    expect(history).toEqual([
+      { from: 'UNKNOWN', to: 'UP', cause: 'FIRST_HEARTBEAT' },
+      { from: 'LEFT', to: 'UNKNOWN', cause: 'REJOINED' },
+      { from: 'UP', to: 'LEFT', cause: 'LEFT' },
+      { from: 'UNKNOWN', to: 'UP', cause: 'FIRST_HEARTBEAT' },
+    ]);
   });
 
   it('makes a reported failure SUSPECT at once and DOWN once it persists, then RECOVERED', async () => {

@@ -48,6 +48,29 @@ describe('membership reports', () => {
     expect((await statusOf(server, 'm'))['m-manager']).not.toBe('LEFT');
   });
 
+  it('keeps each worker’s own console URL as its manager reports it; the manager’s console is its cluster’s', async () => {
+    const manager = await enrollManager(server, 'cons');
+    const consoles = async () =>
+      Object.fromEntries(
+        ok<any>(await server.gql('{ cluster(name: "cons") { nodes(first: 10) { nodes { name consoleUrl } } } }', {}, server.adminToken)).cluster.nodes.nodes.map(
+          (node: any) => [node.name, node.consoleUrl],
+        ),
+      );
+    expect(
+      await report(manager.credential, { snapshot: [{ name: 'cons-1', consoleUrl: 'http://10.0.0.5:8081/console' }, { name: 'cons-2' }] }),
+    ).toMatchObject({ joined: ['cons-1', 'cons-2'] });
+    expect(await consoles()).toEqual({ 'cons-manager': null, 'cons-1': 'http://10.0.0.5:8081/console', 'cons-2': null });
+
+    const clusterConsole = 'https://cons-manager.example:9443/console';
+    ok(await server.gql('mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: manager.clusterId, u: clusterConsole }, server.adminToken));
+    expect((await consoles())['cons-manager']).toBe(clusterConsole);
+
+    expect(
+      await report(manager.credential, { snapshot: [{ name: 'cons-1' }, { name: 'cons-2', consoleUrl: 'https://cons-2.example/admin' }] }),
+    ).toMatchObject({ updated: ['cons-1', 'cons-2'], unchanged: 0 });
+    expect(await consoles()).toEqual({ 'cons-manager': clusterConsole, 'cons-1': null, 'cons-2': 'https://cons-2.example/admin' });
+  });
+
   it('refuses a report that is both or neither, has duplicates or bad names, and changes nothing', async () => {
     const manager = await enrollManager(server, 'bad', { workers: ['b-1'] });
     const cases: [Record<string, unknown>, string][] = [
@@ -58,6 +81,8 @@ describe('membership reports', () => {
       [{ snapshot: [{ name: 'a'.repeat(64) }] }, 'INVALID_NAME'],
       [{ snapshot: [{ name: 'bad\u0000name' }] }, 'INVALID_NAME'],
       [{ joined: [{ name: 'b-2', labels: { k: 1 } }] }, 'INVALID_ARGUMENT'],
+      [{ joined: [{ name: 'b-2', consoleUrl: 'javascript:alert(1)' }] }, 'INVALID_URL'],
+      [{ joined: [{ name: 'b-2', consoleUrl: '/console' }] }, 'INVALID_URL'],
     ];
     for (const [input, code] of cases) {
       const result = await report(manager.credential, input);
@@ -156,6 +181,27 @@ describe('heartbeat batches', () => {
     const stale = ok<any>(await server.gql(BEAT, { input: { sequence: manager.sequence, entries: [{ name: 'seq-1', state: 'STOPPED' }] } }, manager.credential)).sendHeartbeats;
     expect(stale).toMatchObject({ stale: true, accepted: 0 });
     expect((await statusOf(server, 'seq'))['seq-1']).toBe('UP');
+  });
+
+  it('tells a manager whose counter started over (say, after it restarted) which sequence was last applied', async () => {
+    const manager = await enrollManager(server, 'counter', { workers: ['counter-1'] });
+    const beat = async (sequence: number, state = 'HEALTHY') =>
+      ok<any>(
+        await server.gql(
+          `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint } } }`,
+          { input: { sequence, entries: [{ name: 'counter-manager', state: 'HEALTHY' }, { name: 'counter-1', state }] } },
+          manager.credential,
+        ),
+      ).sendHeartbeats;
+    expect(await beat(5000)).toEqual({ accepted: 2, stale: false, lastAppliedSequence: 5000, hint: null });
+    const stale = await beat(1, 'STOPPED');
+    expect(stale).toMatchObject({ accepted: 0, stale: true, lastAppliedSequence: 5000 });
+    expect(stale.hint).toContain('5000');
+    expect(stale.hint).toMatch(/keep growing across agent restarts/);
+    expect((await statusOf(server, 'counter'))['counter-1']).toBe('UP');
+    // Jumping past the last applied sequence is all it takes.
+    expect(await beat(5001, 'STOPPED')).toEqual({ accepted: 2, stale: false, lastAppliedSequence: 5001, hint: null });
+    expect((await statusOf(server, 'counter'))['counter-1']).toBe('SUSPECT');
   });
 
   it('refuses an oversized batch as a whole and changes nothing', async () => {

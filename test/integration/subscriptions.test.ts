@@ -47,9 +47,9 @@ describe('subscriptions', () => {
     await manager.beat([{ name: 'w-1' }, { name: 'w-2' }]);
     const ups = await all.waitFor(3);
     expect(ups.map((event) => event.nodeStatusChanged).map(({ nodeName, from, to, cause }) => [nodeName, from, to, cause])).toEqual([
-      ['s-web-manager', 'UNKNOWN', 'UP', 'RECOVERED'],
-      ['w-1', 'UNKNOWN', 'UP', 'RECOVERED'],
-      ['w-2', 'UNKNOWN', 'UP', 'RECOVERED'],
+      ['s-web-manager', 'UNKNOWN', 'UP', 'FIRST_HEARTBEAT'],
+      ['w-1', 'UNKNOWN', 'UP', 'FIRST_HEARTBEAT'],
+      ['w-2', 'UNKNOWN', 'UP', 'FIRST_HEARTBEAT'],
     ]);
     expect(ups[1].nodeStatusChanged.tags).toEqual(['cluster:s-web', 'product:application-server', 'role:worker', 'datacenter 1']);
     await manager.beat([{ name: 'w-1' }, { name: 'w-2', state: 'STOPPED' }]);
@@ -198,6 +198,30 @@ describe('subscription retention', () => {
       // Within the retained window, a resume replays instead.
       const [replayed] = await collect(client, STATUS, { after: last - 1 }).waitFor(1);
       expect(replayed.nodeStatusChanged).toMatchObject({ __typename: 'NodeStatusChange', sequence: last });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('event sequences', () => {
+  it('go past 2^31: sequence is a SafeInt, like afterSequence', async () => {
+    const server = await startTestServer();
+    try {
+      const beyondInt = 2 ** 31 + 10;
+      await server.database.db
+        .insert(eventSequence)
+        .values({ id: 1, last: beyondInt })
+        .onConflictDoUpdate({ target: eventSequence.id, set: { last: beyondInt } });
+      // The OC reads the counter when it starts.
+      await server.restart();
+      const client = server.wsClient(server.adminToken);
+      const topology = collect(client, TOPOLOGY, { after: beyondInt });
+      await enrollManager(server, 'big');
+      expect((await topology.waitFor(1))[0].topologyEvents).toMatchObject({ kind: 'CLUSTER_REGISTERED', sequence: beyondInt + 1 });
+      const [ahead] = await collect(client, STATUS, { after: beyondInt + 1000 }).waitFor(1);
+      expect(ahead.nodeStatusChanged).toMatchObject({ __typename: 'ResyncRequired' });
+      expect(ahead.nodeStatusChanged.sequence).toBeGreaterThan(beyondInt);
     } finally {
       await server.stop();
     }

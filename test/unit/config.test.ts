@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAgentConfig } from '../../agent/src/config.ts';
 import { ConfigError, loadServerConfig } from '../../api/src/config.ts';
 
 describe('loadServerConfig', () => {
@@ -27,5 +31,30 @@ describe('loadServerConfig', () => {
     expect(() => loadServerConfig({}, { OPSCENTER_MANAGER_LEASE: 'soon' })).toThrow(/^Invalid configuration: OPSCENTER_MANAGER_LEASE must be a positive duration/);
     expect(() => loadServerConfig({ suspectAfter: '6', downAfter: '6' }, {})).toThrow(/--down-after must be greater than the suspect-after setting/);
     expect(() => loadServerConfig({ initialAdminPassword: 'short' }, {})).toThrow('--initial-admin-password must be at least 12 characters (got "***")');
+  });
+});
+
+describe('loadAgentConfig', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-config-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let files = 0;
+  const write = (worker: Record<string, unknown>, oc: Record<string, unknown> = { url: 'http://127.0.0.1:4000' }) => {
+    files += 1;
+    const file = path.join(dir, `agent-${files}.yaml`);
+    fs.writeFileSync(file, JSON.stringify({ oc, cluster: 'app', manager: { name: 'app-manager' }, workers: [{ driver: 'process', name: 'app-1', command: 'true', ...worker }] }));
+    return file;
+  };
+
+  it('takes a worker’s own console URL, and no console when none is given', () => {
+    expect(loadAgentConfig(write({ consoleUrl: 'https://app-1.example:9443/console' })).workers[0]).toMatchObject({ consoleUrl: 'https://app-1.example:9443/console' });
+    expect(loadAgentConfig(write({})).workers[0]).not.toHaveProperty('consoleUrl');
+  });
+
+  it('refuses URLs that are not absolute http(s) URLs, naming the setting', () => {
+    for (const consoleUrl of ['/console', 'javascript:alert(1)', 'ftp://app-1.example/']) {
+      expect(() => loadAgentConfig(write({ consoleUrl }))).toThrow(/workers\.0\.consoleUrl must be an absolute http\(s\) URL/);
+    }
+    expect(() => loadAgentConfig(write({ health: { http: 'file:///etc/passwd' } }))).toThrow(/workers\.0\.health/);
+    expect(() => loadAgentConfig(write({}, { url: 'ws://127.0.0.1:4000' }))).toThrow(/oc\.url must be an absolute http\(s\) URL/);
   });
 });

@@ -2,12 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { judgeReport, judgeSilence, type NodeLiveness } from '../../api/src/modules/heartbeats/heartbeats.judge.ts';
 
 const policy = { intervalMs: 5000, suspectAfter: 3, downAfter: 6 };
-const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({ status: 'UP', lastReportMono: 0, failingSinceMono: null, ...overrides });
+const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({ status: 'UP', cause: 'FIRST_HEARTBEAT', lastReportMono: 0, failingSinceMono: null, ...overrides });
 
 describe('judgeReport', () => {
   it('brings any node that reports healthy UP', () => {
-    for (const status of ['SUSPECT', 'DOWN', 'UNKNOWN'] as const) expect(judgeReport(node({ status }), 'HEALTHY')).toEqual({ status: 'UP', cause: 'RECOVERED' });
+    for (const status of ['SUSPECT', 'DOWN'] as const) {
+      expect(judgeReport(node({ status, cause: 'REPORTED_FAILURE' }), 'HEALTHY')).toEqual({ status: 'UP', cause: 'RECOVERED' });
+    }
+    expect(judgeReport(node({ status: 'UNKNOWN', cause: 'MANAGER_UNREACHABLE' }), 'HEALTHY')).toEqual({ status: 'UP', cause: 'RECOVERED' });
     expect(judgeReport(node(), 'HEALTHY')).toBeNull();
+  });
+
+  it('says that a node started reporting when it is UP for the first time since it joined or rejoined', () => {
+    for (const cause of ['JOINED', 'REJOINED'] as const) {
+      expect(judgeReport(node({ status: 'UNKNOWN', cause }), 'HEALTHY')).toEqual({ status: 'UP', cause: 'FIRST_HEARTBEAT' });
+    }
   });
 
   it('makes a failing report SUSPECT, never DOWN', () => {

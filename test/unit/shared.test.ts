@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEMO_LIVENESS, secondsUntilDown } from '../../agent/src/demo/demo.ts';
 import { formatDuration, parseDuration } from '../../agent/src/shared/duration.ts';
 import { nodeStats } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
+import { counted } from '../../agent/src/shared/text.ts';
+import { followHeadline } from '../../api/src/commands/op.format.ts';
 import { normalizeTag, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';
 import { insertBatches, MAX_STATEMENT_PARAMETERS } from '../../api/src/shared/batching.ts';
 import { checkPage, encodeCursor } from '../../api/src/shared/pagination.ts';
@@ -54,5 +57,21 @@ describe('shared rules', () => {
     expect(formatDuration(90_061_001)).toBe('1d1h1m1s1ms');
     expect(formatDuration(0)).toBe('0s');
     expect(parseDuration(formatDuration(123_456_789))).toBe(123_456_789);
+  });
+
+  it('counts in words that agree with the number', () => {
+    expect(counted(1, 'node')).toBe('1 node');
+    expect(counted(0, 'node')).toBe('0 nodes');
+    expect(counted(3, 'batch', 'batches')).toBe('3 batches');
+    expect(followHeadline({ id: 'op-1', kind: 'RESTART', state: 'RUNNING', stateReason: 'running' }, 1, 1)).toBe(
+      'Following operation op-1: RESTART of 1 node in 1 batch, RUNNING: running',
+    );
+    expect(followHeadline({ id: 'op-2', kind: 'ROLLING_RESTART', state: 'PENDING', stateReason: 'queued' }, 3, 2)).toMatch(/ROLLING_RESTART of 3 nodes in 2 batches,/);
+  });
+
+  it('tells the demo user when a killed worker turns DOWN, from the liveness settings the demo uses', () => {
+    // Heartbeats every 2 s, DOWN after failures reported across 3 intervals: measured with the demo at 7.3 to 8.5 s.
+    expect(secondsUntilDown(DEMO_LIVENESS)).toBe(8);
+    expect(secondsUntilDown({ ...DEMO_LIVENESS, OPSCENTER_HEARTBEAT_INTERVAL: '5s', OPSCENTER_SUSPECT_AFTER: '2' })).toBe(15);
   });
 });

@@ -7,6 +7,8 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { Agent } from '../agent.ts';
 import { loadAgentConfig } from '../config.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { counted } from '../shared/text.ts';
 
 export interface DemoOptions {
   /** The opscenter CLI entry point, used to start the OC, agents and workers. */
@@ -32,14 +34,25 @@ const CLUSTERS: DemoCluster[] = [
   { name: 'api-manager', productKind: 'api-manager', description: 'API gateway and publisher', workers: 3, tags: ['datacenter 2'] },
 ];
 
-/** Liveness quick enough to watch: a killed worker is DOWN about 12 seconds later. */
-const DEMO_LIVENESS = {
+/** Liveness quick enough to watch a killed worker turn DOWN (see secondsUntilDown). */
+export const DEMO_LIVENESS = {
   OPSCENTER_HEARTBEAT_INTERVAL: '2s',
   OPSCENTER_SUSPECT_AFTER: '3',
   OPSCENTER_DOWN_AFTER: '6',
   OPSCENTER_MANAGER_LEASE: '6s',
   OPSCENTER_WARMUP: '6s',
 };
+
+/**
+ * About how long after a worker is killed the OC shows it DOWN. Its manager reports it STOPPED
+ * in its next batch, half an interval later on average; the OC judges it DOWN at the first
+ * batch suspect-after intervals after that report, which, as the agent spreads its batches,
+ * often comes an interval later still: about suspect-after + 1 intervals in all.
+ */
+export function secondsUntilDown(liveness: typeof DEMO_LIVENESS): number {
+  const intervalMs = parseDuration(liveness.OPSCENTER_HEARTBEAT_INTERVAL) ?? 0;
+  return Math.round(((Number(liveness.OPSCENTER_SUSPECT_AFTER) + 1) * intervalMs) / 1000);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -114,7 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   for (const cluster of CLUSTERS) {
     const ports = await Promise.all(Array.from({ length: cluster.workers }, () => freePort()));
     const stateFile = path.join(options.dir, `${cluster.name}.state.json`);
-    await ensureCluster(url, token, cluster, `http://127.0.0.1:${ports[0]}/console`);
+    await ensureCluster(url, token, cluster);
     const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, cluster.name);
     const configFile = path.join(options.dir, `${cluster.name}.yaml`);
     fs.writeFileSync(configFile, stringify(agentConfig(options, cluster, ports, url, enrollmentToken)));
@@ -124,7 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   for (let index = 1; index <= options.simulatedClusters; index += 1) {
     const name = `sim-${String(index).padStart(2, '0')}`;
     const stateFile = path.join(options.dir, `${name}.state.json`);
-    await ensureCluster(url, token, { name, productKind: 'simulated', description: 'Simulated cluster', workers: 0, tags: [`datacenter ${(index % 3) + 1}`] }, null);
+    await ensureCluster(url, token, { name, productKind: 'simulated', description: 'Simulated cluster', workers: 0, tags: [`datacenter ${(index % 3) + 1}`] });
     const enrollmentToken = fs.existsSync(stateFile) ? undefined : await createEnrollmentToken(url, token, name);
     const configFile = path.join(options.dir, `${name}.yaml`);
     fs.writeFileSync(
@@ -156,10 +169,12 @@ Operations Center demo is running.
   Login:      admin / ${password}
   GraphQL:    ${url}/graphql
 
-  Fleet: ${CLUSTERS.length} clusters of real processes (${workerCount} workers, each cluster with its own manager agent)${
-    options.simulatedClusters ? `\n         + ${options.simulatedClusters} simulated clusters of ${options.simulatedWorkers} workers` : ''
+  Fleet: ${counted(CLUSTERS.length, 'cluster')} of real processes (${counted(workerCount, 'worker')}, each cluster with its own manager agent)${
+    options.simulatedClusters
+      ? `\n         + ${counted(options.simulatedClusters, 'simulated cluster')} of ${counted(options.simulatedWorkers, 'worker')}`
+      : ''
   }
-  Try:   kill a worker and watch it turn red (about 12 s later):
+  Try:   kill a worker and watch it turn red (about ${secondsUntilDown(DEMO_LIVENESS)} s later):
            kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
          stop a manager agent and watch its cluster become unreachable.
   Logs:  ${options.dir}/*.log
@@ -189,6 +204,8 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
         args: [options.cli, 'worker', '--name', name, '--port', String(port), '--version', '4.2.0', '--patches-dir', patchesDir, '--start-delay', '2s', '--exit-with', String(process.pid)],
         address: `127.0.0.1:${port}`,
         health: { http: `http://127.0.0.1:${port}/health` },
+        // The demo worker serves a small management console of its own.
+        consoleUrl: `http://127.0.0.1:${port}/console`,
         patchesDir,
         stopTimeout: '5s',
         startTimeout: '20s',
@@ -227,16 +244,21 @@ async function login(url: string, password: string): Promise<string> {
   return data.login.token;
 }
 
-async function ensureCluster(url: string, token: string, cluster: DemoCluster, consoleUrl: string | null): Promise<void> {
-  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id } }', { n: cluster.name }, token);
+/**
+ * The demo's managers serve no console, so its clusters have no console URL; each demo worker
+ * links its own. Demo data from older versions pointed the cluster's console at a worker's.
+ */
+async function ensureCluster(url: string, token: string, cluster: DemoCluster): Promise<void> {
+  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id consoleUrl } }', { n: cluster.name }, token);
   if (existing.cluster) {
-    if (consoleUrl) await call(url, 'mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: existing.cluster.id, u: consoleUrl }, token);
+    if (existing.cluster.consoleUrl)
+      await call(url, 'mutation($id: ID!) { updateCluster(id: $id, input: { consoleUrl: null }) { __typename } }', { id: existing.cluster.id }, token);
     return;
   }
   await call(
     url,
     'mutation($input: CreateClusterInput!) { createCluster(input: $input) { __typename } }',
-    { input: { name: cluster.name, productKind: cluster.productKind, description: cluster.description, tags: cluster.tags, consoleUrl } },
+    { input: { name: cluster.name, productKind: cluster.productKind, description: cluster.description, tags: cluster.tags } },
     token,
   );
 }

@@ -20,6 +20,8 @@ export interface WorkerInfo {
   labels: Record<string, string>;
   patches: string[];
   artifacts: string[];
+  /** Its own management console, if it has one. */
+  consoleUrl?: string;
 }
 
 export interface RestartOutcome {

@@ -47,6 +47,7 @@ export class ProcessDriver implements WorkerDriver {
       labels: spec.labels,
       patches: listFiles(spec.patchesDir),
       artifacts: listFiles(spec.artifactsDir),
+      consoleUrl: spec.consoleUrl,
     }));
   }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { counted } from '@opscenter/agent/shared/text';
 import { loadServerConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
@@ -13,8 +14,8 @@ export function registerMigrate(program: Command): void {
         const report = await migrateDatabase(handle);
         console.log(
           report.applied.length
-            ? `Applied ${report.applied.length} migration(s) to ${handle.describe}: ${report.applied.join(', ')}`
-            : `${handle.describe} is up to date (${report.total} migrations).`,
+            ? `Applied ${counted(report.applied.length, 'migration')} to ${handle.describe}: ${report.applied.join(', ')}`
+            : `${handle.describe} is up to date (${counted(report.total, 'migration')}).`,
         );
       } finally {
         await handle.close();

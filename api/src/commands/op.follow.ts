@@ -2,7 +2,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { ApiClient } from './api-client.ts';
 import type { CliError } from './cli-error.ts';
 import { FINAL_STATES, fetchOperation, type Operation, type ProgressEvent, progressSubscription, type Step } from './op.api.ts';
-import { progressText, timestamp } from './op.format.ts';
+import { followHeadline, progressText, timestamp } from './op.format.ts';
 
 const FINAL_STEP_STATES = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 
@@ -60,8 +60,7 @@ function stepLabel(step: Pick<Step, 'batch' | 'canary' | 'nodeName' | 'clusterNa
 }
 
 function headline(tracker: OperationTracker): string {
-  const { operation } = tracker;
-  return `Following operation ${operation.id}: ${operation.kind} of ${operation.steps.length} nodes in ${tracker.batchCount()} batches, ${operation.state}: ${operation.stateReason}`;
+  return followHeadline(tracker.operation, tracker.operation.steps.length, tracker.batchCount());
 }
 
 /** For logs and pipes: every transition on a line of its own, with the time it happened. */

@@ -1,3 +1,4 @@
+import { counted } from '@opscenter/agent/shared/text';
 import type { Budget, Operation, OperationSummary, Plan, Progress, Step, Strategy } from './op.api.ts';
 
 /** Columns padded to their widest cell; the last column is left ragged so long messages do not widen the rest. */
@@ -63,7 +64,7 @@ function budgetTable(budgets: Budget[]): string {
 export function planText(plan: Plan): string {
   const clusters = new Set(plan.batches.flatMap((batch) => batch.nodes.map((node) => node.clusterName)));
   const lines = [
-    `Plan (dry run, nothing started): ${plan.kind} of ${plan.nodeCount} node${plan.nodeCount === 1 ? '' : 's'} in ${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}`,
+    `Plan (dry run, nothing started): ${plan.kind} of ${counted(plan.nodeCount, 'node')} in ${counted(plan.batches.length, 'batch', 'batches')}`,
     `Strategy: ${strategyText(plan.strategy)}`,
     '',
     'Batches:',
@@ -77,6 +78,11 @@ export function planText(plan: Plan): string {
   ];
   if (plan.warnings.length > 0) lines.push('', 'Warnings:', ...plan.warnings.map((warning) => `  - ${warning}`));
   return lines.join('\n');
+}
+
+/** The first line of an operation being followed. */
+export function followHeadline(operation: Pick<Operation, 'id' | 'kind' | 'state' | 'stateReason'>, nodeCount: number, batchCount: number): string {
+  return `Following operation ${operation.id}: ${operation.kind} of ${counted(nodeCount, 'node')} in ${counted(batchCount, 'batch', 'batches')}, ${operation.state}: ${operation.stateReason}`;
 }
 
 export function listText(operations: OperationSummary[], totalCount: number): string {

@@ -55,6 +55,7 @@ const NodeReportInput = builder.inputType('NodeReportInput', {
     labels: t.field({ type: 'JSONObject', description: 'Key/value labels.' }),
     patches: t.stringList({ description: 'File names in the worker’s patches directory.' }),
     artifacts: t.stringList({ description: 'File names in the worker’s artifacts directory.' }),
+    consoleUrl: t.string({ description: 'The worker’s own management console: an absolute http(s) URL. Omit it when the worker has none.' }),
   }),
 });
 
@@ -72,7 +73,7 @@ const MembershipReceiptRef = builder.objectRef<MembershipReceipt>('MembershipRec
   fields: (t) => ({
     joined: t.stringList({ description: 'New nodes.', resolve: (receipt) => receipt.joined.map((node) => node.name) }),
     rejoined: t.stringList({ description: 'Nodes back after leaving.', resolve: (receipt) => receipt.rejoined.map((node) => node.name) }),
-    updated: t.stringList({ description: 'Nodes whose address, version, labels, patches or artifacts changed.', resolve: (receipt) => receipt.updated.map((node) => node.name) }),
+    updated: t.stringList({ description: 'Nodes whose address, version, labels, patches, artifacts or console URL changed.', resolve: (receipt) => receipt.updated.map((node) => node.name) }),
     left: t.stringList({ description: 'Nodes that left.', resolve: (receipt) => receipt.left.map((node) => node.name) }),
     unchanged: t.exposeInt('unchanged', { description: 'Nodes reported as they were.' }),
   }),

@@ -82,6 +82,7 @@ export class AgentsService {
       labels: validateLabels(input.manager.labels),
       patches: [],
       artifacts: [],
+      consoleUrl: null,
     };
     const intent = { action: 'agent.register', targetType: 'cluster', args: { cluster: input.cluster, manager: manager.name } };
     const found = await this.repository.findEnrollmentToken(this.db, hashToken(input.enrollmentToken));

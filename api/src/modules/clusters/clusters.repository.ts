@@ -1,10 +1,10 @@
-import { and, asc, count, eq, ilike, or, Param, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf } from '../../shared/batching.ts';
 import { isUuid } from '../../shared/validation.ts';
 import { nodeLiveness, type NodeStatus } from '../heartbeats/heartbeats.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
-import { clusterTags } from '../tags/tags.table.ts';
+import { clusterTags, nodeTags } from '../tags/tags.table.ts';
 import { type ClusterRow, clusters } from './clusters.table.ts';
 
 export interface StatusCountRow {
@@ -47,27 +47,31 @@ export class ClustersRepository {
     return row;
   }
 
-  /** Clusters matching a name search and carrying all of `tags` (cluster tags or implicit groups). */
+  /**
+   * Clusters matching a name search and carrying all of `tags`; each tag is carried by the
+   * cluster itself (a cluster tag or implicit group) or by any of its nodes.
+   */
   async list(db: Executor, filter: { search?: string | null; tags?: string[] | null }): Promise<ClusterRow[]> {
     const conditions: (SQL | undefined)[] = [];
     if (filter.search) {
       const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       conditions.push(or(ilike(clusters.name, pattern), ilike(clusters.description, pattern), ilike(clusters.productKind, pattern)));
     }
-    // However many tags are asked for, each kind of tag is one array parameter.
-    const tags = [...new Set(filter.tags ?? [])];
-    const names = tags.filter((tag) => tag.startsWith('cluster:')).map((tag) => tag.slice('cluster:'.length));
-    const kinds = tags.filter((tag) => tag.startsWith('product:')).map((tag) => tag.slice('product:'.length));
-    const own = tags.filter((tag) => !tag.startsWith('cluster:') && !tag.startsWith('product:'));
-    if (names.length) conditions.push(sql`lower(${clusters.name}) = all(${new Param(names)}::text[])`);
-    if (kinds.length) conditions.push(sql`lower(${clusters.productKind}) = all(${new Param(kinds)}::text[])`);
-    if (own.length)
-      conditions.push(sql`(select count(*) from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${anyOf(clusterTags.tag, own)}) = ${own.length}`);
+    for (const tag of filter.tags ?? []) conditions.push(this.#carries(tag));
     return db
       .select()
       .from(clusters)
       .where(and(...conditions))
       .orderBy(asc(clusters.name));
+  }
+
+  #carries(tag: string): SQL {
+    if (tag.startsWith('cluster:')) return sql`lower(${clusters.name}) = ${tag.slice('cluster:'.length)}`;
+    if (tag.startsWith('product:')) return sql`lower(${clusters.productKind}) = ${tag.slice('product:'.length)}`;
+    if (tag.startsWith('role:'))
+      return sql`exists (select 1 from ${nodes} where ${nodes.clusterId} = ${clusters.id} and ${nodes.role}::text = ${tag.slice('role:'.length).toUpperCase()})`;
+    return sql`(exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})
+      or exists (select 1 from ${nodeTags} join ${nodes} on ${nodes.id} = ${nodeTags.nodeId} where ${nodes.clusterId} = ${clusters.id} and ${nodeTags.tag} = ${tag}))`;
   }
 
   async statusCounts(db: Executor, clusterIds?: string[]): Promise<StatusCountRow[]> {

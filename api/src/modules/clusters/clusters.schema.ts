@@ -63,7 +63,7 @@ export const ClusterRef = builder.drizzleObject('clusters', {
     name: t.exposeString('name', { description: 'Unique name.' }),
     productKind: t.exposeString('productKind', { description: 'What the cluster runs, e.g. application-server, esb, api-manager.' }),
     description: t.exposeString('description', { description: 'Free text for people.' }),
-    consoleUrl: t.exposeString('consoleUrl', { nullable: true, description: 'The manager’s own management console.' }),
+    consoleUrl: t.exposeString('consoleUrl', { nullable: true, description: 'The manager’s own management console (the manager node’s consoleUrl too).' }),
     createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (cluster) => cluster.createdAt }),
     updatedAt: t.field({ type: 'DateTime', description: 'When it was last changed.', resolve: (cluster) => cluster.updatedAt }),
     manager: t.relation('manager', { nullable: true, description: 'The registered manager node, if any.' }),
@@ -113,7 +113,10 @@ const ClusterFilterInput = builder.inputType('ClusterFilter', {
   description: 'Narrows a cluster list.',
   fields: (t) => ({
     search: t.string({ description: 'Part of the name, product kind or description.' }),
-    tags: t.stringList({ description: 'Clusters carrying all of these tags.' }),
+    tags: t.stringList({
+      description:
+        'Clusters carrying all of these tags, each on the cluster itself or on any of its nodes; the cluster:, product: and role: groups count too.',
+    }),
     health: t.field({ type: [ClusterHealthEnum], description: 'Clusters with one of these healths.' }),
   }),
 });

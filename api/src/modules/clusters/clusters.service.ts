@@ -35,6 +35,9 @@ export type ClusterOrder = 'NAME' | 'HEALTH';
 
 export type ClusterWithSummary = ClusterRow & { summary: ClusterSummary & { health: ClusterHealth } };
 
+/** A cluster must carry every tag of a filter; more than a few is a mistake, not a question. */
+const MAX_FILTER_TAGS = 50;
+
 export class ClustersService {
   #removalListeners: ((clusterId: string) => void)[] = [];
 
@@ -121,7 +124,9 @@ export class ClustersService {
   async list(filter: ClusterFilter, order: ClusterOrder, pageArgs: PageArgs): Promise<Page<ClusterWithSummary>> {
     const request = checkPage(pageArgs, 2);
     const search = filter.search ? validateText(filter.search, 'search', 100) : null;
-    const tags = filter.tags?.length ? filter.tags.map(normalizeTag) : null;
+    if ((filter.tags?.length ?? 0) > MAX_FILTER_TAGS)
+      throw new ValidationError('INVALID_TAG', `Filter by at most ${MAX_FILTER_TAGS} tags at once.`, 'tags');
+    const tags = filter.tags?.length ? [...new Set(filter.tags.map(normalizeTag))] : null;
     const rows = await this.repository.list(this.db, { search, tags });
     const summaries = await this.summaries(rows.map((row) => row.id), rows);
     let clusters = rows.map((row) => ({ ...row, summary: summaries.get(row.id) as ClusterWithSummary['summary'] }));

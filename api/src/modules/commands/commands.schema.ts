@@ -2,7 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { audited } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import type { CommandWithNode } from './commands.repository.ts';
-import type { CommandRow } from './commands.table.ts';
+import type { CommandKind, CommandRow } from './commands.table.ts';
 
 export const CommandStateEnum = builder.enumType('CommandState', {
   description: 'Where a command to a manager stands.',
@@ -16,14 +16,42 @@ export const CommandStateEnum = builder.enumType('CommandState', {
   },
 });
 
+const CommandKindEnum = builder.enumType('CommandKind', {
+  description: 'What a command asks a manager to do. A manager refuses (REJECTED) a kind it does not know.',
+  values: {
+    RESTART: {
+      description:
+        'Restart the node: stop it gracefully, start it and wait for its health check; SUCCEEDED once it is healthy again, FAILED if it is not healthy within its start timeout. For the manager’s own node: restart the manager agent. Parameters: RestartParams.',
+    },
+  } satisfies Record<CommandKind, { description: string }>,
+});
+
+const RestartParamsRef = builder.objectRef<CommandWithNode>('RestartParams').implement({
+  description: 'The parameters of a RESTART.',
+  fields: (t) => ({
+    operationId: t.id({ nullable: true, description: 'The operation the restart is a step of, if any.', resolve: (command) => command.params.operationId }),
+  }),
+});
+
+const CommandParamsUnion = builder.unionType('CommandParams', {
+  description: 'The parameters of a command, one type per CommandKind: RestartParams for RESTART.',
+  types: [RestartParamsRef],
+  resolveType: (command) => {
+    switch (command.kind) {
+      case 'RESTART':
+        return RestartParamsRef;
+    }
+  },
+});
+
 const AgentCommandRef = builder.objectRef<CommandWithNode>('AgentCommand').implement({
   description: 'Work for a manager, about one of its nodes. Execute each command id at most once.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Unique; the key for executing it at most once.' }),
-    kind: t.exposeString('kind', { description: 'What to do, e.g. RESTART.' }),
+    kind: t.field({ type: CommandKindEnum, description: 'What to do.', resolve: (command) => command.kind }),
     nodeId: t.exposeID('nodeId', { description: 'The node to act on.' }),
     nodeName: t.exposeString('nodeName', { description: 'Its name.' }),
-    params: t.field({ type: 'JSONObject', description: 'Parameters of the kind.', resolve: (command) => command.params }),
+    params: t.field({ type: CommandParamsUnion, description: 'The parameters of its kind.', resolve: (command) => command }),
     operationId: t.exposeID('operationId', { nullable: true, description: 'The operation it belongs to.' }),
     stepId: t.exposeID('stepId', { nullable: true, description: 'The operation step it carries out.' }),
     epoch: t.exposeInt('epoch', {

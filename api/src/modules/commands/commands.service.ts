@@ -7,18 +7,16 @@ import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
 import { StaleCommandReportError } from './commands.errors.ts';
 import { type CommandsRepository, type CommandWithNode, OUTSTANDING } from './commands.repository.ts';
-import type { CommandRow, CommandState } from './commands.table.ts';
+import type { CommandRow, CommandSpec, CommandState } from './commands.table.ts';
 
-export interface IssueCommandInput {
+export type IssueCommandInput = CommandSpec & {
   clusterId: string;
   nodeId: string;
   nodeName: string;
-  kind: string;
-  params?: Record<string, unknown>;
   operationId?: string | null;
   stepId?: string | null;
   epoch?: number;
-}
+};
 
 export interface CommandReport {
   commandId: string;
@@ -58,7 +56,7 @@ export class CommandsService {
       clusterId: input.clusterId,
       nodeId: input.nodeId,
       kind: input.kind,
-      params: input.params ?? {},
+      params: input.params,
       operationId: input.operationId ?? null,
       stepId: input.stepId ?? null,
       epoch: input.epoch ?? 0,

@@ -5,6 +5,15 @@ import { nodes } from '../nodes/nodes.table.ts';
 
 export const commandState = pgEnum('command_state', ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELLED']);
 
+export interface RestartParams {
+  /** The operation the restart is a step of, if any. */
+  operationId: string | null;
+}
+
+/** A command's kind with the parameters of that kind. */
+export type CommandSpec = { kind: 'RESTART'; params: RestartParams };
+export type CommandKind = CommandSpec['kind'];
+
 /**
  * Work for a manager agent, addressed to one of its nodes. Delivery is at least once: every
  * command not yet finished is sent again when the agent (re)subscribes, and the agent executes a
@@ -20,8 +29,8 @@ export const commands = pgTable(
     nodeId: uuid()
       .notNull()
       .references(() => nodes.id, { onDelete: 'cascade' }),
-    kind: text().notNull(),
-    params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    kind: text().$type<CommandKind>().notNull(),
+    params: jsonb().$type<CommandSpec['params']>().notNull(),
     /** The operation step this command carries out, if any; the pair is unique. */
     operationId: uuid(),
     stepId: uuid(),

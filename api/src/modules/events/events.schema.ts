@@ -1,3 +1,4 @@
+import { DEFAULT_EVENT_RETENTION } from '../../config.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
 import { NodeStatusEnum, StatusCauseEnum } from '../heartbeats/heartbeats.schema.ts';
@@ -8,16 +9,20 @@ import { normalizeTag } from '../tags/tags.rules.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import { TagMatchEnum } from '../targets/targets.schema.ts';
 import type { TagMatch } from '../targets/targets.types.ts';
+import { MAX_BACKLOG } from './events.service.ts';
 import type { PublishedEvent, ResyncRequired } from './events.types.ts';
 
 type Payload = Record<string, unknown>;
 const payloadOf = (event: PublishedEvent) => event.payload as Payload;
 
+const EVENT_SEQUENCE =
+  'The event’s place in the one order of all events, status and topology alike: it only grows, so one subscription sees gaps where other events (or ones its filter skips) were. Give the last one you received as afterSequence to resume.';
+
 const ResyncRequiredRef = builder.objectRef<ResyncRequired>('ResyncRequired').implement({
   description:
     'Sent instead of missed events that are no longer retained (or when a subscriber falls too far behind): refetch a snapshot with a query, then subscribe again with afterSequence set to this sequence.',
   fields: (t) => ({
-    sequence: t.exposeInt('sequence', { description: 'The newest sequence; resume after it once you have refetched.' }),
+    sequence: t.field({ type: 'SafeInt', description: 'The newest sequence; resume after it once you have refetched.', resolve: (resync) => resync.sequence }),
     reason: t.exposeString('reason', { description: 'Why.' }),
   }),
 });
@@ -39,7 +44,7 @@ const TopologyKindEnum = builder.enumType('TopologyChangeKind', {
 });
 
 const common = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<import('../../graphql/builder.ts').PothosTypes>, PublishedEvent>) => ({
-  sequence: t.exposeInt('sequence', { description: 'Monotonically increasing across all events; use it to resume.' }),
+  sequence: t.field({ type: 'SafeInt', description: EVENT_SEQUENCE, resolve: (event) => event.sequence }),
   at: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (event) => event.at }),
   clusterId: t.id({ description: 'The cluster concerned.', resolve: (event) => String(payloadOf(event).clusterId) }),
   clusterName: t.string({ description: 'Its name at the time.', resolve: (event) => String(payloadOf(event).clusterName) }),
@@ -141,8 +146,7 @@ async function matcher(context: Context, filter: FilterArgs | null | undefined):
   };
 }
 
-const AFTER_SEQUENCE =
-  'Resume after this sequence: missed events are replayed first (or ResyncRequired is sent if they are no longer kept).';
+const AFTER_SEQUENCE = `Resume after this sequence: missed events are replayed first. The OC keeps the newest ${DEFAULT_EVENT_RETENTION.toLocaleString('en')} events of both kinds (OPSCENTER_EVENT_RETENTION); when it no longer has what you missed, or you are more than ${MAX_BACKLOG.toLocaleString('en')} events behind, it sends ResyncRequired instead.`;
 
 builder.queryField('eventSequence', (t) =>
   t.field({

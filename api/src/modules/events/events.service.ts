@@ -6,7 +6,7 @@ import type { EventsRepository } from './events.repository.ts';
 import type { EventChannel, PublishedEvent, ResyncRequired } from './events.types.ts';
 
 /** How far behind a subscriber may fall, live or on resume, before it is told to resync. */
-const MAX_BACKLOG = 10_000;
+export const MAX_BACKLOG = 10_000;
 
 export interface StreamOptions {
   channel: EventChannel;

@@ -1,8 +1,9 @@
+import { counted } from '@opscenter/agent/shared/text';
 import { ValidationError } from '../../shared/domain-error.ts';
 
 export class BatchTooLargeError extends ValidationError {
   constructor(size: number, max: number) {
-    super('BATCH_TOO_LARGE', `A heartbeat batch may carry at most ${max} entries (got ${size}); split it.`, 'entries');
+    super('BATCH_TOO_LARGE', `A heartbeat batch may carry at most ${counted(max, 'entry', 'entries')} (got ${size}); split it.`, 'entries');
   }
 }
 

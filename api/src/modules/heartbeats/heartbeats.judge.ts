@@ -10,6 +10,8 @@ export interface LivenessPolicy {
 /** What the judge knows of one node; times are on the OC's monotonic clock. */
 export interface NodeLiveness {
   status: NodeStatus;
+  /** Why it has its status. */
+  cause: StatusCause;
   /** When the manager last included this node in a batch. */
   lastReportMono: number;
   /** When the current run of failing reports began; null while the node reports healthy. */
@@ -30,14 +32,23 @@ export function reportsFailure(status: NodeStatus, state: ReportedState): boolea
   return state !== 'HEALTHY' && !(state === 'STARTING' && status === 'UNKNOWN');
 }
 
+/** A node UNKNOWN for one of these causes has not reported healthy since it (re)joined. */
+function awaitsFirstHeartbeat(node: NodeLiveness): boolean {
+  return node.status === 'UNKNOWN' && (node.cause === 'JOINED' || node.cause === 'REJOINED');
+}
+
 /**
- * The immediate effect of a report: a healthy report brings a node UP; a failing one makes an
- * UP or UNKNOWN node SUSPECT at once. Escalation to DOWN waits for the sweep, so one bad report
- * never takes a node DOWN.
+ * The immediate effect of a report: a healthy report brings a node UP (FIRST_HEARTBEAT for a
+ * node that has not been up since it joined, RECOVERED otherwise); a failing one makes an UP or
+ * UNKNOWN node SUSPECT at once. Escalation to DOWN waits for the sweep, so one bad report never
+ * takes a node DOWN.
  */
 export function judgeReport(node: NodeLiveness, state: ReportedState): Verdict | null {
   if (node.status === 'LEFT' || node.status === 'MAINTENANCE') return null;
-  if (state === 'HEALTHY') return node.status === 'UP' ? null : { status: 'UP', cause: 'RECOVERED' };
+  if (state === 'HEALTHY') {
+    if (node.status === 'UP') return null;
+    return { status: 'UP', cause: awaitsFirstHeartbeat(node) ? 'FIRST_HEARTBEAT' : 'RECOVERED' };
+  }
   if (reportsFailure(node.status, state) && (node.status === 'UP' || node.status === 'UNKNOWN')) return { status: 'SUSPECT', cause: 'REPORTED_FAILURE' };
   return null;
 }

@@ -26,19 +26,29 @@ export const StatusCauseEnum = builder.enumType('StatusCause', {
     MISSED_HEARTBEATS: { description: 'Fresh batches from the manager stopped including the node.' },
     REPORTED_FAILURE: { description: 'The manager reported the node failing (health check, stopped process).' },
     MANAGER_UNREACHABLE: { description: "The cluster's manager stopped reporting; nothing is known about its nodes." },
-    RECOVERED: { description: 'A healthy heartbeat arrived.' },
+    FIRST_HEARTBEAT: { description: 'The node reported healthy for the first time since it joined (or rejoined) its cluster.' },
+    RECOVERED: { description: 'A healthy heartbeat arrived after the node was SUSPECT, DOWN or UNKNOWN (its manager unreachable).' },
     OPERATION_STARTED: { description: 'An operation took the node down on purpose (planned maintenance).' },
     OPERATION_FINISHED: { description: 'The operation is done with the node.' },
   } satisfies Record<(typeof statusCause.enumValues)[number], { description: string }>,
 });
 
 export const ReportedStateEnum = builder.enumType('ReportedState', {
-  description: 'What a manager observes of one of its nodes.',
+  description:
+    'What a manager observes of one of its nodes. While a node is in MAINTENANCE (an operation restarts it), no report changes its status: the operation waits for HEALTHY reports. Otherwise the OC judges each report as described here.',
   values: {
-    HEALTHY: { description: 'Running and passing its health check.' },
-    STARTING: { description: 'Starting up; not serving yet.' },
-    UNHEALTHY: { description: 'Running but failing its health check.' },
-    STOPPED: { description: 'Not running.' },
+    HEALTHY: { description: 'Running and passing its health check: the node is UP.' },
+    STARTING: {
+      description:
+        'Started and not serving yet (report it until the health check passes, then HEALTHY, or until the start takes too long, then UNHEALTHY). A node that has not been UP since it joined stays UNKNOWN while starting; a node that was UP counts it as a failure, like UNHEALTHY, unless an operation restarts it.',
+    },
+    UNHEALTHY: {
+      description: 'Running but failing its health check: SUSPECT at once, DOWN once reported across suspect-after intervals (cause REPORTED_FAILURE).',
+    },
+    STOPPED: {
+      description:
+        'Not running, e.g. between the stop and the start of a restart: judged like UNHEALTHY, so a restart the OC did not order counts as downtime.',
+    },
   } satisfies Record<(typeof reportedState.enumValues)[number], { description: string }>,
 });
 
@@ -53,7 +63,12 @@ const HeartbeatEntryInput = builder.inputType('HeartbeatEntryInput', {
   fields: (t) => ({
     name: t.string({ description: 'The node name, as reported in membership.' }),
     nodeId: t.id({ description: 'The node id.' }),
-    state: t.field({ type: ReportedStateEnum, required: true, description: 'What the manager observes.' }),
+    state: t.field({
+      type: ReportedStateEnum,
+      required: true,
+      description:
+        'What the manager observes now. While it restarts a worker, keep the worker in every batch, as STOPPED, then STARTING, then HEALTHY: a worker left out of batches counts as missing heartbeats.',
+    }),
     version: t.string({ description: 'The running version.' }),
     cpuPercent: t.float({ description: 'CPU use in percent of one core.' }),
     memoryBytes: t.float({ description: 'Resident memory in bytes.' }),
@@ -69,7 +84,8 @@ const HeartbeatBatchInput = builder.inputType('HeartbeatBatchInput', {
     sequence: t.field({
       type: 'SafeInt',
       required: true,
-      description: 'Grows with every batch the manager sends; a batch not newer than one applied is ignored as stale.',
+      description:
+        'Grows with every batch the manager sends, also across restarts of the manager agent. A batch not newer than the last one applied is ignored as stale and changes nothing (the receipt says so), so a counter that starts again at 1 after a restart is ignored until it passes the old one: count from the time the agent starts, in milliseconds, as the bundled agent does, or continue after the receipt’s lastAppliedSequence. It starts over only when the manager enrolls again.',
     }),
     entries: t.field({ type: [HeartbeatEntryInput], required: true, description: 'The nodes reported.' }),
   }),
@@ -90,7 +106,13 @@ const HeartbeatReceiptRef = builder.objectRef<HeartbeatReceipt>('HeartbeatReceip
   fields: (t) => ({
     accepted: t.exposeInt('accepted', { description: 'Entries applied.' }),
     refused: t.field({ type: [HeartbeatRefusalRef], description: 'Entries not applied, and why.', resolve: (receipt) => receipt.refused }),
-    stale: t.exposeBoolean('stale', { description: 'True when the batch was older than one already applied; nothing changed.' }),
+    stale: t.exposeBoolean('stale', { description: 'True when the batch was not newer than one already applied; nothing changed.' }),
+    lastAppliedSequence: t.field({
+      type: 'SafeInt',
+      description: 'The newest sequence the OC has applied from this manager: this batch’s, unless it was stale. The next batch must be greater.',
+      resolve: (receipt) => receipt.lastAppliedSequence,
+    }),
+    hint: t.exposeString('hint', { nullable: true, description: 'For a stale batch, what happened and what to send instead; null otherwise.' }),
     heartbeatIntervalMs: t.int({ description: 'How often the OC expects a batch.', resolve: (receipt) => receipt.intervalMs }),
   }),
 });

@@ -59,6 +59,10 @@ export interface HeartbeatReceipt {
   refused: HeartbeatRefusal[];
   /** The batch's sequence was not newer than one already applied; nothing was changed. */
   stale: boolean;
+  /** The newest sequence applied from this manager: the batch's own unless it was stale. */
+  lastAppliedSequence: number;
+  /** For a stale batch: what happened and what to send instead. */
+  hint: string | null;
   intervalMs: number;
 }
 
@@ -82,7 +86,6 @@ interface TrackedNode extends NodeLiveness {
   name: string;
   role: 'MANAGER' | 'WORKER';
   clusterId: string;
-  cause: StatusCause;
   since: Date;
   /** While in maintenance: since when every batch has reported the node healthy (null: not healthy now). */
   healthySinceMono: number | null;
@@ -330,11 +333,22 @@ export class LivenessService {
   async #ingest(actor: Extract<Actor, { type: 'AGENT' }>, input: HeartbeatBatchInput): Promise<HeartbeatReceipt> {
     const cluster = this.#clusters.get(actor.clusterId);
     if (!cluster) throw new NotFoundError('cluster', actor.clusterId);
-    const receipt: HeartbeatReceipt = { accepted: 0, refused: [], stale: false, intervalMs: this.options.intervalMs };
+    const receipt: HeartbeatReceipt = {
+      accepted: 0,
+      refused: [],
+      stale: false,
+      lastAppliedSequence: input.sequence,
+      hint: null,
+      intervalMs: this.options.intervalMs,
+    };
     if (cluster.lastSequence === undefined && cluster.managerNodeId)
       cluster.lastSequence = await this.repository.lastSequence(this.db, cluster.managerNodeId);
-    if (cluster.lastSequence !== null && cluster.lastSequence !== undefined && input.sequence <= cluster.lastSequence) {
-      return { ...receipt, stale: true };
+    const last = cluster.lastSequence;
+    if (last !== null && last !== undefined && input.sequence <= last) {
+      const hint =
+        `Sequence ${input.sequence} is not newer than ${last}, the last one applied from this manager, so nothing was changed. ` +
+        `Sequences must keep growing across agent restarts: continue after ${last} (the bundled agent counts from the time it starts).`;
+      return { ...receipt, stale: true, lastAppliedSequence: last, hint };
     }
 
     const resolved = await this.#resolveEntries(cluster, input.entries, receipt.refused);

@@ -11,6 +11,7 @@ export const statusCause = pgEnum('status_cause', [
   'MISSED_HEARTBEATS',
   'REPORTED_FAILURE',
   'MANAGER_UNREACHABLE',
+  'FIRST_HEARTBEAT',
   'RECOVERED',
   'OPERATION_STARTED',
   'OPERATION_FINISHED',

@@ -16,6 +16,7 @@ export interface NodeValues {
   labels: Record<string, string>;
   patches: string[];
   artifacts: string[];
+  consoleUrl: string | null;
 }
 
 export class NodesRepository {

@@ -84,6 +84,13 @@ export const NodeRef = builder.drizzleObject('nodes', {
     labels: t.field({ type: 'JSONObject', description: 'Key/value labels its manager reports.', resolve: (node) => node.labels }),
     patches: t.exposeStringList('patches', { description: 'Files in the node’s patches directory, as its manager last reported.' }),
     artifacts: t.exposeStringList('artifacts', { description: 'Files in the node’s artifacts directory, as its manager last reported.' }),
+    consoleUrl: t.string({
+      nullable: true,
+      description:
+        'The node’s own management console, or null if it has none. A worker’s is the one its manager reports; the manager’s is its cluster’s consoleUrl.',
+      select: { columns: { role: true, consoleUrl: true }, with: { cluster: { columns: { consoleUrl: true } } } },
+      resolve: (node) => (node.role === 'MANAGER' ? node.cluster.consoleUrl : node.consoleUrl),
+    }),
     joinedAt: t.field({ type: 'DateTime', description: 'When it (last) joined.', resolve: (node) => node.joinedAt }),
     leftAt: t.field({ type: 'DateTime', nullable: true, description: 'When it left, if it did.', resolve: (node) => node.leftAt }),
     cluster: t.relation('cluster', { description: 'The cluster it belongs to.' }),

@@ -1,10 +1,11 @@
+import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
-import { validateId, validateLabels, validateName, validateText } from '../../shared/validation.ts';
+import { validateId, validateLabels, validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { ClustersRepository } from '../clusters/clusters.repository.ts';
 import type { ClusterRow } from '../clusters/clusters.table.ts';
 import type { HeartbeatsRepository } from '../heartbeats/heartbeats.repository.ts';
@@ -27,6 +28,7 @@ export interface NodeReport {
   labels?: unknown;
   patches?: readonly string[] | null;
   artifacts?: readonly string[] | null;
+  consoleUrl?: string | null;
 }
 
 /** A manager's view of its cluster: a full snapshot, or what joined and left since the last one. */
@@ -58,6 +60,7 @@ function cleanReport(report: NodeReport): Omit<NodeValues, 'clusterId' | 'role'>
     labels: validateLabels(report.labels),
     patches: fileNames(report.patches, 'patches'),
     artifacts: fileNames(report.artifacts, 'artifacts'),
+    consoleUrl: report.consoleUrl ? validateUrl(report.consoleUrl, 'consoleUrl') : null,
   };
 }
 
@@ -142,7 +145,7 @@ export class NodesService {
     const reported = (isSnapshot ? report.snapshot : report.joined) ?? [];
     const leftNames = report.left ?? [];
     if (reported.length + leftNames.length > this.maxReport)
-      throw new ValidationError('BATCH_TOO_LARGE', `A membership report may name at most ${this.maxReport} nodes.`, 'snapshot');
+      throw new ValidationError('BATCH_TOO_LARGE', `A membership report may name at most ${counted(this.maxReport, 'node')}.`, 'snapshot');
     const clean = reported.map(cleanReport);
     const names = new Set<string>();
     for (const node of clean) {
@@ -218,7 +221,8 @@ export class NodesService {
       current.version !== values.version ||
       !sameLabels(current.labels, values.labels) ||
       !sameStrings(current.patches, values.patches) ||
-      !sameStrings(current.artifacts, values.artifacts);
+      !sameStrings(current.artifacts, values.artifacts) ||
+      current.consoleUrl !== values.consoleUrl;
     if (current.leftAt !== null) {
       const node = await this.repository.update(work.tx, current.id, { ...values, leftAt: null, joinedAt: now });
       work.emit(...(await this.liveness.recordTransitions(work.tx, [this.#change(node, 'LEFT', 'UNKNOWN', now)])));

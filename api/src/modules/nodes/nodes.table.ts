@@ -19,6 +19,8 @@ export const nodes = pgTable(
     /** File names in the node's patches and artifacts directories, as its manager last reported them. */
     patches: jsonb().$type<string[]>().notNull().default([]),
     artifacts: jsonb().$type<string[]>().notNull().default([]),
+    /** A worker's own management console, as its manager reports it; a manager's is its cluster's consoleUrl. */
+    consoleUrl: text(),
     joinedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     leftAt: timestamp({ withTimezone: true }),
   },

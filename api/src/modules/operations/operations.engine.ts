@@ -1,3 +1,4 @@
+import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
@@ -202,7 +203,7 @@ export class OperationsEngine {
     const abort = failures.some((step) => step.canary)
       ? { state: 'FAILED' as const, reason: `canary ${failures.find((step) => step.canary)?.nodeName} failed; no other node was touched` }
       : failures.length > strategy.maxFailures
-        ? { state: 'FAILED' as const, reason: `${failures.length} failed step(s), more than maxFailures (${strategy.maxFailures})` }
+        ? { state: 'FAILED' as const, reason: `${counted(failures.length, 'failed step')}, more than maxFailures (${strategy.maxFailures})` }
         : progressExpired
           ? { state: 'TIMED_OUT' as const, reason: `no node became healthy within progressDeadline (${strategy.progressDeadlineMs / 1000} s)` }
           : active.row.cancelRequested
@@ -216,11 +217,11 @@ export class OperationsEngine {
       }
       const stillRunning = active.steps.filter((step) => IN_FLIGHT.includes(step.state)).length;
       if (stillRunning === 0) await this.#finish(active, abort.state, abort.reason);
-      else await this.#setState(active, active.row.state === 'PAUSED' ? 'PAUSED' : 'RUNNING', `${abort.reason}; finishing ${stillRunning} step(s) in flight`);
+      else await this.#setState(active, active.row.state === 'PAUSED' ? 'PAUSED' : 'RUNNING', `${abort.reason}; finishing ${counted(stillRunning, 'step')} in flight`);
       return;
     }
     if (pending.length === 0 && inFlight.length === 0) {
-      await this.#finish(active, 'SUCCEEDED', failures.length ? `done; ${failures.length} failure(s) tolerated (maxFailures ${strategy.maxFailures})` : 'done');
+      await this.#finish(active, 'SUCCEEDED', failures.length ? `done; ${counted(failures.length, 'failure')} tolerated (maxFailures ${strategy.maxFailures})` : 'done');
       return;
     }
     if (active.row.state === 'PAUSED' || active.row.state === 'AWAITING_PROMOTION') return;

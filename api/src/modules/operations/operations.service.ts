@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import { actorId, actorName, type RequestMeta } from '../../shared/actor.ts';
@@ -72,7 +73,7 @@ export class OperationsService {
     });
     const budgets = budgetsFor(strategy, clusters);
     if (strategy.canary > members.length)
-      throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${members.length} node(s).`, 'canary');
+      throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${counted(members.length, 'node')}.`, 'canary');
     const statuses = new Map(members.map((node) => [node.id, node.status]));
     const steps = planSteps(members, strategy).map((step) => ({ ...step, status: statuses.get(step.id) ?? 'UNKNOWN' }));
     const checks = clusters.map((cluster): ClusterBudgetCheck => {

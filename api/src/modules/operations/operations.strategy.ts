@@ -1,3 +1,4 @@
+import { counted } from '@opscenter/agent/shared/text';
 import { ValidationError } from '../../shared/domain-error.ts';
 
 /** How an operation proceeds; the names follow Nomad's update block and Kubernetes' rolling updates. */
@@ -89,7 +90,7 @@ export function budgetsFor(strategy: Strategy, clusters: { id: string; name: str
   for (const cluster of clusters) {
     const maxUnavailable =
       'count' in strategy.maxUnavailable ? strategy.maxUnavailable.count : Math.floor((cluster.size * strategy.maxUnavailable.percent) / 100);
-    if (maxUnavailable < 1) tooSmall.push(`${cluster.name} (${cluster.size} nodes)`);
+    if (maxUnavailable < 1) tooSmall.push(`${cluster.name} (${counted(cluster.size, 'node')})`);
     budgets[cluster.id] = { clusterName: cluster.name, size: cluster.size, maxUnavailable };
   }
   if (tooSmall.length > 0 && 'percent' in strategy.maxUnavailable) {

@@ -71,6 +71,21 @@ export const ClustersQuery = graphql(
   [ClusterSummaryFields],
 );
 
+/** The ids of the clusters carrying all of `tags`, on the cluster itself or on any of its nodes. */
+export const TaggedClustersQuery = graphql(`
+  query TaggedClusters($tags: [String!], $after: String) {
+    clusters(first: 100, after: $after, filter: { tags: $tags }) {
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+      nodes {
+        id
+      }
+    }
+  }
+`);
+
 export const ClusterQuery = graphql(
   `
     query Cluster($id: ID!) {

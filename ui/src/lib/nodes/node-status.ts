@@ -16,6 +16,7 @@ export const CAUSE_LABELS: Record<StatusCause, string> = {
   JOINED: 'joined the cluster',
   REJOINED: 'rejoined the cluster',
   LEFT: 'left the cluster',
+  FIRST_HEARTBEAT: 'started reporting',
   RECOVERED: 'healthy heartbeat received',
   MISSED_HEARTBEATS: 'missed heartbeats',
   REPORTED_FAILURE: 'manager reported a failure',

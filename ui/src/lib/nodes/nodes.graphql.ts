@@ -11,6 +11,7 @@ export const NodeQuery = graphql(`
       statusSince
       maintenanceOperationId
       address
+      consoleUrl
       version
       reportedState
       joinedAt
@@ -32,7 +33,6 @@ export const NodeQuery = graphql(`
       cluster {
         id
         name
-        consoleUrl
       }
     }
   }

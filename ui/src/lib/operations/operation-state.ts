@@ -1,4 +1,5 @@
 import type { OperationKind, OperationState, StepState } from '$lib/graphql/enums';
+import { formatCounted, nounFor } from '$lib/utils/format';
 
 /** Newest-first lists and filters show states in the order an operation goes through them. */
 export const OPERATION_STATES: readonly OperationState[] = [
@@ -74,17 +75,15 @@ export function describeTarget(target: Record<string, unknown>, clusterNames: Re
       return 'the whole system';
     case 'CLUSTERS': {
       const names = list(target.clusterIds).map((id) => clusterNames.get(id) ?? id);
-      return `${names.length === 1 ? 'cluster' : 'clusters'} ${names.join(', ')}`;
+      return `${nounFor(names.length, 'cluster')} ${names.join(', ')}`;
     }
     case 'TAGS': {
       const tags = list(target.tags);
       const joiner = target.match === 'ANY' ? ' or ' : ' and ';
-      return `${tags.length === 1 ? 'tag' : 'tags'} ${tags.join(joiner)}`;
+      return `${nounFor(tags.length, 'tag')} ${tags.join(joiner)}`;
     }
-    case 'NODES': {
-      const count = list(target.nodeIds).length;
-      return `${count} ${count === 1 ? 'node' : 'nodes'}`;
-    }
+    case 'NODES':
+      return formatCounted(list(target.nodeIds).length, 'node');
     default:
       return 'unknown target';
   }

@@ -37,6 +37,16 @@ export function formatCount(value: number): string {
   return numberFormat.format(value);
 }
 
+/** The noun that agrees with a count: "node" for 1, "nodes" otherwise; give the plural when it is not the noun plus "s". */
+export function nounFor(count: number, singular: string, plural = `${singular}s`): string {
+  return count === 1 ? singular : plural;
+}
+
+/** A count with its noun: "1 node", "1,200 nodes". */
+export function formatCounted(count: number, singular: string, plural?: string): string {
+  return `${formatCount(count)} ${nounFor(count, singular, plural)}`;
+}
+
 /** A percentage given from 0 to 100: one decimal below 10. */
 export function formatPercent(value: number | null | undefined): string {
   if (value == null) return DASH;

@@ -1,1 +1,0 @@
-ALTER TABLE "node_liveness" ADD COLUMN "stats_reported_at" timestamp with time zone;
