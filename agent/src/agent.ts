@@ -181,7 +181,7 @@ export class Agent {
           this.logger.warn({ hint: receipt.hint }, 'the OC ignored a stale heartbeat batch; continuing after the last sequence the OC applied');
           this.#sequence = receipt.lastAppliedSequence;
         }
-        if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE' || refusal.code === 'NODE_LEFT')) this.#membershipDue = true;
+        if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE')) this.#membershipDue = true;
         if (unavailableSince !== null) {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');
           unavailableSince = null;

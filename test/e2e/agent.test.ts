@@ -130,7 +130,7 @@ describe('manager agent with real processes', () => {
           i: { sequence: Date.now() * 10, entries: [{ nodeId: appNode, state: 'STOPPED' }] },
         }, credential),
       );
-      expect(beat.sendHeartbeats).toEqual({ accepted: 0, refused: [{ code: 'NOT_IN_CLUSTER' }] });
+      expect(beat.sendHeartbeats).toEqual({ accepted: 0, refused: [{ code: 'UNKNOWN_NODE' }] });
       expect((await oc.statuses('app'))['app-1'].status).toBe('UP');
     } finally {
       otherAgent.dispose();

@@ -144,6 +144,16 @@ describe('authorization of every root field', () => {
           ]);
           stream.dispose();
           code = /FORBIDDEN|UNAUTHENTICATED/.test(outcome) ? 'FORBIDDEN' : undefined;
+        } else if (field.startsWith('Mutation.')) {
+          // A refused mutation answers with a typed ForbiddenError saying what it needs.
+          const typed = operation.replace('{ __typename }', '{ __typename ... on ForbiddenError { code message requiredRole } }');
+          const result = await server.gql(typed, variables, caller === 'anonymous' ? undefined : token);
+          expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+          const answer = Object.values(result.data ?? {})[0] as { __typename: string; code?: string; requiredRole?: string };
+          code = answer.__typename === 'ForbiddenError' ? answer.code : undefined;
+          if (!expected) {
+            expect(answer).toMatchObject({ code: caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN', requiredRole: access });
+          }
         } else {
           const result = await server.gql(operation, variables, caller === 'anonymous' ? undefined : token);
           code = result.errors?.find((error) => ['FORBIDDEN', 'UNAUTHENTICATED'].includes(error.extensions?.code ?? ''))?.extensions?.code;

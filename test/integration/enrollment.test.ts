@@ -1,4 +1,6 @@
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { BEAT, createCluster, enrollmentToken, enrollManager, REGISTER, REPORT, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -12,6 +14,10 @@ describe('manager enrollment', () => {
 
   const register = async (token: string, cluster: string, name = `${cluster}-mgr`) =>
     ok<any>(await server.gql(REGISTER, { input: { enrollmentToken: token, cluster, manager: { name } } })).registerManager;
+  /** The precise reason the last refused registration was audited with. */
+  const auditedReason = async () =>
+    (await server.database.db.select().from(auditLog).where(eq(auditLog.action, 'agent.register')).orderBy(desc(auditLog.id)).limit(1))[0].errorCode;
+  const GENERIC = { __typename: 'CredentialError', code: 'TOKEN_INVALID', message: expect.stringMatching(/unknown, already used, expired, or issued for another cluster/) };
 
   it('exchanges a single-use token for a credential bound to the cluster', async () => {
     await createCluster(server, 'alpha');
@@ -25,22 +31,26 @@ describe('manager enrollment', () => {
     expect(cluster.manager).toEqual({ name: 'alpha-mgr', role: 'MANAGER' });
 
     const again = await register(token, 'alpha', 'alpha-mgr-2');
-    expect(again).toMatchObject({ __typename: 'CredentialError', code: 'TOKEN_USED' });
+    expect(again).toMatchObject(GENERIC);
+    expect(await auditedReason()).toBe('TOKEN_USED');
   });
 
-  it('refuses an expired token, a token for another cluster, and a made-up token, changing nothing', async () => {
+  it('refuses an expired token, a token for another cluster, and a made-up token alike, changing nothing, and audits which it was', async () => {
     await createCluster(server, 'beta');
     await createCluster(server, 'gamma');
     const expiring = await enrollmentToken(server, 'beta', 60);
     server.clock.advance(61_000);
-    expect(await register(expiring, 'beta')).toMatchObject({ __typename: 'CredentialError', code: 'TOKEN_EXPIRED' });
+    expect(await register(expiring, 'beta')).toMatchObject(GENERIC);
+    expect(await auditedReason()).toBe('TOKEN_EXPIRED');
 
     const forGamma = await enrollmentToken(server, 'gamma');
-    expect(await register(forGamma, 'beta')).toMatchObject({ __typename: 'CredentialError', code: 'TOKEN_CLUSTER_MISMATCH' });
+    expect(await register(forGamma, 'beta')).toMatchObject(GENERIC);
+    expect(await auditedReason()).toBe('TOKEN_CLUSTER_MISMATCH');
     // The mismatch did not use the token up.
     expect((await register(forGamma, 'gamma')).__typename).toBe('ManagerRegistration');
 
-    expect(await register('oce_not-a-real-token', 'beta')).toMatchObject({ __typename: 'CredentialError', code: 'TOKEN_INVALID' });
+    expect(await register('oce_not-a-real-token', 'beta')).toMatchObject(GENERIC);
+    expect(await auditedReason()).toBe('TOKEN_INVALID');
     const beta = ok<any>(await server.gql('{ cluster(name: "beta") { manager { id } health } }', {}, server.adminToken)).cluster;
     expect(beta).toEqual({ manager: null, health: 'PENDING' });
   });
@@ -59,10 +69,14 @@ describe('manager enrollment', () => {
       ),
     ).sendHeartbeats;
     expect(receipt.accepted).toBe(1);
+    // A node of another cluster is refused exactly as an unknown one; the audit log keeps the difference.
     expect(receipt.refused.map((refusal: any) => [refusal.index, refusal.code])).toEqual([
-      [1, 'NOT_IN_CLUSTER'],
+      [1, 'UNKNOWN_NODE'],
       [2, 'UNKNOWN_NODE'],
     ]);
+    expect(receipt.refused[0].message).toBe(`No node ${twoWorker.id} in cluster one; report membership first.`);
+    const [foreign] = await server.database.db.select().from(auditLog).where(eq(auditLog.action, 'heartbeats.send')).orderBy(desc(auditLog.id)).limit(1);
+    expect(foreign).toMatchObject({ result: 'DENIED', errorCode: 'NOT_IN_CLUSTER', actorType: 'AGENT', args: { foreignNodes: [twoWorker.id], count: 1 } });
     expect((await statusOf(server, 'two'))['two-1']).toBe('UNKNOWN');
 
     // Membership reports go to the credential's cluster only, whatever the report says.
@@ -72,8 +86,8 @@ describe('manager enrollment', () => {
 
     const asAgent = await server.gql('{ clusters(first: 10) { nodes { name } } }', {}, two.credential);
     expect(asAgent.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const people = await server.gql(BEAT, { input: { sequence: 5, entries: [] } }, server.adminToken);
-    expect(people.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const people = ok<any>(await server.gql(BEAT, { input: { sequence: 5, entries: [] } }, server.adminToken)).sendHeartbeats;
+    expect(people).toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('lets a re-registered manager take over and stops the old credential', async () => {

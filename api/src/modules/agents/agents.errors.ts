@@ -2,7 +2,7 @@ import { ConflictError, CredentialError } from '../../shared/domain-error.ts';
 
 export class EnrollmentTokenInvalidError extends CredentialError {
   constructor() {
-    super('TOKEN_INVALID', 'The enrollment token is not valid; ask an admin for a new one.');
+    super('TOKEN_INVALID', 'The enrollment token is not valid: unknown, already used, expired, or issued for another cluster. Ask an admin for a new one.');
   }
 }
 

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Actor, RequestMeta } from '../../shared/actor.ts';
-import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { CredentialError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { hashToken, newToken } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
@@ -75,6 +75,16 @@ export class AgentsService {
    * becomes its cluster's manager; credentials of any earlier manager stop working.
    */
   async registerManager(meta: RequestMeta, input: RegistrationInput) {
+    try {
+      return await this.#register(meta, input);
+    } catch (error) {
+      // The audit row keeps the precise reason; the caller, who may be guessing, learns only that the token did not work.
+      if (error instanceof CredentialError) throw new EnrollmentTokenInvalidError();
+      throw error;
+    }
+  }
+
+  async #register(meta: RequestMeta, input: RegistrationInput) {
     const manager = {
       name: validateName(input.manager.name, 'manager name'),
       address: validateText(input.manager.address ?? '', 'address', 255),

@@ -124,9 +124,8 @@ export class ClustersService {
   async list(filter: ClusterFilter, order: ClusterOrder, pageArgs: PageArgs): Promise<Page<ClusterWithSummary>> {
     const request = checkPage(pageArgs, 2);
     const search = filter.search ? validateText(filter.search, 'search', 100) : null;
-    if ((filter.tags?.length ?? 0) > MAX_FILTER_TAGS)
-      throw new ValidationError('INVALID_TAG', `Filter by at most ${MAX_FILTER_TAGS} tags at once.`, 'tags');
     const tags = filter.tags?.length ? [...new Set(filter.tags.map(normalizeTag))] : null;
+    if ((tags?.length ?? 0) > MAX_FILTER_TAGS) throw new ValidationError('INVALID_TAG', `Filter by at most ${MAX_FILTER_TAGS} different tags at once.`, 'tags');
     const rows = await this.repository.list(this.db, { search, tags });
     const summaries = await this.summaries(rows.map((row) => row.id), rows);
     let clusters = rows.map((row) => ({ ...row, summary: summaries.get(row.id) as ClusterWithSummary['summary'] }));

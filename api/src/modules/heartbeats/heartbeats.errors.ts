@@ -9,9 +9,7 @@ export class BatchTooLargeError extends ValidationError {
 
 /** Why one entry of a batch was refused; the rest of the batch is still applied. */
 export const REFUSAL_CODES = {
-  UNKNOWN_NODE: 'No such node in the manager’s cluster; report membership first.',
-  NOT_IN_CLUSTER: 'The node belongs to another cluster.',
-  NODE_LEFT: 'The node has left its cluster.',
+  UNKNOWN_NODE: 'No such node in the manager’s cluster (a node of another cluster is refused the same way); report membership first.',
   DUPLICATE_ENTRY: 'The node appears more than once in the batch.',
   INVALID_ENTRY: 'The entry is malformed (name and id, or stats out of range).',
 } as const;

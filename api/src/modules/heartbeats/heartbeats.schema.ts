@@ -123,6 +123,6 @@ builder.mutationField('sendHeartbeats', (t) =>
     description: 'A manager reports itself and its workers. Agent credential only.',
     errors: {},
     args: { input: t.arg({ type: HeartbeatBatchInput, required: true, description: 'The batch.' }) },
-    resolve: restricted('heartbeats.send', 'AGENT', (_meta, args, context) => context.services.liveness.ingest(context.meta.actor as AgentActor, args.input)),
+    resolve: restricted('heartbeats.send', 'AGENT', (meta, args, context) => context.services.liveness.ingest(meta, args.input)),
   }),
 );

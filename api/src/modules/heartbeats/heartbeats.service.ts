@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Database, Executor } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
-import type { Actor } from '../../shared/actor.ts';
+import type { AgentActor, RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { KeyedMutex } from '../../shared/keyed-mutex.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
@@ -323,14 +323,30 @@ export class LivenessService {
 
   // --- heartbeats ---
 
-  async ingest(actor: Extract<Actor, { type: 'AGENT' }>, input: HeartbeatBatchInput): Promise<HeartbeatReceipt> {
+  /**
+   * Applies a manager's batch. Entries naming nodes of another cluster are refused like unknown
+   * ones, so a credential learns nothing about other clusters; one audit row per batch records them.
+   */
+  async ingest(meta: RequestMeta, input: HeartbeatBatchInput): Promise<HeartbeatReceipt> {
+    const actor = meta.actor as AgentActor;
     if (!Number.isSafeInteger(input.sequence) || input.sequence < 0)
       throw new ValidationError('INVALID_ARGUMENT', 'sequence must be a non-negative whole number that grows with every batch.', 'sequence');
     if (input.entries.length > this.options.maxBatch) throw new BatchTooLargeError(input.entries.length, this.options.maxBatch);
-    return this.exclusive(actor.clusterId, () => this.#ingest(actor, input));
+    const foreign: string[] = [];
+    const receipt = await this.exclusive(actor.clusterId, () => this.#ingest(actor, input, foreign));
+    if (foreign.length > 0) {
+      await this.transactor.recordOutcome(
+        meta,
+        { action: 'heartbeats.send', targetType: 'cluster', targetId: actor.clusterId, args: { foreignNodes: foreign.slice(0, 20), count: foreign.length } },
+        'DENIED',
+        'NOT_IN_CLUSTER',
+        `${foreign.length} heartbeat ${foreign.length === 1 ? 'entry names a node' : 'entries name nodes'} of another cluster; refused as unknown`,
+      );
+    }
+    return receipt;
   }
 
-  async #ingest(actor: Extract<Actor, { type: 'AGENT' }>, input: HeartbeatBatchInput): Promise<HeartbeatReceipt> {
+  async #ingest(actor: AgentActor, input: HeartbeatBatchInput, foreign: string[]): Promise<HeartbeatReceipt> {
     const cluster = this.#clusters.get(actor.clusterId);
     if (!cluster) throw new NotFoundError('cluster', actor.clusterId);
     const receipt: HeartbeatReceipt = {
@@ -351,7 +367,7 @@ export class LivenessService {
       return { ...receipt, stale: true, lastAppliedSequence: last, hint };
     }
 
-    const resolved = await this.#resolveEntries(cluster, input.entries, receipt.refused);
+    const resolved = await this.#resolveEntries(cluster, input.entries, receipt.refused, foreign);
     const now = this.clock.monotonic();
     const wall = this.clock.now();
     const recovering = cluster.unreachable;
@@ -420,7 +436,7 @@ export class LivenessService {
     return receipt;
   }
 
-  async #resolveEntries(cluster: TrackedCluster, entries: readonly HeartbeatEntryInput[], refused: HeartbeatRefusal[]) {
+  async #resolveEntries(cluster: TrackedCluster, entries: readonly HeartbeatEntryInput[], refused: HeartbeatRefusal[], foreign: string[]) {
     const resolved: { node: TrackedNode; entry: HeartbeatEntryInput; index: number }[] = [];
     const seen = new Set<string>();
     let unknown: { entry: HeartbeatEntryInput; index: number }[] = [];
@@ -432,9 +448,8 @@ export class LivenessService {
       const node = nodeId ? cluster.nodes.get(nodeId) : undefined;
       if (!node) {
         const elsewhere = nodeId ? this.#clusterOfNode.get(nodeId) : undefined;
-        if (elsewhere && elsewhere !== cluster.id) {
-          refuse(index, entry, 'NOT_IN_CLUSTER', `Node ${nodeId} belongs to another cluster; a manager reports only its own cluster.`);
-        } else if (final) {
+        if (elsewhere && elsewhere !== cluster.id) foreign.push(nodeId as string);
+        if ((elsewhere && elsewhere !== cluster.id) || final) {
           refuse(index, entry, 'UNKNOWN_NODE', `No node ${entry.name ? `named "${entry.name}"` : entry.nodeId} in cluster ${cluster.name}; report membership first.`);
         } else {
           unknown.push({ entry, index });
