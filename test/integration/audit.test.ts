@@ -75,6 +75,56 @@ describe('audit trail', () => {
     }
   });
 
+  it('audits refused mutations whose input no column could hold, and answers them with a typed error', async () => {
+    const manager = await enrollManager(server, 'hostile', { workers: ['h-1'] });
+    let deep: Record<string, unknown> = { leaf: 'x' };
+    for (let level = 0; level < 3000; level += 1) deep = { nested: deep };
+    const rows = await newRows(async () => {
+      const nul = ok<any>(
+        await server.gql('mutation($tags: [String!]!) { addTags(input: { clusterIds: [], tags: $tags }) { __typename ... on Error { code message } } }', { tags: ['rack\u00007'] }, server.adminToken),
+      ).addTags;
+      expect(nul).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(/NUL character.*input\.tags\[0\]/) });
+      const lookup = ok<any>(await server.gql('mutation($c: String!) { createEnrollmentToken(cluster: $c) { __typename ... on Error { code } } }', { c: 'no\u0000such' }, server.adminToken));
+      expect(lookup.createEnrollmentToken).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
+      const login = ok<any>(await server.gql('mutation($u: String!) { login(username: $u, password: "whatever-password") { __typename ... on Error { code } } }', { u: 'ad\u0000min' }));
+      expect(login.login).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
+      const query = await server.gql('query($n: String!) { cluster(name: $n) { id } }', { n: 'a\u0000b' }, server.adminToken);
+      expect(query.errors?.[0]).toMatchObject({ message: expect.stringMatching(/NUL character/), extensions: { code: 'INVALID_ARGUMENT' } });
+      const nested = await server.gql('mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code message } } }', { input: { joined: [{ name: 'h-2', labels: deep }] } }, manager.credential);
+      expect(nested.errors?.[0].message).toMatch(/nested more than 10 levels/);
+      expect(JSON.stringify(nested)).not.toMatch(/Unexpected error|stack/);
+      const keyed = ok<any>(
+        await server.gql('mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code } } }', { input: { joined: [{ name: 'h-3', labels: { 'a\u0000b': 'x' } }] } }, manager.credential),
+      ).reportMembership;
+      expect(keyed).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
+    });
+    expect(rows.map((row) => [row.action, row.result, row.errorCode])).toEqual([
+      ['tags.add', 'FAILED', 'INVALID_ARGUMENT'],
+      ['enrollmentToken.create', 'FAILED', 'INVALID_ARGUMENT'],
+      ['login', 'FAILED', 'INVALID_ARGUMENT'],
+      ['membership.report', 'FAILED', 'INVALID_ARGUMENT'],
+    ]);
+    expect(rows[3].args).toEqual({ input: { joined: [{ name: 'h-3', labels: { 'a\\u0000b': 'x' } }] } });
+    expect(rows[0].args).toEqual({ input: { clusterIds: [], tags: ['rack\\u00007'] } });
+  });
+
+  it('writes a minimal row when the full one cannot be stored, rather than none', async () => {
+    await server.database.db.execute(sql`alter table audit_log add constraint refuse_poison check (args::text not like '%poison-audit%') not valid`);
+    try {
+      const rows = await newRows(async () => {
+        const refused = ok<any>(
+          await server.gql('mutation { createCluster(input: { name: "bad name!", productKind: "esb", description: "poison-audit" }) { __typename ... on Error { code } } }', {}, server.adminToken),
+        );
+        expect(refused.createCluster).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_NAME' });
+      });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ action: 'cluster.create', actorName: 'admin', result: 'FAILED', errorCode: 'INVALID_NAME', args: {} });
+      expect(rows[0].message).toMatch(/could not be stored in full/);
+    } finally {
+      await server.database.db.execute(sql`alter table audit_log drop constraint refuse_poison`);
+    }
+  });
+
   it('is append-only', async () => {
     await expect(server.database.db.execute(sql`update audit_log set actor_name = 'someone else'`)).rejects.toThrow();
     await expect(server.database.db.execute(sql`delete from audit_log`)).rejects.toThrow();
@@ -85,7 +135,7 @@ describe('audit trail', () => {
     expect(manager.credential).toBeTruthy();
     const log = ok<any>(
       await server.gql(
-        `{ auditLog(first: 3, filter: { action: "membership.report" }) { totalCount nodes { action actorType actorName result targetId } } }`,
+        `{ auditLog(first: 3, filter: { action: "membership.report", actorName: "agent:listed/listed-manager" }) { totalCount nodes { action actorType actorName result targetId } } }`,
         {},
         server.adminToken,
       ),

@@ -47,6 +47,20 @@ describe('shared rules', () => {
     });
   });
 
+  it('redacts any depth of input without recursion, summarising what is nested too deeply, keys included', () => {
+    let deep: Record<string, unknown> = { leaf: 'x' };
+    for (let level = 0; level < 100_000; level += 1) deep = { nested: deep };
+    let shown = redact({ deep }) as Record<string, unknown>;
+    let levels = 0;
+    while (typeof shown === 'object' && shown !== null) {
+      shown = (shown.deep ?? shown.nested) as Record<string, unknown>;
+      levels += 1;
+    }
+    expect(shown).toBe('[nested too deeply]');
+    expect(levels).toBe(10);
+    expect(redact({ 'k\u0001': 'v', list: Array.from({ length: 500 }, () => 1) })).toEqual({ 'k\\u0001': 'v', list: Array.from({ length: 100 }, () => 1) });
+  });
+
   it('reads and writes durations exactly', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('1h30m')).toBe(5_400_000);

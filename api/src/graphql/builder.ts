@@ -63,7 +63,26 @@ export const builder = new SchemaBuilder<PothosTypes>({
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('SafeInt', SafeIntResolver);
-builder.addScalarType('JSONObject', JSONObjectResolver);
+/** JSON inputs (labels, details) deeper than this are refused as they are parsed, before anything walks them. */
+export const JSON_INPUT_DEPTH = 10;
+
+function checkDepth(value: unknown): unknown {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > JSON_INPUT_DEPTH) throw new GraphQLError(`A JSON object may not be nested more than ${JSON_INPUT_DEPTH} levels deep.`);
+    for (const inner of Object.values(current)) stack.push([inner, depth + 1]);
+  }
+  return value;
+}
+
+builder.scalarType('JSONObject', {
+  description: `${JSONObjectResolver.description} Nested at most ${JSON_INPUT_DEPTH} levels deep.`,
+  serialize: (value) => JSONObjectResolver.serialize(value),
+  parseValue: (value) => JSONObjectResolver.parseValue(checkDepth(value)) as Record<string, unknown>,
+  parseLiteral: (node, variables) => checkDepth(JSONObjectResolver.parseLiteral(node, variables)) as Record<string, unknown>,
+});
 
 function durationInput(value: unknown): number {
   const parsed = typeof value === 'string' ? parseDuration(value) : null;

@@ -11,11 +11,14 @@ import {
   isListType,
   isObjectType,
   Kind,
+  type OperationDefinitionNode,
   type ValidationRule,
+  visit,
 } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import type { Clock } from '../clock.ts';
+import { pathOfNul } from '../shared/validation.ts';
 import type { Context } from './context.ts';
 
 /**
@@ -130,6 +133,23 @@ export const oncePerRequestRule: ValidationRule = (context) => {
   };
 };
 
+function operationOf(args: ExecutionArgs): OperationDefinitionNode | undefined {
+  return args.document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (!args.operationName || definition.name?.value === args.operationName),
+  );
+}
+
+function hasNulLiteral(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes('\u0000')) found = true;
+    },
+  });
+  return found;
+}
+
 export interface OperationLimits {
   maxCost: number;
   deadlineMs: number;
@@ -143,6 +163,11 @@ export interface OperationLimits {
  */
 export function useOperationLimits({ maxCost, deadlineMs, clock }: OperationLimits): Plugin<Context> {
   const check = (args: ExecutionArgs) => {
+    const operation = operationOf(args);
+    // Mutations check their own arguments, so that the refusal is audited.
+    if (operation?.operation !== 'mutation' && (pathOfNul(args.variableValues) || hasNulLiteral(args.document))) {
+      return new GraphQLError('Text may not contain the NUL character (U+0000).', { extensions: { code: 'INVALID_ARGUMENT' } });
+    }
     const cost = queryCost(args.schema, args.document, args.variableValues, args.operationName);
     return cost !== null && cost > maxCost ? tooCostly(cost, maxCost) : null;
   };
@@ -158,10 +183,7 @@ export function useOperationLimits({ maxCost, deadlineMs, clock }: OperationLimi
         setResultAndStopExecution({ errors: [error] });
         return;
       }
-      const operation = args.document.definitions.find(
-        (definition: DocumentNode['definitions'][number]) => definition.kind === Kind.OPERATION_DEFINITION && (!args.operationName || definition.name?.value === args.operationName),
-      );
-      if (operation?.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query') return;
+      if (operationOf(args)?.operation !== 'query') return;
       const request = (args.contextValue as { request?: Request }).request;
       const deadline = clock.timeout(deadlineMs);
       const signal = request?.signal ? AbortSignal.any([request.signal, deadline]) : deadline;

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { type RequestMeta, type Role, roleAtLeast } from '../shared/actor.ts';
 import { DomainError, ForbiddenError, type RequiredAccess } from '../shared/domain-error.ts';
+import { refuseNul } from '../shared/validation.ts';
 import type { Context } from './context.ts';
 
 /** Who may call a mutation: anyone, a manager agent, or a person with at least a role. */
@@ -35,6 +36,7 @@ export function audited<Args extends object, Result>(
     const meta: RequestMeta = { ...context.meta, audit: { written: false } };
     const { transactor } = context.services;
     try {
+      refuseNul(args);
       const result = await resolve(meta, args, context);
       if (!meta.audit?.written) await transactor.recordOutcome(meta, { action, args }, 'SUCCESS', null, null);
       return result;
@@ -65,6 +67,7 @@ export function restricted<Args extends object, Result>(
 ) {
   return async (_parent: unknown, args: Args, context: Context, _info: GraphQLResolveInfo): Promise<Result> => {
     await checkAccess(context, access, action, args);
+    refuseNul(args);
     return resolve(context.meta, args, context);
   };
 }

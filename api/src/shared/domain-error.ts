@@ -1,3 +1,9 @@
+/** Input quoted in a message: control and invisible characters shown as "?", and bounded. */
+function printable(value: string, max = 100): string {
+  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '?');
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+}
+
 /**
  * Expected, user-actionable failures. Services throw these; the GraphQL layer turns them into
  * typed results (mutations) or coded errors (queries). Anything else is masked.
@@ -58,7 +64,7 @@ export class NotFoundError extends DomainError {
     readonly entity: string,
     readonly id: string,
   ) {
-    super('NOT_FOUND', `No ${entity} with id or name "${id}".`);
+    super('NOT_FOUND', `No ${entity} with id or name "${printable(id)}".`);
   }
 }
 

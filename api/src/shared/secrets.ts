@@ -28,19 +28,46 @@ export function randomPassword(): string {
 }
 
 const SECRET_KEYS = /pass(word)?|token|secret|credential|authorization/i;
+/** Deeper than this, arguments are summarised: no input is refused for depth before it is audited. */
+const REDACT_DEPTH = 10;
+const REDACT_ITEMS = 100;
+const REDACT_STRING = 500;
 
-/** A copy of `args` fit for the audit log: secret-looking keys are replaced at any depth. */
+/** A string safe to store and show: control characters visible but inert (NUL cannot be stored at all), bounded length. */
+export function storable(text: string, max = REDACT_STRING): string {
+  const printable = text.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}
+
+/**
+ * A copy of `args` fit for the audit log: secret-looking keys replaced, strings made storable,
+ * lists and depth bounded. Walks with its own stack, so no input can overflow the call stack.
+ */
 export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.slice(0, 100).map(redact);
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, SECRET_KEYS.test(key) ? '[redacted]' : redact(inner)]),
-    );
+  const copy = (inner: unknown): unknown => {
+    if (typeof inner === 'string') return storable(inner);
+    if (inner instanceof Date || inner === null || typeof inner !== 'object') return inner;
+    return Array.isArray(inner) ? [] : {};
+  };
+  const root = copy(value);
+  const stack: { source: unknown; target: unknown; depth: number }[] = [{ source: value, target: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { source, target, depth } = stack.pop() as { source: unknown; target: unknown; depth: number };
+    if (source === null || typeof source !== 'object' || source instanceof Date) continue;
+    const entries: [string | number, unknown][] = Array.isArray(source)
+      ? source.slice(0, REDACT_ITEMS).map((item, index) => [index, item])
+      : Object.entries(source as Record<string, unknown>);
+    for (const [key, inner] of entries) {
+      const name = typeof key === 'string' ? storable(key, 100) : key;
+      let stored: unknown;
+      if (typeof key === 'string' && SECRET_KEYS.test(key)) stored = '[redacted]';
+      else if (depth + 1 >= REDACT_DEPTH && inner !== null && typeof inner === 'object' && !(inner instanceof Date)) stored = '[nested too deeply]';
+      else {
+        stored = copy(inner);
+        stack.push({ source: inner, target: stored, depth: depth + 1 });
+      }
+      (target as Record<string | number, unknown>)[name] = stored;
+    }
   }
-  if (typeof value === 'string') {
-    // Control characters would break JSON storage (NUL) and log readers; keep them visible but inert.
-    const printable = value.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    return printable.length > 500 ? `${printable.slice(0, 500)}…` : printable;
-  }
-  return value;
+  return root;
 }

@@ -1,14 +1,14 @@
 import type { Clock } from '../clock.ts';
 import type { Database, Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { AuditRepository } from '../modules/audit/audit.repository.ts';
+import type { AuditEntry, AuditRepository } from '../modules/audit/audit.repository.ts';
 import type { AuditResult } from '../modules/audit/audit.table.ts';
 import type { EventBus } from '../modules/events/events.bus.ts';
 import type { EventsRepository } from '../modules/events/events.repository.ts';
 import type { EventDraft, PublishedEvent } from '../modules/events/events.types.ts';
 import { actorId, actorName, type RequestMeta } from './actor.ts';
 import { DomainError } from './domain-error.ts';
-import { redact } from './secrets.ts';
+import { redact, storable } from './secrets.ts';
 
 /** What an audited change records: the action, its target and its (redacted) arguments. */
 export interface AuditIntent {
@@ -83,20 +83,30 @@ export class Transactor {
 
   /** Audits a call that ended without running a change: refused, invalid, or with nothing to do. */
   async recordOutcome(meta: RequestMeta, intent: AuditIntent, result: AuditResult, code: string | null, message: string | null): Promise<void> {
-    await this.audit.insert(this.db, { ...this.entry(meta, intent, this.clock.now(), result, code, null), message });
+    await this.#insertOrMinimal({ ...this.entry(meta, intent, this.clock.now(), result, code, null), message: message === null ? null : storable(message, 2000) });
     if (meta.audit) meta.audit.written = true;
   }
 
   private async recordFailure(meta: RequestMeta, intent: AuditIntent, error: unknown): Promise<void> {
     const expected = error instanceof DomainError;
     try {
-      await this.audit.insert(this.db, {
-        ...this.entry(meta, intent, this.clock.now(), expected ? 'FAILED' : 'ERROR', expected ? error.code : 'INTERNAL', null),
-        message: expected ? error.message : null,
-      });
-      if (meta.audit) meta.audit.written = true;
+      await this.recordOutcome(meta, intent, expected ? 'FAILED' : 'ERROR', expected ? error.code : 'INTERNAL', expected ? error.message : null);
     } catch (auditError) {
       this.logger.error({ err: auditError, action: intent.action }, 'could not write the audit row of a failed change');
+    }
+  }
+
+  /** A row that cannot be stored whole (a constraint, a value no column takes) is stored without its arguments, never dropped. */
+  async #insertOrMinimal(entry: AuditEntry): Promise<void> {
+    try {
+      await this.audit.insert(this.db, entry);
+    } catch (error) {
+      this.logger.warn({ err: error, action: entry.action }, 'the audit row could not be stored in full; storing a minimal one');
+      await this.audit.insert(this.db, {
+        ...entry,
+        args: {},
+        message: `The audit row could not be stored in full (its arguments were dropped).${entry.message ? ` ${entry.message.slice(0, 500)}` : ''}`,
+      });
     }
   }
 
@@ -113,7 +123,7 @@ export class Transactor {
       args: (redact(intent.args ?? {}) ?? {}) as Record<string, unknown>,
       result,
       errorCode: code,
-      message: work?.message ?? null,
+      message: work?.message ? storable(work.message, 2000) : null,
     };
   }
 }

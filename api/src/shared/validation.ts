@@ -73,3 +73,28 @@ export function truncate(value: string, max = 40): string {
   const printable = value.replace(CONTROL, '?');
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }
+
+/**
+ * The path of the first string in `value` (keys included) that holds a NUL character, or null.
+ * No column can store NUL and no stored value contains one, so such input is refused up front.
+ */
+export function pathOfNul(value: unknown, root = 'input'): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop() as [unknown, string];
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) return path;
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, inner] of Object.entries(current)) {
+        if (key.includes('\u0000')) return path;
+        stack.push([inner, Array.isArray(current) ? `${path}[${key}]` : `${path}.${key}`]);
+      }
+    }
+  }
+  return null;
+}
+
+export function refuseNul(args: object): void {
+  const path = pathOfNul(args, 'args');
+  if (path) throw new ValidationError('INVALID_ARGUMENT', `Text may not contain the NUL character (U+0000); see ${path.slice('args.'.length)}.`, path.slice('args.'.length).split(/[.[]/)[0]);
+}

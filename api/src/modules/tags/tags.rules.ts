@@ -1,3 +1,4 @@
+import { truncate } from '../../shared/validation.ts';
 import { InvalidTagError } from './tags.errors.ts';
 
 /** Implicit groups every node belongs to; users cannot create tags with these prefixes. */
@@ -11,7 +12,7 @@ export function normalizeTag(raw: string): string {
   if (tag.length === 0) throw new InvalidTagError('A tag must not be empty.');
   if (tag.length > TAG_MAX) throw new InvalidTagError(`A tag must be at most ${TAG_MAX} characters.`);
   if (!TAG.test(tag))
-    throw new InvalidTagError(`The tag "${tag.slice(0, TAG_MAX)}" may use only letters, digits, spaces and . _ : / -, starting with a letter or digit.`);
+    throw new InvalidTagError(`The tag "${truncate(tag, TAG_MAX)}" may use only letters, digits, spaces and . _ : / -, starting with a letter or digit.`);
   return tag;
 }
 
