@@ -11,6 +11,7 @@ import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { createRequestHandler } from './server/http.ts';
 import { attachWebSockets, CLOSE_FORBIDDEN } from './server/websocket.ts';
+import { revokes } from './modules/accounts/accounts.service.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface AppDeps {
@@ -43,6 +44,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
   const services = createServices({ db: handle.db, databaseEngine: handle.engine, clock, config, logger });
   const bootstrap = await services.accounts.bootstrapAdmin(config.initialAdminPassword);
   await services.events.start();
+  services.throttle.start();
   await services.liveness.start();
   await services.engine.start();
   services.scheduler.start();
@@ -79,15 +81,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
     maxSocketsPerUser: config.maxSocketsPerUser,
     logger: logger.child({ module: 'websocket' }),
   });
-  services.accounts.onRevoked((revoked) =>
-    sockets.closeWhere(
-      (actor) =>
-        (actor.type === 'USER' &&
-          (actor.sessionId === revoked.sessionId || (actor.userId === revoked.userId && actor.sessionId !== revoked.exceptSessionId))) ||
-        (actor.type === 'API_TOKEN' && (actor.tokenId === revoked.tokenId || (actor.userId === revoked.userId && revoked.tokensToo === true))),
-      'Credentials revoked',
-    ),
-  );
+  services.accounts.onRevoked((revocation) => sockets.closeWhere((actor) => revokes(revocation, actor), 'Credentials revoked'));
   services.agents.onForgotten((clusterId) => sockets.closeWhere((actor) => actor.type === 'AGENT' && actor.clusterId === clusterId, 'Agent credential revoked'));
   // Expiry and revocation by another OC replica are caught by asking again now and then.
   const revalidation = setInterval(() => {
@@ -131,6 +125,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
         await services.engine.stop();
         await services.liveness.stop();
         services.events.stop();
+        services.throttle.stop();
         await handle.close();
       })();
       return stopping;

@@ -31,6 +31,8 @@ import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
 import { TargetsRepository } from './modules/targets/targets.repository.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
+import { ThrottleRepository } from './modules/throttle/throttle.repository.ts';
+import { DEFAULT_THROTTLE, ThrottleService } from './modules/throttle/throttle.service.ts';
 import { Transactor } from './shared/transactor.ts';
 
 export interface ServiceDeps {
@@ -58,7 +60,14 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const heartbeatsRepository = new HeartbeatsRepository();
   const targetsRepository = new TargetsRepository();
 
-  const accounts = new AccountsService(db, new AccountsRepository(), transactor, clock, { sessionTtlMs: config.sessionTtl }, log('accounts'));
+  const throttle = new ThrottleService(
+    db,
+    new ThrottleRepository(),
+    transactor,
+    { ...DEFAULT_THROTTLE, store: databaseEngine === 'postgres' ? 'postgres' : 'memory', anonymousMutationsPerMinute: config.anonymousMutationsPerMinute },
+    log('throttle'),
+  );
+  const accounts = new AccountsService(db, new AccountsRepository(), transactor, throttle, clock, { sessionTtlMs: config.sessionTtl, apiTokenMaxLifetimeMs: config.apiTokenMaxLifetime }, log('accounts'));
   const liveness = new LivenessService(
     db,
     heartbeatsRepository,
@@ -134,6 +143,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     schedules,
     tags,
     targets,
+    throttle,
     transactor,
     heartbeats: heartbeatsRepository,
     bus,

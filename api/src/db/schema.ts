@@ -10,3 +10,4 @@ export * from '../modules/nodes/nodes.table.ts';
 export * from '../modules/operations/operations.table.ts';
 export * from '../modules/schedules/schedules.table.ts';
 export * from '../modules/tags/tags.table.ts';
+export * from '../modules/throttle/throttle.table.ts';

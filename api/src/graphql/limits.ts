@@ -199,3 +199,27 @@ export function useOperationLimits({ maxCost, deadlineMs, clock }: OperationLimi
     },
   };
 }
+
+/**
+ * Counts the mutation fields called without credentials, per client address: past the limit the
+ * whole request is refused (429), and the lock is audited once, not each refused call.
+ */
+export function useAnonymousThrottle(): Plugin<Context> {
+  return {
+    onExecute: async ({ args, setResultAndStopExecution }) => {
+      const context = args.contextValue as Context;
+      const operation = operationOf(args);
+      if (context.meta.actor.type !== 'ANONYMOUS' || operation?.operation !== 'mutation') return;
+      const calls = Math.max(1, operation.selectionSet.selections.length);
+      const wait = await context.services.throttle.anonymousCalls(context.meta, context.meta.clientAddress ?? 'unknown', calls);
+      if (wait === null) return;
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(`Too many calls without credentials from this address; try again in ${wait} s.`, {
+            extensions: { code: 'RATE_LIMITED', retryAfter: wait, http: { status: 429, headers: { 'retry-after': String(wait) } } },
+          }),
+        ],
+      });
+    },
+  };
+}

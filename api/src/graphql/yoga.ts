@@ -12,7 +12,7 @@ import { DomainError } from '../shared/domain-error.ts';
 import { type Context, createContext } from './context.ts';
 import { useSchemaDisclosure } from './disclosure.ts';
 import { maskError } from './errors.ts';
-import { ResolveBudget, useOperationLimits } from './limits.ts';
+import { ResolveBudget, useAnonymousThrottle, useOperationLimits } from './limits.ts';
 import { schema } from './schema.ts';
 import { useSharedSubscriptionResults } from './shared-subscriptions.ts';
 
@@ -55,6 +55,7 @@ export function createGraphqlServer({ services, db, config, logger, clock }: Gra
     plugins: [
       useSchemaDisclosure(),
       useOperationLimits({ maxCost: config.maxQueryCost, deadlineMs: config.queryDeadline, clock }),
+      useAnonymousThrottle(),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 20 },

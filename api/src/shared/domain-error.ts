@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   TOKEN_USED: 'The single-use token was already used.',
   TOKEN_CLUSTER_MISMATCH: 'The token was issued for another cluster.',
   LOGIN_FAILED: 'Wrong username or password, or a disabled account.',
+  SESSION_REQUIRED: 'This needs a login session; an API token cannot do it.',
   LAST_ADMIN: 'The change would leave no active admin.',
   CONFLICT: 'The change conflicts with the current state.',
   IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used for a different request.',

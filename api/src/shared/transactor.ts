@@ -114,6 +114,7 @@ export class Transactor {
     return {
       at,
       requestId: meta.requestId,
+      sourceAddress: meta.clientAddress ?? null,
       actorType: meta.actor.type,
       actorId: actorId(meta.actor),
       actorName: actorName(meta.actor),

@@ -29,3 +29,9 @@ export class RoleTooHighError extends ValidationError {
     super('INVALID_ROLE', 'A token cannot have a higher role than the user who creates it.', 'role');
   }
 }
+
+export class SessionRequiredError extends CredentialError {
+  constructor() {
+    super('SESSION_REQUIRED', 'API tokens are created from a login session, not with another API token: log in, then create the token.');
+  }
+}

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { type ApiTokenRow, apiTokens, type Role, type SessionRow, sessions, type UserRow, users } from './accounts.table.ts';
 
@@ -58,8 +58,16 @@ export class AccountsRepository {
     await db.update(sessions).set({ revokedAt: at }).where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
   }
 
-  async revokeSessionsOfUser(db: Executor, userId: string, at: Date): Promise<void> {
-    await db.update(sessions).set({ revokedAt: at }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  /** Ends every session of a user, but `exceptSessionId` when given. */
+  async revokeSessionsOfUser(db: Executor, userId: string, at: Date, exceptSessionId?: string): Promise<void> {
+    await db
+      .update(sessions)
+      .set({ revokedAt: at })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined));
+  }
+
+  async revokeApiTokensOfUser(db: Executor, userId: string, at: Date): Promise<void> {
+    await db.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
   }
 
   async insertApiToken(

@@ -43,7 +43,7 @@ const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken').implement({
     name: t.exposeString('name', { description: 'What it is for.' }),
     role: t.field({ type: RoleEnum, description: 'Its role; never more than its owner’s.', resolve: (token) => token.role }),
     createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (token) => token.createdAt }),
-    expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When it stops working, if ever.', resolve: (token) => token.expiresAt }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When it stops working (null only for tokens made before lifetimes were enforced).', resolve: (token) => token.expiresAt }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was revoked.', resolve: (token) => token.revokedAt }),
   }),
 });
@@ -153,7 +153,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   login: t.field({
     type: SessionRef,
-    description: 'Exchanges a username and password for a session token.',
+    description: 'Exchanges a username and password for a session token. Repeated failures for a user name or from an address lock it for a while (RateLimitedError), longer each time. One login per request.',
     errors: {},
     args: {
       username: t.arg.string({ required: true, description: 'Login name.' }),
@@ -169,7 +169,7 @@ builder.mutationFields((t) => ({
   }),
   changePassword: t.field({
     type: UserRef,
-    description: 'Changes your own password.',
+    description: 'Changes your own password; your other sessions end (this one goes on). Wrong current passwords count as failed logins.',
     errors: {},
     args: {
       currentPassword: t.arg.string({ required: true, description: 'Your current password.' }),
@@ -181,12 +181,12 @@ builder.mutationFields((t) => ({
   }),
   createApiToken: t.field({
     type: CreatedApiTokenRef,
-    description: 'Creates a personal API token for scripts. Its role cannot exceed yours.',
+    description: 'Creates a personal API token for scripts, from a login session only. Its role cannot exceed yours. It dies when it expires, is revoked, your account is disabled or your password is reset.',
     errors: {},
     args: {
       name: t.arg.string({ required: true, description: 'What it is for.' }),
       role: t.arg({ type: RoleEnum, description: 'Its role; default yours.' }),
-      expiresInDays: t.arg.int({ description: 'Days until it stops working; default never.' }),
+      expiresInDays: t.arg.int({ description: 'Days until it stops working; default and at most the OC’s maximum token lifetime (365 days unless configured).' }),
     },
     resolve: audited('apiToken.create', 'VIEWER', (meta, args, context) => context.services.accounts.createApiToken(meta, args)),
   }),
@@ -217,14 +217,14 @@ builder.mutationFields((t) => ({
   }),
   setUserDisabled: t.field({
     type: UserRef,
-    description: 'Disables (or enables) an account. Disabling ends its sessions and stops its tokens at once.',
+    description: 'Disables (or enables) an account. Disabling ends its sessions and revokes its API tokens at once; enabling it again restores none of them.',
     errors: {},
     args: { id: t.arg.id({ required: true, description: 'The user id.' }), disabled: t.arg.boolean({ required: true, description: 'true to disable.' }) },
     resolve: audited('user.disable', 'ADMIN', (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled)),
   }),
   resetUserPassword: t.field({
     type: PasswordResetRef,
-    description: 'Gives a user a new generated password, shown once, and ends their sessions.',
+    description: 'Gives a user a new generated password, shown once, ends their sessions and revokes their API tokens.',
     errors: {},
     args: { username: t.arg.string({ required: true, description: 'The login name.' }) },
     resolve: audited('user.resetPassword', 'ADMIN', (meta, args, context) => context.services.accounts.resetPassword(meta, args.username)),

@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { type Actor, type RequestMeta, roleAtLeast } from '../../shared/actor.ts';
-import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../../shared/domain-error.ts';
 import { hashToken, newToken, randomPassword } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId, validateName, validateText } from '../../shared/validation.ts';
@@ -13,8 +13,10 @@ import {
   LastAdminError,
   LoginFailedError,
   RoleTooHighError,
+  SessionRequiredError,
   UsernameTakenError,
 } from './accounts.errors.ts';
+import type { ThrottleService } from '../throttle/throttle.service.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { ApiTokenRow, Role, UserRow } from './accounts.table.ts';
 
@@ -25,7 +27,10 @@ const DUMMY_HASH = await hash('opscenter-timing-equaliser');
 
 export interface AccountsOptions {
   sessionTtlMs: number;
+  apiTokenMaxLifetimeMs: number;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * What stopped being valid: one session, one API token, or a user's sessions (but
@@ -42,6 +47,17 @@ export interface Revocation {
 /** Called when credentials stop being valid, so open sockets authenticated with them can be closed. */
 export type RevocationListener = (revoked: Revocation) => void;
 
+/** Whether a revocation ends the credentials an actor authenticated with. */
+export function revokes(revocation: Revocation, actor: Actor): boolean {
+  if (actor.type === 'USER') {
+    return actor.sessionId === revocation.sessionId || (actor.userId === revocation.userId && actor.sessionId !== revocation.exceptSessionId);
+  }
+  if (actor.type === 'API_TOKEN') {
+    return actor.tokenId === revocation.tokenId || (actor.userId === revocation.userId && revocation.tokensToo === true);
+  }
+  return false;
+}
+
 function checkPassword(password: string): string {
   if (password.length < PASSWORD_MIN) throw new InvalidPasswordError(`The password must be at least ${PASSWORD_MIN} characters.`);
   if (password.length > PASSWORD_MAX) throw new InvalidPasswordError(`The password must be at most ${PASSWORD_MAX} characters.`);
@@ -57,6 +73,7 @@ export class AccountsService {
     private readonly db: Database,
     private readonly repository: AccountsRepository,
     private readonly transactor: Transactor,
+    private readonly throttle: ThrottleService,
     private readonly clock: Clock,
     private readonly options: AccountsOptions,
     private readonly logger: Logger,
@@ -77,17 +94,28 @@ export class AccountsService {
     return { created: true, generatedPassword: suppliedPassword ? null : password };
   }
 
+  /** Exchanges a password for a session; repeated failures lock the user name and the address for a while (see ThrottleService). */
   async login(meta: RequestMeta, username: string, password: string) {
-    return this.transactor.run(meta, { action: 'login', targetType: 'user', args: { username } }, async (work) => {
-      const user = await this.repository.findUserByName(work.tx, username);
-      const valid = await verify(user?.passwordHash ?? DUMMY_HASH, password);
-      if (!user || !valid || user.disabled) throw new LoginFailedError();
-      work.target(user.id);
-      const token = newToken('session');
-      const expiresAt = new Date(this.clock.now().getTime() + this.options.sessionTtlMs);
-      await this.repository.insertSession(work.tx, { userId: user.id, tokenHash: hashToken(token), expiresAt });
-      return { token, user, expiresAt };
-    });
+    const address = meta.clientAddress ?? 'unknown';
+    const wait = await this.throttle.loginRetryAfter(username, address);
+    if (wait !== null) throw new RateLimitedError(wait, 'failed logins for this user or from this address');
+    try {
+      const session = await this.transactor.run(meta, { action: 'login', targetType: 'user', args: { username } }, async (work) => {
+        const user = await this.repository.findUserByName(work.tx, username);
+        const valid = await verify(user?.passwordHash ?? DUMMY_HASH, password);
+        if (!user || !valid || user.disabled) throw new LoginFailedError();
+        work.target(user.id);
+        const token = newToken('session');
+        const expiresAt = new Date(this.clock.now().getTime() + this.options.sessionTtlMs);
+        await this.repository.insertSession(work.tx, { userId: user.id, tokenHash: hashToken(token), expiresAt });
+        return { token, user, expiresAt };
+      });
+      await this.throttle.loginSucceeded(username);
+      return session;
+    } catch (error) {
+      if (error instanceof LoginFailedError) await this.throttle.loginFailed(meta, username, address);
+      throw error;
+    }
   }
 
   async logout(meta: RequestMeta): Promise<boolean> {
@@ -143,7 +171,8 @@ export class AccountsService {
         throw new LastAdminError();
       return (await this.repository.updateUser(work.tx, id, { role })) as UserRow;
     });
-    this.#revoked({ userId: id });
+    // Not revoked, but sockets and caches holding the old role must authenticate again.
+    this.#revoked({ userId: id, tokensToo: true });
     return user;
   }
 
@@ -154,14 +183,18 @@ export class AccountsService {
       const current = await this.#requireUser(work.tx, id);
       if (disabled && current.role === 'ADMIN' && !current.disabled && (await this.repository.countActiveAdmins(work.tx)) <= 1)
         throw new LastAdminError();
-      if (disabled) await this.repository.revokeSessionsOfUser(work.tx, id, this.clock.now());
+      if (disabled) {
+        // Off-boarding is final for credentials: enabling the account again brings none of them back.
+        await this.repository.revokeSessionsOfUser(work.tx, id, this.clock.now());
+        await this.repository.revokeApiTokensOfUser(work.tx, id, this.clock.now());
+      }
       return (await this.repository.updateUser(work.tx, id, { disabled })) as UserRow;
     });
-    if (disabled) this.#revoked({ userId: id });
+    if (disabled) this.#revoked({ userId: id, tokensToo: true });
     return user;
   }
 
-  /** Sets a new random password (or the given one); every session of the user ends. */
+  /** Sets a new random password (or the given one); every session and API token of the user ends. */
   async resetPassword(meta: RequestMeta, username: string, newPassword?: string): Promise<{ user: UserRow; password: string }> {
     const password = newPassword ? checkPassword(newPassword) : randomPassword();
     const result = await this.transactor.run(meta, { action: 'user.resetPassword', targetType: 'user', args: { username } }, async (work) => {
@@ -170,36 +203,56 @@ export class AccountsService {
       work.target(user.id);
       const now = this.clock.now();
       await this.repository.revokeSessionsOfUser(work.tx, user.id, now);
+      await this.repository.revokeApiTokensOfUser(work.tx, user.id, now);
       const updated = await this.repository.updateUser(work.tx, user.id, { passwordHash: await hash(password), passwordChangedAt: now });
       return { user: updated as UserRow, password };
     });
-    this.#revoked({ userId: result.user.id });
+    this.#revoked({ userId: result.user.id, tokensToo: true });
     return result;
   }
 
+  /** Changes your own password; every other session of yours ends (this one goes on), API tokens stay. */
   async changePassword(meta: RequestMeta, currentPassword: string, newPassword: string): Promise<UserRow> {
     const actor = meta.actor;
     if (actor.type !== 'USER') throw new ValidationError('INVALID_ARGUMENT', 'Only a logged-in user can change their password.');
     checkPassword(newPassword);
-    return this.transactor.run(meta, { action: 'user.changePassword', targetType: 'user', targetId: actor.userId }, async (work) => {
-      const user = await this.#requireUser(work.tx, actor.userId);
-      if (!(await verify(user.passwordHash, currentPassword))) throw new LoginFailedError();
-      return (await this.repository.updateUser(work.tx, user.id, { passwordHash: await hash(newPassword), passwordChangedAt: this.clock.now() })) as UserRow;
-    });
+    const address = meta.clientAddress ?? 'unknown';
+    const wait = await this.throttle.loginRetryAfter(actor.name, address);
+    if (wait !== null) throw new RateLimitedError(wait, 'wrong passwords for this user or from this address');
+    try {
+      const user = await this.transactor.run(meta, { action: 'user.changePassword', targetType: 'user', targetId: actor.userId }, async (work) => {
+        const current = await this.#requireUser(work.tx, actor.userId);
+        if (!(await verify(current.passwordHash, currentPassword))) throw new LoginFailedError();
+        const now = this.clock.now();
+        await this.repository.revokeSessionsOfUser(work.tx, current.id, now, actor.sessionId);
+        return (await this.repository.updateUser(work.tx, current.id, { passwordHash: await hash(newPassword), passwordChangedAt: now })) as UserRow;
+      });
+      this.#revoked({ userId: actor.userId, exceptSessionId: actor.sessionId });
+      return user;
+    } catch (error) {
+      if (error instanceof LoginFailedError) await this.throttle.loginFailed(meta, actor.name, address);
+      throw error;
+    }
   }
 
+
+  /**
+   * Creates an API token from a login session (never from another token, so no token outlives the
+   * session rules). It expires within the configured maximum lifetime, by default at it.
+   */
   async createApiToken(meta: RequestMeta, input: { name: string; role?: Role | null; expiresInDays?: number | null }) {
     const actor = meta.actor;
-    if (actor.type !== 'USER' && actor.type !== 'API_TOKEN')
-      throw new ValidationError('INVALID_ARGUMENT', 'Only a person can create API tokens.');
+    if (actor.type !== 'USER') throw new SessionRequiredError();
     const name = validateText(input.name.trim(), 'name', 100);
     if (name.length === 0) throw new ValidationError('INVALID_NAME', 'The token needs a name.', 'name');
     const role = input.role ?? actor.role;
     if (!roleAtLeast(actor.role, role)) throw new RoleTooHighError();
+    const maxDays = Math.floor(this.options.apiTokenMaxLifetimeMs / DAY_MS);
     const days = input.expiresInDays;
-    if (days !== null && days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650))
-      throw new ValidationError('INVALID_ARGUMENT', 'expiresInDays must be a whole number of days from 1 to 3650.', 'expiresInDays');
-    const expiresAt = days ? new Date(this.clock.now().getTime() + days * 86_400_000) : null;
+    if (days !== null && days !== undefined && (!Number.isInteger(days) || days < 1 || days > maxDays))
+      throw new ValidationError('INVALID_ARGUMENT', `expiresInDays must be a whole number of days from 1 to ${maxDays} (the longest an API token may live).`, 'expiresInDays');
+    const lifetimeMs = days ? days * DAY_MS : this.options.apiTokenMaxLifetimeMs;
+    const expiresAt = new Date(this.clock.now().getTime() + lifetimeMs);
     return this.transactor.run(meta, { action: 'apiToken.create', targetType: 'apiToken', args: { name, role, expiresInDays: days } }, async (work) => {
       const token = newToken('apiToken');
       const row = await this.repository.insertApiToken(work.tx, { userId: actor.userId, name, role, tokenHash: hashToken(token), expiresAt });
@@ -253,15 +306,10 @@ export class AccountsService {
     return actor;
   }
 
-  #revoked(revoked: { sessionId?: string; tokenId?: string; userId?: string }): void {
-    for (const [token, actor] of this.#actors.entries()) {
-      const matches =
-        (revoked.sessionId && actor.type === 'USER' && actor.sessionId === revoked.sessionId) ||
-        (revoked.tokenId && actor.type === 'API_TOKEN' && actor.tokenId === revoked.tokenId) ||
-        (revoked.userId && (actor.type === 'USER' || actor.type === 'API_TOKEN') && actor.userId === revoked.userId);
-      if (matches) this.#actors.delete(token);
-    }
-    for (const listener of this.#revocationListeners) listener(revoked);
-    this.logger.debug(revoked, 'credentials revoked');
+  #revoked(revocation: Revocation): void {
+    for (const [token, actor] of this.#actors.entries()) if (revokes(revocation, actor)) this.#actors.delete(token);
+    for (const listener of this.#revocationListeners) listener(revocation);
+    this.logger.debug(revocation, 'credentials revoked');
   }
+
 }

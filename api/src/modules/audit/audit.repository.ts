@@ -5,6 +5,7 @@ import { type ActorType, type AuditResult, type AuditRow, auditLog } from './aud
 export interface AuditEntry {
   at: Date;
   requestId: string | null;
+  sourceAddress: string | null;
   actorType: ActorType;
   actorId: string | null;
   actorName: string;

@@ -18,6 +18,7 @@ const AuditEntryRef = builder.objectRef<AuditRow>('AuditEntry').implement({
     id: t.exposeID('id', { description: 'Position in the log.' }),
     at: t.field({ type: 'DateTime', description: 'When.', resolve: (row) => row.at }),
     requestId: t.exposeString('requestId', { nullable: true, description: 'The request it belonged to.' }),
+    sourceAddress: t.exposeString('sourceAddress', { nullable: true, description: 'The address the call came from (null for the OC’s own work).' }),
     actorType: t.exposeString('actorType', { description: 'USER, API_TOKEN, AGENT, ANONYMOUS or SYSTEM.' }),
     actorId: t.exposeString('actorId', { nullable: true, description: 'The user or agent credential id.' }),
     actorName: t.exposeString('actorName', { description: 'Who, for people.' }),

@@ -11,6 +11,8 @@ export const auditLog = pgTable(
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     at: timestamp({ withTimezone: true }).notNull(),
     requestId: text(),
+    /** The client's address for calls from outside (null for the OC's own work). */
+    sourceAddress: text(),
     actorType: actorType().notNull(),
     actorId: text(),
     actorName: text().notNull(),
