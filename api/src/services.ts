@@ -63,7 +63,6 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const throttle = new ThrottleService(
     db,
     new ThrottleRepository(),
-    transactor,
     { ...DEFAULT_THROTTLE, store: databaseEngine === 'postgres' ? 'postgres' : 'memory', anonymousMutationsPerMinute: config.anonymousMutationsPerMinute },
     log('throttle'),
   );

@@ -132,6 +132,16 @@ describe('throttled logins and calls without credentials', () => {
     expect(ok<any>(await server.gql(LOGIN, { u: 'admin', p: 'admin-password-for-tests' })).login.__typename).toBe('Session');
   });
 
+  it.runIf(process.env.TEST_DATABASE_URL)('shares locks between OCs on one PostgreSQL server', async () => {
+    const replica = await startTestServer({ database: { ...server.database, close: async () => {} }, clock: server.clock });
+    try {
+      const refused = ok<any>(await replica.gql(LOGIN, { u: 'victim', p: 'password-of-victim' })).login;
+      expect(refused.__typename).toBe('RateLimitedError');
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('allows one login or registerManager field per request, however it is aliased', async () => {
     const aliased = Array.from({ length: 20 }, (_, index) => `a${index}: login(username: "admin", password: "guess-${index}") { __typename }`).join(' ');
     const result = await server.gql(`mutation { ${aliased} }`);

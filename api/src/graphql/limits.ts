@@ -211,8 +211,20 @@ export function useAnonymousThrottle(): Plugin<Context> {
       const operation = operationOf(args);
       if (context.meta.actor.type !== 'ANONYMOUS' || operation?.operation !== 'mutation') return;
       const calls = Math.max(1, operation.selectionSet.selections.length);
-      const wait = await context.services.throttle.anonymousCalls(context.meta, context.meta.clientAddress ?? 'unknown', calls);
-      if (wait === null) return;
+      const address = context.meta.clientAddress ?? 'unknown';
+      const { throttle, transactor } = context.services;
+      const refusal = await throttle.anonymousCalls(address, calls);
+      if (refusal === null) return;
+      const wait = refusal.retryAfter;
+      if (refusal.lockStarted) {
+        await transactor.recordOutcome(
+          context.meta,
+          { action: 'throttle.anonymous', targetType: 'throttle', args: { address, limitPerMinute: throttle.anonymousMutationsPerMinute } },
+          'DENIED',
+          'RATE_LIMITED',
+          `calls without credentials refused for ${wait} s`,
+        );
+      }
       setResultAndStopExecution({
         errors: [
           new GraphQLError(`Too many calls without credentials from this address; try again in ${wait} s.`, {

@@ -16,7 +16,7 @@ import {
   SessionRequiredError,
   UsernameTakenError,
 } from './accounts.errors.ts';
-import type { ThrottleService } from '../throttle/throttle.service.ts';
+import type { Lock, ThrottleService } from '../throttle/throttle.service.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { ApiTokenRow, Role, UserRow } from './accounts.table.ts';
 
@@ -113,7 +113,7 @@ export class AccountsService {
       await this.throttle.loginSucceeded(username);
       return session;
     } catch (error) {
-      if (error instanceof LoginFailedError) await this.throttle.loginFailed(meta, username, address);
+      if (error instanceof LoginFailedError) await this.#auditLocks(meta, await this.throttle.loginFailed(username, address));
       throw error;
     }
   }
@@ -230,7 +230,7 @@ export class AccountsService {
       this.#revoked({ userId: actor.userId, exceptSessionId: actor.sessionId });
       return user;
     } catch (error) {
-      if (error instanceof LoginFailedError) await this.throttle.loginFailed(meta, actor.name, address);
+      if (error instanceof LoginFailedError) await this.#auditLocks(meta, await this.throttle.loginFailed(actor.name, address));
       throw error;
     }
   }
@@ -304,6 +304,19 @@ export class AccountsService {
     }
     const { expiresAt: _expiresAt, ...actor } = cached;
     return actor;
+  }
+
+  /** Each lock is audited once, when it starts, in a row of its own. */
+  async #auditLocks(meta: RequestMeta, locks: Lock[]): Promise<void> {
+    for (const lock of locks) {
+      await this.transactor.recordOutcome(
+        { actor: meta.actor, requestId: meta.requestId, clientAddress: meta.clientAddress },
+        { action: 'login.lockout', targetType: 'throttle', args: { ...lock.subject, lockouts: lock.lockouts, seconds: lock.seconds } },
+        'DENIED',
+        'RATE_LIMITED',
+        `locked for ${lock.seconds} s`,
+      );
+    }
   }
 
   #revoked(revocation: Revocation): void {

@@ -1,8 +1,6 @@
 import { type IRateLimiterStoreOptions, RateLimiterDrizzle, RateLimiterMemory, type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
-import type { RequestMeta } from '../../shared/actor.ts';
-import type { Transactor } from '../../shared/transactor.ts';
 import type { ThrottleRepository } from './throttle.repository.ts';
 
 export interface ThrottleOptions {
@@ -30,10 +28,17 @@ export const DEFAULT_THROTTLE: Omit<ThrottleOptions, 'store' | 'anonymousMutatio
 const DAY_SECONDS = 86_400;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
+/** A lock that just started: what it is on, and for how long. The caller audits it, once. */
+export interface Lock {
+  subject: { username: string } | { address: string };
+  /** How many locks this key has had within a day, this one included. */
+  lockouts: number;
+  seconds: number;
+}
+
 /**
  * Slows guessing down: failed logins per user name and per client address lock that key for a
- * while, longer each time; calls without credentials are counted per address. Each lock is
- * audited once, when it starts.
+ * while, longer each time; calls without credentials are counted per address.
  */
 export class ThrottleService {
   readonly #loginFailures: { user: RateLimiterAbstract; address: RateLimiterAbstract };
@@ -44,7 +49,6 @@ export class ThrottleService {
   constructor(
     private readonly db: Database,
     private readonly repository: ThrottleRepository,
-    private readonly transactor: Transactor,
     private readonly options: ThrottleOptions,
     private readonly logger: Logger,
   ) {
@@ -84,10 +88,13 @@ export class ThrottleService {
     return longest > 0 ? longest : null;
   }
 
-  /** Counts a failed login; a key that reaches its limit is locked, and the lock is audited. */
-  async loginFailed(meta: RequestMeta, username: string, address: string): Promise<void> {
-    await this.#fail(meta, this.#loginFailures.user, userKey(username), { username });
-    await this.#fail(meta, this.#loginFailures.address, address, { address });
+  /** Counts a failed login; returns the locks it started (a key that reached its limit). */
+  async loginFailed(username: string, address: string): Promise<Lock[]> {
+    const locks = [
+      await this.#fail(this.#loginFailures.user, userKey(username), { username }),
+      await this.#fail(this.#loginFailures.address, address, { address }),
+    ];
+    return locks.filter((lock): lock is Lock => lock !== null);
   }
 
   /** A successful login clears the user's failures (not the address's: one right password does not vouch for the rest). */
@@ -95,18 +102,25 @@ export class ThrottleService {
     await this.#loginFailures.user.delete(userKey(username));
   }
 
-  /** Counts `calls` mutation fields called without credentials from an address; seconds to wait when over the limit. */
-  async anonymousCalls(meta: RequestMeta, address: string, calls: number): Promise<number | null> {
+  /**
+   * Counts `calls` mutation fields called without credentials from an address. Over the limit:
+   * the seconds to wait, and whether this call is the one that crossed it (to audit the lock once).
+   */
+  async anonymousCalls(address: string, calls: number): Promise<{ retryAfter: number; lockStarted: boolean } | null> {
     try {
       await this.#anonymous.consume(address, calls);
       return null;
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      if (rejection.consumedPoints - calls <= this.options.anonymousMutationsPerMinute) {
-        await this.#auditLock(meta, 'throttle.anonymous', { address, limitPerMinute: this.options.anonymousMutationsPerMinute }, rejection.msBeforeNext);
-      }
-      return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      return {
+        retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        lockStarted: rejection.consumedPoints - calls <= this.options.anonymousMutationsPerMinute,
+      };
     }
+  }
+
+  get anonymousMutationsPerMinute(): number {
+    return this.options.anonymousMutationsPerMinute;
   }
 
   async #retryAfter(limiter: RateLimiterAbstract, key: string, points: number): Promise<number | null> {
@@ -114,21 +128,15 @@ export class ThrottleService {
     return state && state.consumedPoints > points && state.msBeforeNext > 0 ? Math.ceil(state.msBeforeNext / 1000) : null;
   }
 
-  async #fail(meta: RequestMeta, limiter: RateLimiterAbstract, key: string, subject: Record<string, string>): Promise<void> {
+  async #fail(limiter: RateLimiterAbstract, key: string, subject: Lock['subject']): Promise<Lock | null> {
     const state = await limiter.penalty(key, 1);
     // Only the failure that reaches the limit locks; attempts already under way when it did add nothing.
-    if (state.consumedPoints !== limiter.points) return;
+    if (state.consumedPoints !== limiter.points) return null;
     const lockouts = (await this.#locks.penalty(`${limiter.keyPrefix}:${key}`, 1)).consumedPoints;
     const seconds = Math.min(this.options.lockSeconds * 2 ** (lockouts - 1), this.options.maxLockSeconds);
     await limiter.block(key, seconds);
-    await this.#auditLock(meta, 'login.lockout', { ...subject, lockouts, seconds }, seconds * 1000);
-  }
-
-  async #auditLock(meta: RequestMeta, action: string, args: Record<string, unknown>, ms: number): Promise<void> {
-    const seconds = Math.ceil(ms / 1000);
-    const caller = { actor: meta.actor, requestId: meta.requestId, clientAddress: meta.clientAddress };
-    await this.transactor.recordOutcome(caller, { action, targetType: 'throttle', args }, 'DENIED', 'RATE_LIMITED', `locked for ${seconds} s`);
-    this.logger.warn({ action, ...args, seconds }, 'too many attempts; locked');
+    this.logger.warn({ ...subject, lockouts, seconds }, 'too many failed logins; locked');
+    return { subject, lockouts, seconds };
   }
 }
 
