@@ -69,10 +69,7 @@ export class Agent {
     this.#drivers = this.options.drivers ?? this.#driversFor(this.config);
     for (const driver of this.#drivers) await driver.start();
     this.#stateFile.save(this.#state);
-    this.#commandClient = this.#client.subscribeCommands(
-      (command) => this.#receive(command),
-      (connected, reason) => this.#onChannelChange(connected, reason),
-    );
+    this.#openCommandChannel();
     this.#loop = this.#heartbeats();
     return { failed };
   }
@@ -182,6 +179,7 @@ export class Agent {
           this.#sequence = receipt.lastAppliedSequence;
         }
         if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE')) this.#membershipDue = true;
+        if (Date.parse(receipt.credentialRenewAfter) <= Date.now()) await this.#renewCredential();
         if (unavailableSince !== null) {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');
           unavailableSince = null;
@@ -207,6 +205,25 @@ export class Agent {
   }
 
   /**
+   * Swaps the credential for a new one before it expires: saved first, then used, and the command
+   * channel reconnects with it while the old one still works (the OC gives it a grace period).
+   * A failure is retried after the next heartbeat; the credential has a third of its life left.
+   */
+  async #renewCredential(): Promise<void> {
+    try {
+      const renewed = await this.#client.renewCredential();
+      this.#state = { ...this.#state, credential: renewed.credential };
+      this.#stateFile.save(this.#state);
+      this.#client.credential = renewed.credential;
+      await this.#commandClient?.dispose();
+      this.#openCommandChannel();
+      this.logger.info({ expiresAt: renewed.expiresAt }, 'credential renewed');
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not renew the credential yet; trying again after the next heartbeat');
+    }
+  }
+
+  /**
    * With a replacement process, this does not return: the replacement finds the command marked as
    * started in the state file and reports it done without running it again. Otherwise the agent
    * restarts its connection to the OC.
@@ -217,8 +234,12 @@ export class Agent {
       await this.options.restartSelf();
     }
     await this.#commandClient?.dispose();
+    this.#openCommandChannel();
+  }
+
+  #openCommandChannel(): void {
     this.#commandClient = this.#client.subscribeCommands(
-      (next) => this.#receive(next),
+      (command) => this.#receive(command),
       (connected, reason) => this.#onChannelChange(connected, reason),
     );
   }

@@ -49,6 +49,8 @@ export interface HeartbeatReceipt {
   hint: string | null;
   refused: { node: string; code: string; message: string }[];
   heartbeatIntervalMs: number;
+  /** From when this agent's credential should be renewed. */
+  credentialRenewAfter: string;
 }
 
 const RESULT_ERROR = '... on Error { code message }';
@@ -83,11 +85,20 @@ export class OcClient {
   async sendHeartbeats(sequence: number, entries: HeartbeatEntry[]): Promise<HeartbeatReceipt> {
     const data = await this.#request<{ sendHeartbeats: any }>(
       `mutation($input: HeartbeatBatchInput!) {
-        sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint refused { node code message } heartbeatIntervalMs } ${RESULT_ERROR} }
+        sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint refused { node code message } heartbeatIntervalMs credentialRenewAfter } ${RESULT_ERROR} }
       }`,
       { input: { sequence, entries } },
     );
     return this.#result(data.sendHeartbeats) as HeartbeatReceipt;
+  }
+
+  /** Exchanges the credential for a new one; the old one keeps working for a grace period. */
+  async renewCredential(): Promise<{ credential: string; expiresAt: string; renewAfter: string }> {
+    const data = await this.#request<{ renewAgentCredential: any }>(
+      `mutation { renewAgentCredential { __typename ... on RenewedAgentCredential { credential expiresAt renewAfter } ${RESULT_ERROR} } }`,
+      {},
+    );
+    return this.#result(data.renewAgentCredential) as { credential: string; expiresAt: string; renewAfter: string };
   }
 
   async reportCommandProgress(commandId: string, epoch: number, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {

@@ -111,7 +111,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     liveness,
     transactor,
     clock,
-    { enrollmentTokenTtlMs: config.enrollmentTokenTtl },
+    { enrollmentTokenTtlMs: config.enrollmentTokenTtl, credentialTtlMs: config.agentCredentialTtl, credentialGraceMs: config.agentCredentialGrace },
   );
   clusters.onRemoved((clusterId) => agents.forgetCluster(clusterId));
   const commands = new CommandsService(db, new CommandsRepository(), transactor, clock);

@@ -68,6 +68,8 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Mutation.setUserRole': { access: 'ADMIN', operation: `mutation { setUserRole(id: "${ID}", role: VIEWER) { __typename } }` },
   'Mutation.setUserDisabled': { access: 'ADMIN', operation: `mutation { setUserDisabled(id: "${ID}", disabled: true) { __typename } }` },
   'Mutation.resetUserPassword': { access: 'ADMIN', operation: 'mutation { resetUserPassword(username: "nobody") { __typename } }' },
+  'Mutation.renewAgentCredential': { access: 'AGENT', operation: 'mutation { renewAgentCredential { __typename } }' },
+  'Mutation.revokeAgentCredentials': { access: 'ADMIN', operation: 'mutation { revokeAgentCredentials(cluster: "nope") { __typename } }' },
   'Mutation.reportMembership': { access: 'AGENT', operation: 'mutation { reportMembership(input: { joined: [] }) { __typename } }' },
   'Mutation.sendHeartbeats': { access: 'AGENT', operation: 'mutation { sendHeartbeats(input: { sequence: 0, entries: [] }) { __typename } }' },
   'Mutation.reportCommandProgress': {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { BEAT, createCluster, enrollmentToken, enrollManager, REGISTER, REPORT, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('manager enrollment', () => {
   let server: TestServer;
@@ -103,5 +103,58 @@ describe('manager enrollment', () => {
     expect(statuses['takeover-new-manager']).toBe('UNKNOWN');
     const beat = ok<any>(await server.gql(BEAT, { input: { sequence: 1, entries: [{ name: 'takeover-new-manager', state: 'HEALTHY' }] } }, second.credential));
     expect(beat.sendHeartbeats.accepted).toBe(1);
+  });
+});
+
+describe('agent credential lifetime', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: { agentCredentialTtl: '6h', agentCredentialGrace: '10m' } });
+  });
+  afterAll(() => server.stop());
+
+  const RENEW = 'mutation { renewAgentCredential { __typename ... on RenewedAgentCredential { credential expiresAt renewAfter } ... on Error { code } } }';
+  const beat = (credential: string, sequence: number) =>
+    server.gql(`mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { accepted credentialRenewAfter } } }`, { i: { sequence, entries: [] } }, credential);
+
+  it('expires a credential unless the agent renews it, the renewed one working for a grace period', async () => {
+    const manager = await enrollManager(server, 'renewing', { workers: ['r-1'] });
+    const start = server.clock.now().getTime();
+    const first = ok<any>(await beat(manager.credential, 1)).sendHeartbeats;
+    expect(new Date(first.credentialRenewAfter).getTime()).toBe(start + 4 * 3_600_000);
+    const info = ok<any>(await server.gql('{ cluster(name: "renewing") { agentCredential { issuedAt expiresAt renewAfter } } }', {}, server.adminToken)).cluster;
+    expect(new Date(info.agentCredential.expiresAt).getTime()).toBe(start + 6 * 3_600_000);
+
+    server.clock.advance(4 * 3_600_000);
+    const renewed = ok<any>(await server.gql(RENEW, {}, manager.credential)).renewAgentCredential;
+    expect(renewed.__typename).toBe('RenewedAgentCredential');
+    expect(new Date(renewed.expiresAt).getTime()).toBe(start + 10 * 3_600_000);
+    expect(ok<any>(await beat(renewed.credential, 2)).sendHeartbeats.accepted).toBe(0);
+    // The old one still works within the grace period, and not after it.
+    expect((await beat(manager.credential, 3)).status).toBe(200);
+    server.clock.advance(10 * 60_000 + 1);
+    expect((await beat(manager.credential, 4)).status).toBe(401);
+    expect((await beat(renewed.credential, 5)).status).toBe(200);
+    // Without renewal, the new one runs out too.
+    server.clock.advance(6 * 3_600_000);
+    expect((await beat(renewed.credential, 6)).status).toBe(401);
+    const rows = await server.database.db.select().from(auditLog).where(eq(auditLog.action, 'agent.credential.renew'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ result: 'SUCCESS', actorType: 'AGENT', targetId: manager.clusterId });
+  });
+
+  it('lets an admin revoke a manager’s credentials from the cluster, closing its socket at once', async () => {
+    const manager = await enrollManager(server, 'revoked', { workers: ['v-1'] });
+    const commands = collect(server.wsClient(manager.credential), 'subscription { agentCommands { id } }');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const operator = ok<any>(await server.gql(`mutation { createUser(username: "op", role: OPERATOR, password: "password-of-op") { __typename } }`, {}, server.adminToken));
+    expect(operator.createUser.__typename).toBe('CreatedUser');
+    const opToken = ok<any>(await server.gql('mutation { login(username: "op", password: "password-of-op") { ... on Session { token } } }')).login.token;
+    const refused = ok<any>(await server.gql('mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on ForbiddenError { requiredRole } } }', {}, opToken));
+    expect(refused.revokeAgentCredentials).toEqual({ __typename: 'ForbiddenError', requiredRole: 'ADMIN' });
+    const revoked = ok<any>(await server.gql('mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on Cluster { name agentCredential { id } } } }', {}, server.adminToken));
+    expect(revoked.revokeAgentCredentials).toEqual({ __typename: 'Cluster', name: 'revoked', agentCredential: null });
+    await expect(commands.waitFor(1)).rejects.toThrow();
+    expect((await beat(manager.credential, 1)).status).toBe(401);
   });
 });

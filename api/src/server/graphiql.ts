@@ -23,18 +23,31 @@ export function graphiqlServer(title: string) {
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
     const bundled = renderGraphiQL({ title, endpoint: '/graphql', subscriptionsProtocol: 'WS' });
     const style = /<style>([\s\S]*?)<\/style>/.exec(bundled)?.[1] ?? '';
-    const script = /<script>([\s\S]*)<\/script>/.exec(bundled)?.[1] ?? '';
+    const bundle = /<script>([\s\S]*)<\/script>/.exec(bundled)?.[1] ?? '';
+    // The bundle ends by rendering GraphiQL; start.js does that instead, with the dashboard's session.
+    const script = bundle.slice(0, bundle.lastIndexOf('YogaGraphiQL.renderYogaGraphiQL('));
+    const start = `(() => {
+  // The dashboard keeps its session on this origin: GraphiQL uses it, so a signed-in person can explore the schema.
+  let session = null;
+  try { session = JSON.parse(localStorage.getItem('opscenter.session') ?? 'null'); } catch {}
+  const headers = session?.token ? JSON.stringify({ authorization: 'Bearer ' + session.token }, null, 2) : undefined;
+  YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), ${JSON.stringify({ title, endpoint: '/graphql', subscriptionsProtocol: 'WS' }).slice(0, -1)}, headers, shouldPersistHeaders: false });
+})();
+`;
     const asset = (body: string, type: string): Asset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
     const page = `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <title>${title}</title>
+    <link rel="icon" href="/favicon.svg" />
     <link rel="stylesheet" href="${GRAPHIQL_ASSETS_PATH}graphiql.css" />
     <script src="${GRAPHIQL_ASSETS_PATH}graphiql.js" defer></script>
+    <script src="${GRAPHIQL_ASSETS_PATH}start.js" defer></script>
   </head>
   <body id="body" class="no-focus-outline">
     <noscript>GraphiQL needs JavaScript.</noscript>
+    <!-- Introspection is for signed-in people: log in to the dashboard first, or set an Authorization header. -->
     <div id="root"></div>
   </body>
 </html>
@@ -43,6 +56,7 @@ export function graphiqlServer(title: string) {
       ['page', asset(page, 'text/html; charset=utf-8')],
       [`${GRAPHIQL_ASSETS_PATH}graphiql.css`, asset(style, 'text/css; charset=utf-8')],
       [`${GRAPHIQL_ASSETS_PATH}graphiql.js`, asset(script, 'text/javascript; charset=utf-8')],
+      [`${GRAPHIQL_ASSETS_PATH}start.js`, asset(start, 'text/javascript; charset=utf-8')],
     ]);
   };
 

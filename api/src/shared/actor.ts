@@ -6,7 +6,7 @@ export type { Role };
 export type Actor =
   | { type: 'USER'; userId: string; name: string; role: Role; sessionId: string }
   | { type: 'API_TOKEN'; userId: string; name: string; role: Role; tokenId: string }
-  | { type: 'AGENT'; credentialId: string; clusterId: string; nodeId: string; name: string }
+  | { type: 'AGENT'; credentialId: string; clusterId: string; nodeId: string; name: string; credentialExpiresAt: Date }
   | { type: 'ANONYMOUS' }
   | { type: 'SYSTEM'; name: string };
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
@@ -25,7 +25,7 @@ export class AgentsRepository {
     await tx.update(enrollmentTokens).set({ usedAt: at }).where(eq(enrollmentTokens.id, id));
   }
 
-  async insertCredential(tx: Executor, values: { clusterId: string; nodeId: string; tokenHash: string }): Promise<AgentCredentialRow> {
+  async insertCredential(tx: Executor, values: { clusterId: string; nodeId: string; tokenHash: string; expiresAt: Date }): Promise<AgentCredentialRow> {
     const [row] = await tx.insert(agentCredentials).values(values).returning();
     return row;
   }
@@ -35,6 +35,22 @@ export class AgentsRepository {
       .update(agentCredentials)
       .set({ revokedAt: at })
       .where(and(eq(agentCredentials.clusterId, clusterId), isNull(agentCredentials.revokedAt)));
+  }
+
+  /** Shortens a credential's life (it was renewed), never lengthens it. */
+  async expireCredential(tx: Executor, id: string, at: Date): Promise<void> {
+    await tx.update(agentCredentials).set({ expiresAt: sql`least(${agentCredentials.expiresAt}, ${at})` }).where(eq(agentCredentials.id, id));
+  }
+
+  /** The cluster's newest credential that still works, if any. */
+  async currentCredential(db: Executor, clusterId: string, now: Date): Promise<AgentCredentialRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(agentCredentials)
+      .where(and(eq(agentCredentials.clusterId, clusterId), isNull(agentCredentials.revokedAt), gt(agentCredentials.expiresAt, now)))
+      .orderBy(desc(agentCredentials.createdAt))
+      .limit(1);
+    return row;
   }
 
   async findCredential(db: Executor, tokenHash: string) {

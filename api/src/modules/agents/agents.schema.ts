@@ -1,7 +1,10 @@
 import { builder } from '../../graphql/builder.ts';
 import { audited } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
+import { ClusterRef } from '../clusters/clusters.schema.ts';
 import type { ClusterRow } from '../clusters/clusters.table.ts';
+import { HeartbeatReceiptRef } from '../heartbeats/heartbeats.schema.ts';
+import type { IssuedCredential } from './agents.service.ts';
 import type { MembershipReceipt } from '../nodes/nodes.service.ts';
 
 const EnrollmentTokenRef = builder.objectRef<{ token: string; expiresAt: Date; cluster: ClusterRow }>('EnrollmentToken').implement({
@@ -34,11 +37,17 @@ const RegisterManagerInput = builder.inputType('RegisterManagerInput', {
 });
 
 const ManagerRegistrationRef = builder
-  .objectRef<{ credential: string; cluster: ClusterRow; node: { id: string }; heartbeatIntervalMs: number }>('ManagerRegistration')
+  .objectRef<IssuedCredential & { cluster: ClusterRow; node: { id: string }; heartbeatIntervalMs: number }>('ManagerRegistration')
   .implement({
     description: 'A manager’s credential, bound to its cluster. Shown once: the agent keeps it in its state file.',
     fields: (t) => ({
       credential: t.exposeString('credential', { description: 'Send as "Authorization: Bearer <credential>".' }),
+      credentialExpiresAt: t.field({ type: 'DateTime', description: 'When the credential stops working.', resolve: (registration) => registration.expiresAt }),
+      renewCredentialAfter: t.field({
+        type: 'DateTime',
+        description: 'From when the agent should renew it with renewAgentCredential (two thirds into its life).',
+        resolve: (registration) => registration.renewAfter,
+      }),
       clusterId: t.id({ description: 'The cluster.', resolve: (registration) => registration.cluster.id }),
       clusterName: t.string({ description: 'The cluster’s name.', resolve: (registration) => registration.cluster.name }),
       nodeId: t.id({ description: 'The manager’s node id.', resolve: (registration) => registration.node.id }),
@@ -79,7 +88,59 @@ const MembershipReceiptRef = builder.objectRef<MembershipReceipt>('MembershipRec
   }),
 });
 
+const RenewedCredentialRef = builder.objectRef<IssuedCredential>('RenewedAgentCredential').implement({
+  description: 'A manager’s new credential. The one it replaces keeps working for a grace period (10 minutes unless configured).',
+  fields: (t) => ({
+    credential: t.exposeString('credential', { description: 'Send as "Authorization: Bearer <credential>" from now on; keep it in place of the old one.' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When it stops working.', resolve: (issued) => issued.expiresAt }),
+    renewAfter: t.field({ type: 'DateTime', description: 'From when to renew it again.', resolve: (issued) => issued.renewAfter }),
+  }),
+});
+
+const AgentCredentialInfoRef = builder
+  .objectRef<{ id: string; createdAt: Date; expiresAt: Date; renewAfter: Date }>('AgentCredentialInfo')
+  .implement({
+    description: 'The credential a cluster’s manager uses now, without its secret.',
+    fields: (t) => ({
+      id: t.exposeID('id', { description: 'Stable identifier.' }),
+      issuedAt: t.field({ type: 'DateTime', description: 'When it was issued (at enrollment or its last renewal).', resolve: (info) => info.createdAt }),
+      expiresAt: t.field({ type: 'DateTime', description: 'When it stops working unless renewed.', resolve: (info) => info.expiresAt }),
+      renewAfter: t.field({ type: 'DateTime', description: 'From when the agent renews it.', resolve: (info) => info.renewAfter }),
+    }),
+  });
+
+builder.objectField(ClusterRef, 'agentCredential', (t) =>
+  t.field({
+    type: AgentCredentialInfoRef,
+    nullable: true,
+    description: 'The credential the cluster’s manager agent uses now; null when none works (never enrolled, revoked or expired). Admins only.',
+    authScopes: { admin: true },
+    resolve: (cluster, _args, context) => context.services.agents.currentCredential(cluster.id),
+  }),
+);
+
+builder.objectField(HeartbeatReceiptRef, 'credentialRenewAfter', (t) =>
+  t.field({
+    type: 'DateTime',
+    description: 'From when the sending agent should renew its credential with renewAgentCredential; it expires a third of its lifetime later.',
+    resolve: (_receipt, _args, context) => context.services.agents.renewAfter((context.meta.actor as AgentActor).credentialExpiresAt),
+  }),
+);
+
 builder.mutationFields((t) => ({
+  renewAgentCredential: t.field({
+    type: RenewedCredentialRef,
+    description: 'A manager agent exchanges its credential for a new one before it expires. Agent credential only.',
+    errors: {},
+    resolve: audited('agent.credential.renew', 'AGENT', (meta, _args, context) => context.services.agents.renewCredential(meta)),
+  }),
+  revokeAgentCredentials: t.field({
+    type: ClusterRef,
+    description: 'Revokes the credentials of a cluster’s manager agent at once (its sockets close); it must enroll again with a new token.',
+    errors: {},
+    args: { cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }) },
+    resolve: audited('agent.credential.revoke', 'ADMIN', (meta, args, context) => context.services.agents.revokeCredentials(meta, args.cluster)),
+  }),
   createEnrollmentToken: t.field({
     type: EnrollmentTokenRef,
     description: 'Creates a single-use enrollment token for a cluster’s manager (default lifetime 1 hour).',

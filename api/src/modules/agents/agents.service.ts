@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
-import type { Actor, RequestMeta } from '../../shared/actor.ts';
+import type { AgentActor, RequestMeta } from '../../shared/actor.ts';
 import { CredentialError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { hashToken, newToken } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
@@ -22,7 +22,6 @@ import {
 } from './agents.errors.ts';
 import type { AgentsRepository } from './agents.repository.ts';
 
-type AgentActor = Extract<Actor, { type: 'AGENT' }>;
 
 export interface RegistrationInput {
   enrollmentToken: string;
@@ -33,6 +32,17 @@ export interface RegistrationInput {
 
 export interface AgentsOptions {
   enrollmentTokenTtlMs: number;
+  /** How long a manager's credential lives; the agent renews it after two thirds of that. */
+  credentialTtlMs: number;
+  /** How long a renewed credential keeps working, so no heartbeat in flight is lost. */
+  credentialGraceMs: number;
+}
+
+/** A manager's credential as it is handed out: the secret, when it expires, and when to renew it. */
+export interface IssuedCredential {
+  credential: string;
+  expiresAt: Date;
+  renewAfter: Date;
 }
 
 const MAX_ENROLLMENT_TTL_MS = 7 * 86_400_000;
@@ -134,15 +144,14 @@ export class AgentsService {
           );
         }
         await this.repository.revokeCredentialsOfCluster(work.tx, cluster.id, now);
-        const credential = newToken('agent');
-        await this.repository.insertCredential(work.tx, { clusterId: cluster.id, nodeId: node.id, tokenHash: hashToken(credential) });
+        const issued = await this.#issue(work.tx, cluster.id, node.id, now);
         const updated = (await this.clusters.update(work.tx, cluster.id, { managerNodeId: node.id, updatedAt: now })) ?? cluster;
         const tags = (await this.tags.effectiveTags(work.tx, updated, [node])).get(node.id) ?? [];
         work.emit(
           topologyEvent('NODE_JOINED', { clusterId: cluster.id, clusterName: cluster.name, nodeId: node.id, nodeName: node.name, role: 'MANAGER', tags }),
           topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }),
         );
-        return { credential, cluster: updated, node, previous };
+        return { ...issued, cluster: updated, node, previous };
       }),
     );
     this.forgetCluster(result.cluster.id);
@@ -151,23 +160,76 @@ export class AgentsService {
     this.liveness.nodesTracked(result.cluster.id, [
       { nodeId: result.node.id, name: result.node.name, role: 'MANAGER', status: 'UNKNOWN', cause: 'JOINED', since: this.clock.now() },
     ]);
-    return { credential: result.credential, cluster: result.cluster, node: result.node, heartbeatIntervalMs: this.liveness.intervalMs };
+    return {
+      credential: result.credential,
+      expiresAt: result.expiresAt,
+      renewAfter: result.renewAfter,
+      cluster: result.cluster,
+      node: result.node,
+      heartbeatIntervalMs: this.liveness.intervalMs,
+    };
   }
 
   async authenticate(token: string): Promise<AgentActor | null> {
+    const now = this.clock.now();
     const cached = this.#credentials.get(token);
-    if (cached) return cached;
+    if (cached) return cached.credentialExpiresAt > now ? cached : null;
     const found = await this.repository.findCredential(this.db, hashToken(token));
-    if (!found || found.credential.revokedAt) return null;
+    if (!found || found.credential.revokedAt || found.credential.expiresAt <= now) return null;
     const actor: AgentActor = {
       type: 'AGENT',
       credentialId: found.credential.id,
       clusterId: found.credential.clusterId,
       nodeId: found.credential.nodeId,
       name: `agent:${found.clusterName}/${found.nodeName}`,
+      credentialExpiresAt: found.credential.expiresAt,
     };
     this.#credentials.set(token, actor);
     return actor;
+  }
+
+  /** When the agent holding a credential should renew it: after two thirds of its life (Nomad's node identity rule). */
+  renewAfter(expiresAt: Date): Date {
+    return new Date(expiresAt.getTime() - Math.floor(this.options.credentialTtlMs / 3));
+  }
+
+  /**
+   * Gives a manager a new credential for its cluster. The one it renewed keeps working for the
+   * grace period, so requests already under way with it are not refused.
+   */
+  async renewCredential(meta: RequestMeta): Promise<IssuedCredential> {
+    const actor = meta.actor as AgentActor;
+    const issued = await this.transactor.run(meta, { action: 'agent.credential.renew', targetType: 'cluster', targetId: actor.clusterId }, async (work) => {
+      const now = this.clock.now();
+      await this.repository.expireCredential(work.tx, actor.credentialId, new Date(now.getTime() + this.options.credentialGraceMs));
+      return this.#issue(work.tx, actor.clusterId, actor.nodeId, now);
+    });
+    for (const [token, cached] of this.#credentials.entries()) if (cached.credentialId === actor.credentialId) this.#credentials.delete(token);
+    return issued;
+  }
+
+  /** Revokes every credential of a cluster's manager at once: its sockets close, and it must enroll again. */
+  async revokeCredentials(meta: RequestMeta, clusterRef: string) {
+    const cluster = await this.clusters.find(this.db, clusterRef);
+    if (!cluster) throw new NotFoundError('cluster', clusterRef);
+    await this.transactor.run(meta, { action: 'agent.credential.revoke', targetType: 'cluster', targetId: cluster.id }, async (work) => {
+      await this.repository.revokeCredentialsOfCluster(work.tx, cluster.id, this.clock.now());
+    });
+    this.forgetCluster(cluster.id);
+    return cluster;
+  }
+
+  /** The credential the cluster's manager uses now (null if none works), without its secret. */
+  async currentCredential(clusterId: string) {
+    const row = await this.repository.currentCredential(this.db, clusterId, this.clock.now());
+    return row ? { id: row.id, createdAt: row.createdAt, expiresAt: row.expiresAt, renewAfter: this.renewAfter(row.expiresAt) } : null;
+  }
+
+  async #issue(tx: Parameters<AgentsRepository['insertCredential']>[0], clusterId: string, nodeId: string, now: Date): Promise<IssuedCredential> {
+    const credential = newToken('agent');
+    const expiresAt = new Date(now.getTime() + this.options.credentialTtlMs);
+    await this.repository.insertCredential(tx, { clusterId, nodeId, tokenHash: hashToken(credential), expiresAt });
+    return { credential, expiresAt, renewAfter: this.renewAfter(expiresAt) };
   }
 
   /** Called when a cluster's agent credentials stop working, so sockets using them can be closed. */

@@ -33,6 +33,8 @@ export const agentCredentials = pgTable(
       .references(() => nodes.id, { onDelete: 'cascade' }),
     tokenHash: text().notNull().unique(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** The agent renews it before this; a renewed credential keeps working for a grace period only. */
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
   },
   (table) => [index().on(table.clusterId)],

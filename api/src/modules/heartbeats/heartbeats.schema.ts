@@ -101,7 +101,7 @@ const HeartbeatRefusalRef = builder.objectRef<HeartbeatRefusal>('HeartbeatRefusa
   }),
 });
 
-const HeartbeatReceiptRef = builder.objectRef<HeartbeatReceipt>('HeartbeatReceipt').implement({
+export const HeartbeatReceiptRef = builder.objectRef<HeartbeatReceipt>('HeartbeatReceipt').implement({
   description: 'What became of a heartbeat batch.',
   fields: (t) => ({
     accepted: t.exposeInt('accepted', { description: 'Entries applied.' }),

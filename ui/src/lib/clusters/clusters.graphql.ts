@@ -143,3 +143,28 @@ export const ClusterNodesQuery = graphql(
 
 export type ClusterSummary = ResultOf<typeof ClusterSummaryFields>;
 export type ClusterNode = ResultOf<typeof ClusterNodeFields>;
+
+/** The credential the cluster's manager agent uses now; admins only. */
+export const AgentCredentialQuery = graphql(`
+  query AgentCredential($id: ID!) {
+    cluster(id: $id) {
+      id
+      agentCredential {
+        issuedAt
+        expiresAt
+        renewAfter
+      }
+    }
+  }
+`);
+
+export const RevokeAgentCredentialsMutation = graphql(`
+  mutation RevokeAgentCredentials($cluster: String!) {
+    revokeAgentCredentials(cluster: $cluster) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
