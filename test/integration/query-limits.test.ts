@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { gql, ok } from '../helpers/gql.ts';
+import { rawConnect } from '../helpers/raw-socket.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** The query a viewer once stalled the OC with for 8.5 minutes, with the page size in a variable. */
@@ -98,5 +100,52 @@ describe('resolved-object cap', () => {
     expect(large.errors?.[0].extensions?.code).toBe('RESULT_TOO_LARGE');
     expect(large.errors?.[0].message).toMatch(/more than 30 list items/);
     expect(JSON.stringify(await gql(server.url, '{ nodes(first: 41) { nodes { name } } }', {}, server.adminToken))).not.toMatch(/select|stack/i);
+  });
+});
+
+describe('a query whose client went away', () => {
+  let server: TestServer;
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ database: await createTestDatabase((text) => statements.push(text)) });
+    const manager = await enrollManager(server, 'abandoned', { workers: ['a-1', 'a-2'] });
+    await manager.beat([{ name: 'a-1' }, { name: 'a-2' }]);
+  });
+  afterAll(() => server.stop());
+
+  it('is stopped: nothing below the field it was waiting on runs once its data arrives', async () => {
+    ok(await server.gql('{ viewer { name } }', {}, server.adminToken));
+    let release = () => {};
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = server.database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table clusters in access exclusive mode`);
+      locked();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await lockTaken;
+    // A client that sends its query and hangs up before the answer.
+    const client = await rawConnect(Number(new URL(server.url).port));
+    const body = JSON.stringify({ query: '{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }' });
+    client.socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.socket.destroy();
+    await client.closed;
+    const before = statements.length;
+    release();
+    await holder;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(statements.slice(before).filter((text) => /node_status_history/.test(text))).toEqual([]);
+    // The same query from a client that waits is answered in full.
+    const answered = ok<any>(await server.gql('{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }', {}, server.adminToken));
+    expect(answered.cluster.nodes.nodes).toHaveLength(3);
+    expect(statements.slice(before).filter((text) => /node_status_history/.test(text)).length).toBeGreaterThan(0);
   });
 });

@@ -184,9 +184,9 @@ export function useOperationLimits({ maxCost, deadlineMs, clock }: OperationLimi
         return;
       }
       if (operationOf(args)?.operation !== 'query') return;
-      const request = (args.contextValue as { request?: Request }).request;
+      const { clientGone } = args.contextValue as { clientGone?: AbortSignal };
       const deadline = clock.timeout(deadlineMs);
-      const signal = request?.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
+      const signal = clientGone ? AbortSignal.any([clientGone, deadline]) : deadline;
       setExecuteFn(async (executeArgs) => {
         try {
           const result = await executeFn({ ...executeArgs, signal } as ExecutionArgs);

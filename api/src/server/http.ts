@@ -10,6 +10,8 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void
 export interface RequestIdentity {
   actor: Actor;
   clientAddress: string;
+  /** Aborts when the client goes away before its answer is complete. */
+  clientGone?: AbortSignal;
 }
 
 export interface HttpDeps {
@@ -51,6 +53,10 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 export function createRequestHandler(deps: HttpDeps): NodeHandler {
   const graphqlRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     setSecurityHeaders(res, API_POLICY);
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
     const accept = req.headers.accept ?? '';
     if (req.method === 'GET' && deps.graphiql && accept.includes('text/html') && !(req.url ?? '').includes('?')) {
       await deps.graphiql('page', req, res);
@@ -77,7 +83,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
       sendError(res, 401, 'UNAUTHENTICATED', 'The token is invalid, expired or revoked; log in again or use another token.');
       return;
     }
-    await deps.graphql.requestListener(req, res, { actor, clientAddress: req.socket.remoteAddress ?? 'unknown' });
+    await deps.graphql.requestListener(req, res, { actor, clientAddress: req.socket.remoteAddress ?? 'unknown', clientGone: clientGone.signal });
   };
 
   return (req, res) => {
