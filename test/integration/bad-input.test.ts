@@ -125,6 +125,17 @@ describe('bad input', () => {
       server.adminToken,
     );
     expect(depth.errors?.[0].message).toMatch(/depth/i);
+    // A fragment first used shallow, then deep, is measured at each use (GHSA-224p-v68g-5g8f).
+    const fragmentDepth = await server.gql(
+      `query {
+        shallow: cluster(name: "x") { ...Deep }
+        clusters(first: 1) { nodes { manager { cluster { manager { cluster { ...Deep } } } } } }
+      }
+      fragment Deep on Cluster { manager { cluster { manager { cluster { manager { cluster { name } } } } } } }`,
+      {},
+      server.adminToken,
+    );
+    expect(fragmentDepth.errors?.[0].message).toMatch(/depth/i);
     const aliases = Array.from({ length: 50 }, (_, index) => `a${index}: viewer { name }`).join(' ');
     expect((await server.gql(`{ ${aliases} }`, {}, server.adminToken)).errors?.[0].message).toMatch(/alias/i);
     // Suggestions are for signed-in people; anonymous callers and agents learn nothing of the schema.

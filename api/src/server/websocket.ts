@@ -11,7 +11,10 @@ import { isAllowedOrigin } from './origin.ts';
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_TOO_MANY_SOCKETS = 4008;
+const CLOSE_POLICY_VIOLATION = 1008;
 const KEEP_ALIVE_MS = 12_000;
+/** How many largest-possible messages may wait unsent for one client before it counts as not reading. */
+const SLOW_CONSUMER_FACTOR = 4;
 
 interface SocketAuth {
   actor: Actor;
@@ -145,6 +148,12 @@ export function attachWebSockets(deps: WebSocketDeps) {
         send: (data) =>
           new Promise((resolve) => {
             if (socket.readyState !== socket.OPEN) return resolve();
+            // A client that stops reading would make the OC hold every message for it; it is cut off instead.
+            if (socket.bufferedAmount > deps.maxPayloadBytes * SLOW_CONSUMER_FACTOR) {
+              log.warn({ buffered: socket.bufferedAmount }, 'closed a WebSocket whose client stopped reading');
+              socket.close(CLOSE_POLICY_VIOLATION, 'Slow consumer: messages are not being read');
+              return resolve();
+            }
             socket.send(data, () => resolve());
           }),
         close: (code, reason) => socket.close(code, reason),
