@@ -39,8 +39,8 @@ describe('decideBudget', () => {
     { name: 'a step whose node is in maintenance for another operation waits', nodes: 'w1:MAINTENANCE w2:UP', question: { step: 'w1', maxUnavailable: 3 }, ok: false, blockedBy: 'NODE', unavailable: ['w1'], reason: 'w1 is in maintenance for another operation' },
     { name: 'an UNKNOWN step waits: nothing says it failed', nodes: 'w1:UNKNOWN w2:UP', question: { step: 'w1', maxUnavailable: 3 }, ok: false, blockedBy: 'NODE', unavailable: ['w1'], reason: 'w1 is UNKNOWN: it is not restarted until the OC knows its state' },
     { name: 'an unreachable manager blocks everything, a DOWN step too', nodes: 'w1:UNKNOWN w2:UNKNOWN m:UNKNOWN', question: { step: 'w1', reachable: false }, ok: false, blockedBy: 'UNREACHABLE', unavailable: ['w1', 'w2'], reason: 'the manager of c is unreachable' },
-    { name: 'managers do not count unless the operation may restart one', nodes: 'w1:UP m:SUSPECT', question: { step: 'w1' }, ok: true, unavailable: [], reason: '0 of 4 unavailable now, within the budget of 1 at once' },
-    { name: 'managers count when they may be restarted', nodes: 'w1:UP m:SUSPECT', question: { step: 'w1', managers: true }, ok: false, blockedBy: 'BUDGET', unavailable: ['m'], reason: 'c is at its disruption budget (1 of at most 1 unavailable: m SUSPECT)' },
+    { name: 'managers do not count unless the operation restarts one', nodes: 'w1:UP m:SUSPECT', question: { step: 'w1' }, ok: true, unavailable: [], reason: '0 of 4 unavailable now, within the budget of 1 at once' },
+    { name: 'managers count when the operation restarts one', nodes: 'w1:UP m:SUSPECT', question: { step: 'w1', managers: true }, ok: false, blockedBy: 'BUDGET', unavailable: ['m'], reason: 'c is at its disruption budget (1 of at most 1 unavailable: m SUSPECT)' },
     { name: 'a long list is shortened', nodes: 'w1:UP w2:DOWN w3:DOWN w4:DOWN w5:DOWN w6:DOWN', question: { step: 'w1', maxUnavailable: 2 }, ok: false, blockedBy: 'BUDGET', unavailable: ['w2', 'w3', 'w4', 'w5', 'w6'], reason: 'c is at its disruption budget (5 of at most 2 unavailable: w2 DOWN, w3 DOWN, w4 DOWN and 2 more)' },
   ];
 

@@ -23,9 +23,12 @@ export function hasFailed(status: NodeStatus): boolean {
   return FAILED.includes(status);
 }
 
-/** Managers count towards a cluster's budget only when the operation may restart one. */
-export function managersInBudget(operation: { kind: 'RESTART' | 'ROLLING_RESTART'; strategy: { includeManagers: boolean } }): boolean {
-  return operation.kind === 'RESTART' || operation.strategy.includeManagers;
+/**
+ * Managers count towards a cluster's budget only when the operation restarts one (includeManagers,
+ * or a RESTART that names one): otherwise the budget is about the workers it restarts.
+ */
+export function managersCount(steps: { role: string }[]): boolean {
+  return steps.some((step) => step.role === 'MANAGER');
 }
 
 export interface BudgetNode {
@@ -40,7 +43,7 @@ export interface BudgetQuestion {
   /** The cluster's nodes in the operation's scope when it was created. */
   size: number;
   maxUnavailable: number;
-  /** Whether managers count (managersInBudget). */
+  /** Whether managers count (managersCount). */
   managers: boolean;
   /** False while the cluster's manager is unreachable: nothing can be sent there. */
   reachable: boolean;

@@ -9,7 +9,7 @@ import type { CommandReport, CommandsService } from '../commands/commands.servic
 import type { CommandRow } from '../commands/commands.table.ts';
 import type { LivenessService, NodeCondition } from '../heartbeats/heartbeats.service.ts';
 import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
-import { type BudgetAnswer, decideBudget, hasFailed, managersInBudget } from './operations.budget.ts';
+import { type BudgetAnswer, decideBudget, hasFailed, managersCount } from './operations.budget.ts';
 import { operationEvent, stepEvent } from './operations.events.ts';
 import { type OperationsRepository, TERMINAL_OPERATION } from './operations.repository.ts';
 import type { OperationRow, OperationState, StepRow, StepState } from './operations.table.ts';
@@ -22,6 +22,8 @@ const STEP_FAILED: StepState[] = ['FAILED', 'TIMED_OUT'];
 interface Active {
   row: OperationRow;
   steps: StepRow[];
+  /** Whether managers count towards its budgets (it restarts one). */
+  managers: boolean;
   dispatchedMono: Map<string, number>;
   restartedMono: Map<string, number>;
   lastProgressMono: number;
@@ -158,6 +160,7 @@ export class OperationsEngine {
     const active: Active = {
       row,
       steps,
+      managers: managersCount(steps),
       dispatchedMono: new Map(steps.filter((step) => step.dispatchedAt).map((step) => [step.id, mono(step.dispatchedAt)])),
       restartedMono: new Map(steps.filter((step) => step.restartedAt).map((step) => [step.id, mono(step.restartedAt)])),
       lastProgressMono: mono(row.lastProgressAt),
@@ -289,7 +292,7 @@ export class OperationsEngine {
   #budget(active: Active, clusterId: string, clusterName: string, stepNodeId: string): BudgetAnswer {
     const budget = active.row.budgets[clusterId] ?? { clusterName, size: 0, maxUnavailable: 1 };
     const { reachable, nodes } = this.liveness.conditions(clusterId);
-    return decideBudget({ ...budget, managers: managersInBudget(active.row), reachable, nodes, stepNodeId });
+    return decideBudget({ ...budget, managers: active.managers, reachable, nodes, stepNodeId });
   }
 
   /**

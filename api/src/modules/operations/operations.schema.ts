@@ -161,7 +161,7 @@ const BudgetRef = builder.objectRef<ClusterBudgetCheck>('ClusterBudget').impleme
   fields: (t) => ({
     clusterId: t.exposeID('clusterId', { description: 'The cluster.' }),
     clusterName: t.exposeString('clusterName', { description: 'Its name.' }),
-    size: t.exposeInt('size', { description: 'Its nodes in scope when the operation was made: workers, and managers when the operation may restart them.' }),
+    size: t.exposeInt('size', { description: 'Its nodes in scope when the operation was made: workers, and managers too when the operation restarts one.' }),
     maxUnavailable: t.exposeInt('maxUnavailable', { description: 'How many of them may be unavailable at once, counting every operation and every failure.' }),
     unavailableNow: t.exposeInt('unavailableNow', {
       description:

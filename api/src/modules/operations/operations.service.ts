@@ -13,7 +13,7 @@ import { InvalidTargetError } from '../targets/targets.errors.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
-import { decideBudget, managersInBudget } from './operations.budget.ts';
+import { decideBudget, managersCount } from './operations.budget.ts';
 import { counts, type OperationsEngine } from './operations.engine.ts';
 import { IdempotencyKeyReusedError, OperationStateError } from './operations.errors.ts';
 import { operationEvent } from './operations.events.ts';
@@ -65,12 +65,14 @@ export class OperationsService {
     if (input.kind === 'RESTART' && !input.target.nodes)
       throw new InvalidTargetError('A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.');
     const target = await this.targets.normalize(input.target);
-    const managers = managersInBudget({ kind: input.kind, strategy });
-    const inScope = (role: string) => role === 'WORKER' || managers;
-    const listed = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => inScope(node.role));
+    const restarted = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
+    const listed = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => restarted(node.role));
     if (listed.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
     const clusterIds = [...new Set(listed.map((node) => node.clusterId))];
-    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter((node) => inScope(node.role));
+    const managers = managersCount(listed);
+    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter(
+      (node) => node.role === 'WORKER' || managers,
+    );
     const clusters = clusterIds.map((id) => {
       const all = clusterMembers.filter((node) => node.clusterId === id);
       return { id, name: all[0]?.clusterName ?? id, size: all.length };
@@ -92,11 +94,12 @@ export class OperationsService {
    * there, so that this says what the engine does (without one, whether a node could be taken down).
    */
   async budgets(operation: OperationRow): Promise<ClusterBudgetCheck[]> {
+    const steps = await this.repository.steps(this.db, operation.id);
     const pending = this.engine.isTerminal(operation.state)
       ? []
-      : (await this.repository.steps(this.db, operation.id)).filter((step) => step.state === 'PENDING').sort((a, b) => a.batch - b.batch || a.position - b.position);
+      : steps.filter((step) => step.state === 'PENDING').sort((a, b) => a.batch - b.batch || a.position - b.position);
     return Object.entries(operation.budgets).map(([clusterId, budget]) =>
-      this.#check(clusterId, budget, managersInBudget(operation), pending.find((step) => step.clusterId === clusterId)?.nodeId ?? null),
+      this.#check(clusterId, budget, managersCount(steps), pending.find((step) => step.clusterId === clusterId)?.nodeId ?? null),
     );
   }
 
