@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
 import { type BudgetNode, decideBudget, type BudgetQuestion } from '../../api/src/modules/operations/operations.budget.ts';
+import { DEFAULT_STRATEGY, type PlanNode, planSteps } from '../../api/src/modules/operations/operations.strategy.ts';
 
 /** A cluster from a compact description: 'w1:UP w2:DOWN m:UP' (m is the manager). */
 function cluster(description: string): BudgetNode[] {
@@ -53,4 +54,26 @@ describe('decideBudget', () => {
       expect(answer.reason).toBe(example.reason);
     });
   }
+});
+
+describe('planSteps puts failed workers first', () => {
+  /** Nodes from 'a/w1:UP b/w2:DOWN' (cluster/name:status; names starting with m are managers). */
+  const nodes = (description: string): PlanNode[] =>
+    description.split(' ').map((entry) => {
+      const [clusterName, rest] = entry.split('/');
+      const [name, status] = rest.split(':');
+      return { id: name, name, role: name.startsWith('m') ? 'MANAGER' : 'WORKER', clusterId: clusterName, clusterName, status: status as NodeStatus };
+    });
+  const plan = (description: string, strategy: Partial<typeof DEFAULT_STRATEGY> = {}) =>
+    planSteps(nodes(description), { ...DEFAULT_STRATEGY, ...strategy }).map((step) => `${step.batch}${step.canary ? '*' : ''} ${step.name}`);
+
+  const cases: { name: string; nodes: string; strategy?: Partial<typeof DEFAULT_STRATEGY>; order: string[] }[] = [
+    { name: 'all UP: by name', nodes: 'a/w3:UP a/w1:UP a/w2:UP', order: ['0 w1', '1 w2', '2 w3'] },
+    { name: 'a DOWN worker first', nodes: 'a/w1:UP a/w2:DOWN a/w3:UP', order: ['0 w2', '1 w1', '2 w3'] },
+    { name: 'DOWN and SUSPECT first, by name; UNKNOWN and MAINTENANCE in their place', nodes: 'a/w1:UNKNOWN a/w2:SUSPECT a/w3:MAINTENANCE a/w4:DOWN', order: ['0 w2', '1 w4', '2 w1', '3 w3'] },
+    { name: 'failed workers of each cluster in turn, then the others in turn', nodes: 'a/w1:UP a/w2:DOWN b/w3:DOWN b/w4:UP', strategy: { maxParallel: 2 }, order: ['0 w2', '0 w3', '1 w1', '1 w4'] },
+    { name: 'a failed manager stays last', nodes: 'a/w1:UP a/m1:DOWN', strategy: { includeManagers: true }, order: ['0 w1', '1 m1'] },
+    { name: 'canaries come from the front: a failed worker is the canary', nodes: 'a/w1:UP a/w2:DOWN a/w3:UP', strategy: { canary: 1 }, order: ['0* w2', '1 w1', '2 w3'] },
+  ];
+  for (const example of cases) it(example.name, () => expect(plan(example.nodes, example.strategy)).toEqual(example.order));
 });

@@ -6,16 +6,16 @@ import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
  * or another), DOWN, SUSPECT, or UNKNOWN (a node not yet known to be up, or one whose manager is
  * unreachable). UP nodes serve; LEFT nodes are no longer members and count for nothing.
  */
-export const UNAVAILABLE: readonly NodeStatus[] = ['MAINTENANCE', 'DOWN', 'SUSPECT', 'UNKNOWN'];
+const UNAVAILABLE: readonly NodeStatus[] = ['MAINTENANCE', 'DOWN', 'SUSPECT', 'UNKNOWN'];
 
 /**
  * Nodes that are down on their own account (failed, not taken down by an operation): restarting
  * one leaves the number of unavailable nodes as it was, so it takes no budget, and a rolling
  * restart does these first. A node UNKNOWN to the OC is not among them: nothing says it has failed.
  */
-export const FAILED: readonly NodeStatus[] = ['DOWN', 'SUSPECT'];
+const FAILED: readonly NodeStatus[] = ['DOWN', 'SUSPECT'];
 
-export function isUnavailable(status: NodeStatus): boolean {
+function isUnavailable(status: NodeStatus): boolean {
   return UNAVAILABLE.includes(status);
 }
 
