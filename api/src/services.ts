@@ -117,7 +117,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const commands = new CommandsService(db, new CommandsRepository(), transactor, clock);
   const operationsRepository = new OperationsRepository();
   const engine = new OperationsEngine(db, operationsRepository, commands, liveness, transactor, clock, { tickMs: config.operationsTick }, log('operations'));
-  const operations = new OperationsService(db, operationsRepository, nodesRepository, targets, targetsRepository, engine, transactor, clock);
+  const operations = new OperationsService(db, operationsRepository, nodesRepository, targets, targetsRepository, engine, liveness, transactor, clock);
   const availability = new AvailabilityService(db, new AvailabilityRepository(), targets, targetsRepository, clock);
   const schedulesRepository = new SchedulesRepository();
   const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);

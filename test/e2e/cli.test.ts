@@ -83,7 +83,7 @@ describe('opscenter op, with real agents and workers', () => {
   });
 
   it('list, show and cancel an operation started with --detach; watch exits 2 when it ends CANCELLED', { timeout: 120_000 }, async () => {
-    const detached = await op(['rolling-restart', '--cluster', 'web', '--min-healthy-time', '3s', '--description', 'cli cancel test', '--detach']);
+    const detached = await op(['rolling-restart', '--cluster', 'web', '--min-healthy-time', '10s', '--description', 'cli cancel test', '--detach']);
     expect(detached.code, detached.output).toBe(0);
     const id = detached.output.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -92,6 +92,16 @@ describe('opscenter op, with real agents and workers', () => {
     expect(listed.code, listed.output).toBe(0);
     expect(listed.output).toMatch(/^ID\s+KIND\s+STATE\s+PROGRESS/);
     expect(listed.output).toMatch(new RegExp(`^${id}\\s+ROLLING_RESTART\\s+[A-Z_]+\\s+.*cli cancel test$`, 'm'));
+
+    // While web-1 is restarted, web-2 waits for the budget: show prints the OC's answer, the engine's.
+    const inFlight = await oc.eventually(
+      () => oc.query(`query($id: ID!) { operation(id: $id) { stateReason budgets { ok unavailableNow reason } steps(first: 1) { nodes { state } } } }`, { id }),
+      (value) => ['DISPATCHED', 'RESTARTED'].includes(value.operation.steps.nodes[0].state),
+    );
+    const waiting = 'web is at its disruption budget (1 of at most 1 unavailable: web-1 MAINTENANCE)';
+    expect(inFlight.operation.budgets).toEqual([{ ok: false, unavailableNow: 1, reason: waiting }]);
+    const during = await op(['show', id]);
+    expect(during.output).toMatch(new RegExp(`^\\s+web\\s+3\\s+1\\s+1\\s+blocked: ${waiting.replace(/[()]/g, '\\$&')}`, 'm'));
 
     const cancelled = await op(['cancel', id]);
     expect(cancelled.code, cancelled.output).toBe(0);

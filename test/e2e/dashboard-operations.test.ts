@@ -180,4 +180,63 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
     // The CSV stays machine-readable whatever the browser's locale: ISO 8601 times.
     for (const line of lines) expect(line.split(',')[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
+
+  it('restarts a DOWN node from its page, after showing the plan, and follows it on the operation page', async () => {
+    process.kill(agent.pid('web-2'), 'SIGKILL');
+    const statuses = await oc.eventually(() => oc.statuses('web'), (value) => value['web-2'].status === 'DOWN', 30_000);
+    await page.goto(`${oc.url}/nodes/${statuses['web-2'].id}`);
+    await page.locator('[data-testid="node-status"][data-status="DOWN"]').waitFor();
+    await page.getByTestId('restart-node').click();
+    const dialog = page.getByTestId('restart-dialog');
+    await dialog.getByTestId('plan-preview').waitFor();
+    expect(await dialog.getByTestId('plan-batch').count()).toBe(1);
+    expect(await dialog.getByTestId('plan-batch').textContent()).toMatch(/web-2.*web.*Down/);
+    expect(await dialog.getByTestId('plan-budget').textContent()).toMatch(/web-2 is DOWN itself: restarting it takes nothing more down/);
+    const operationsBefore = (await oc.query(`{ operations(first: 1) { totalCount } }`)).operations.totalCount;
+    await screenshot(page, 'restart-node-confirm', { fullPage: false });
+
+    // Cancelling the confirmation starts nothing.
+    await dialog.getByTestId('restart-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await oc.query(`{ operations(first: 1) { totalCount } }`)).operations.totalCount).toBe(operationsBefore);
+
+    await page.getByTestId('restart-node').click();
+    await dialog.getByTestId('plan-preview').waitFor();
+    await dialog.getByTestId('restart-confirm').click();
+    await page.waitForURL((url) => /^\/operations\/[^/]+$/.test(url.pathname));
+    await page.locator('[data-testid="operation-state"][data-state="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator(stepRow('SUCCEEDED')).count()).toBe(1);
+    expect(await page.locator(stepRow()).textContent()).toMatch(/web-2/);
+    await screenshot(page, 'restart-node-succeeded');
+    await oc.eventually(() => oc.statuses('web'), (value) => value['web-2'].status === 'UP');
+  });
+
+  it('restarts the nodes selected on the cluster page, one batch each', async () => {
+    await page.goto(`${oc.url}/clusters/${clusterId}`);
+    for (const name of ['web-1', 'web-3']) await page.getByLabel(`Select ${name}`).check();
+    await screenshot(page, 'restart-selection-bar');
+    await page.getByTestId('selection-restart').click();
+    const dialog = page.getByTestId('restart-dialog');
+    await dialog.getByTestId('plan-preview').waitFor();
+    expect(await dialog.getByRole('heading', { level: 2 }).first().textContent()).toBe('Restart 2 nodes');
+    expect(await dialog.getByTestId('plan-batch').allTextContents()).toEqual([expect.stringMatching(/web-1/), expect.stringMatching(/web-3/)]);
+    await screenshot(page, 'restart-selection-confirm', { fullPage: false });
+    await dialog.getByTestId('restart-confirm').click();
+    await page.waitForURL((url) => /^\/operations\/[^/]+$/.test(url.pathname));
+    await page.locator('[data-testid="operation-state"][data-state="SUCCEEDED"]').waitFor({ timeout: 90_000 });
+    expect((await page.locator(stepRow('SUCCEEDED')).allTextContents()).map((text) => text.match(/web-\d/)?.[0])).toEqual(['web-1', 'web-3']);
+  });
+
+  it('offers no restart to a viewer', async () => {
+    await oc.query(`mutation { createUser(username: "watcher", role: VIEWER, password: "password-of-watcher") { __typename } }`);
+    const viewer = await loggedInPage(browser, oc, { username: 'watcher', password: 'password-of-watcher' });
+    const statuses = await oc.statuses('web');
+    await viewer.goto(`${oc.url}/nodes/${statuses['web-1'].id}`);
+    await viewer.locator('[data-testid="node-status"]').waitFor();
+    expect(await viewer.getByTestId('restart-node').count()).toBe(0);
+    await viewer.goto(`${oc.url}/clusters/${clusterId}`);
+    await viewer.locator('[data-testid="node-row"]').first().waitFor();
+    expect(await viewer.getByLabel('Select web-1').count()).toBe(0);
+    await viewer.context().close();
+  });
 });

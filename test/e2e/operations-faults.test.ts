@@ -53,7 +53,8 @@ describe('operations under faults, with real agents and workers', () => {
     );
   }
 
-  async function rollingRestart(strategy: Record<string, unknown> = { maxParallel: 1, minHealthyTime: '500ms' }): Promise<string> {
+  /** With `null`, the default strategy. */
+  async function rollingRestart(strategy: Record<string, unknown> | null = { maxParallel: 1, minHealthyTime: '500ms' }): Promise<string> {
     const created = await oc.query(
       `mutation($strategy: StrategyInput) { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] }, strategy: $strategy }) { ... on Operation { id } ... on Error { message } } }`,
       { strategy },
@@ -63,7 +64,7 @@ describe('operations under faults, with real agents and workers', () => {
   }
 
   function readOperation(id: string) {
-    return oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } steps(first: 10) { nodes { nodeName state message } } } }`, { id });
+    return oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } steps(first: 10) { nodes { batch nodeName state message } } } }`, { id });
   }
 
   async function settle(id: string, checker: InvariantChecker) {
@@ -126,6 +127,25 @@ describe('operations under faults, with real agents and workers', () => {
       await allUp();
     }, 180_000);
   }
+
+  it('heals a cluster whose worker was killed: a rolling restart with the default strategy restarts the DOWN worker first, then the others', async () => {
+    checker = new InvariantChecker(oc, [agent], { web: 1 });
+    checker.start();
+    const before = checker.restarts();
+    process.kill(agent.pid('web-2'), 'SIGKILL');
+    await oc.eventually(() => oc.statuses('web'), (statuses) => statuses['web-2'].status === 'DOWN', 30_000);
+
+    const plan = await oc.query(`{ planOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] } }) { budgets { ok unavailableNow reason } } }`);
+    expect(plan.planOperation.budgets).toEqual([
+      { ok: true, unavailableNow: 1, reason: 'web-2 is DOWN itself: restarting it takes nothing more down (1 of at most 1 unavailable: web-2 DOWN)' },
+    ]);
+    const id = await rollingRestart(null);
+    const operation = await settle(id, checker);
+    expect(operation.state, JSON.stringify(operation)).toBe('SUCCEEDED');
+    expect(operation.steps.nodes.map((step: { batch: number; nodeName: string }) => `${step.batch} ${step.nodeName}`)).toEqual(['1 web-2', '2 web-1', '3 web-3']);
+    await expectEachWorkerRestartedOnce(id, checker, before);
+    await allUp();
+  }, 180_000);
 
   it('lets two operations on one cluster share its budget: never two workers down, each restarts every worker once', async () => {
     checker = new InvariantChecker(oc, [agent], { web: 1 });

@@ -15,22 +15,30 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh page (own cookies and storage) logged in to the OC's dashboard as admin; `locale` and `timezoneId` set the browser's. */
-export async function loggedInPage(browser: Browser, oc: LiveOc, options: { locale?: string; timezoneId?: string } = {}): Promise<Page> {
+/**
+ * A fresh page (own cookies and storage) logged in to the OC's dashboard, as admin unless another
+ * account is given; `locale` and `timezoneId` set the browser's.
+ */
+export async function loggedInPage(
+  browser: Browser,
+  oc: LiveOc,
+  { username = 'admin', password = LIVE_PASSWORD, ...options }: { locale?: string; timezoneId?: string; username?: string; password?: string } = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   await page.goto(`${oc.url}/login`);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(LIVE_PASSWORD);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: /sign in|log in/i }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
   return page;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The whole page, or with `fullPage: false` what the viewport shows (a modal dialog's backdrop covers only that). */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }

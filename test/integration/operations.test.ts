@@ -140,26 +140,146 @@ describe('the operations engine', () => {
     expect(new Set(agent.commands.map((command) => command.nodeName)).size).toBe(2);
   });
 
-  it('does not start while a cluster is already at its budget, and starts once the node recovers', async () => {
-    const agent = await fleet('preflight');
+  const PLAN_BUDGETS = `query($input: OperationInput!) { planOperation(input: $input) { warnings budgets { clusterName ok unavailableNow maxUnavailable reason } batches { nodes { nodeName status } } } }`;
+  const OPERATION_BUDGETS = `query($id: ID!) { operation(id: $id) { state stateReason budgets { clusterName ok unavailableNow maxUnavailable reason } } }`;
+  const planOf = async (input: Record<string, unknown>) =>
+    ok<any>(await server.gql(PLAN_BUDGETS, { input: { kind: 'ROLLING_RESTART', ...input } }, server.adminToken)).planOperation;
+  const budgetsOf = async (id: string) => ok<any>(await server.gql(OPERATION_BUDGETS, { id }, server.adminToken)).operation;
+  const nodeIds = async (cluster: string, names: string[]) => {
+    const result = ok<any>(await server.gql(`query($name: String!) { cluster(name: $name) { nodes(first: 100) { nodes { id name } } } }`, { name: cluster }, server.adminToken));
+    return names.map((name) => result.cluster.nodes.nodes.find((node: any) => node.name === name).id as string);
+  };
+  /** Stops workers and lets batches report them stopped until the OC judges them DOWN. */
+  async function kill(agent: ScriptedAgent, names: string[]) {
+    for (const name of names) agent.states.set(name, 'STOPPED');
+    for (let round = 0; round < 10; round += 1) {
+      const statuses = await statusOf(server, agent.manager.clusterName);
+      if (names.every((name) => statuses[name] === 'DOWN')) return;
+      await after(agent, 5_000);
+    }
+    throw new Error(`${names.join(', ')} did not become DOWN`);
+  }
+
+  it('does not take a node down while its cluster is at its budget; planOperation, operation budgets and the engine give the same answer', async () => {
+    const agent = await fleet('preflight', 3);
     agent.states.set('preflight-2', 'STOPPED');
     await agent.beat();
-    const operation = await create({ target: { clusters: ['preflight'] }, strategy: { maxUnavailable: 1 } });
-    const plan = ok<any>(
-      await server.gql(`query($input: OperationInput!) { planOperation(input: $input) { warnings budgets { ok unavailableNow maxUnavailable } } }`, {
-        input: { kind: 'ROLLING_RESTART', target: { clusters: ['preflight'] } },
-      }, server.adminToken),
-    ).planOperation;
-    expect(plan.budgets).toEqual([{ ok: false, unavailableNow: 1, maxUnavailable: 1 }]);
-    expect(plan.warnings[0]).toMatch(/already unavailable/);
+    // The target leaves the unavailable node out: nothing this operation may restart is down already.
+    const input = { target: { nodes: await nodeIds('preflight', ['preflight-1', 'preflight-3']) }, strategy: { maxParallel: 2 } };
+    const blocked = 'preflight is at its disruption budget (1 of at most 1 unavailable: preflight-2 SUSPECT)';
+    const plan = await planOf(input);
+    expect(plan.budgets).toEqual([{ clusterName: 'preflight', ok: false, unavailableNow: 1, maxUnavailable: 1, reason: blocked }]);
+    expect(plan.warnings).toEqual([`preflight: ${blocked}`]);
+
+    const operation = await create(input);
     await engine();
-    const waiting = await read(operation.id);
+    const waiting = await budgetsOf(operation.id);
     expect(waiting.state).toBe('WAITING');
-    expect(waiting.stateReason).toMatch(/preflight is at its disruption budget \(1 of at most 1 unavailable: preflight-2 SUSPECT\)/);
+    expect(waiting.stateReason).toBe(blocked);
+    expect(waiting.budgets).toEqual(plan.budgets);
+    expect((await planOf(input)).budgets).toEqual(plan.budgets);
     expect(agent.commands).toHaveLength(0);
+    await engine();
+    expect(await budgetsOf(operation.id)).toEqual(waiting);
+
+    // Recovered: all three say a step may start, and the engine starts one.
     agent.states.set('preflight-2', 'HEALTHY');
-    await after(agent, 1000);
+    await agent.beat();
+    const clear = { clusterName: 'preflight', ok: true, unavailableNow: 0, maxUnavailable: 1, reason: '0 of 3 unavailable now, within the budget of 1 at once' };
+    expect((await planOf(input)).budgets).toEqual([clear]);
+    expect((await budgetsOf(operation.id)).budgets).toEqual([clear]);
+    await engine();
     expect((await agent.received(1))[0].nodeName).toBe('preflight-1');
+
+    // Its own step in flight fills the budget: the second node of the batch waits, and both say why.
+    const running = await budgetsOf(operation.id);
+    const full = 'preflight is at its disruption budget (1 of at most 1 unavailable: preflight-1 MAINTENANCE)';
+    expect(running.stateReason).toBe(`batch 1: ${full}`);
+    expect(running.budgets).toEqual([{ clusterName: 'preflight', ok: false, unavailableNow: 1, maxUnavailable: 1, reason: full }]);
+    expect(agent.commands).toHaveLength(1);
+  });
+
+  it('heals a cluster with a DOWN worker under the default strategy: the DOWN worker first, then the others one at a time', async () => {
+    const agent = await fleet('heal');
+    await kill(agent, ['heal-2']);
+    const input = { target: { clusters: ['heal'] } };
+    const plan = await planOf(input);
+    expect(plan.batches.map((batch: any) => batch.nodes.map((node: any) => `${node.nodeName} ${node.status}`))).toEqual([['heal-2 DOWN'], ['heal-1 UP'], ['heal-3 UP'], ['heal-4 UP']]);
+    const itself = 'heal-2 is DOWN itself: restarting it takes nothing more down (1 of at most 1 unavailable: heal-2 DOWN)';
+    expect(plan.budgets).toEqual([{ clusterName: 'heal', ok: true, unavailableNow: 1, maxUnavailable: 1, reason: itself }]);
+
+    const operation = await create(input);
+    await engine();
+    expect((await agent.received(1)).map((command) => command.nodeName)).toEqual(['heal-2']);
+    expect((await budgetsOf(operation.id)).budgets[0]).toMatchObject({ ok: false, unavailableNow: 1, reason: 'heal is at its disruption budget (1 of at most 1 unavailable: heal-2 MAINTENANCE)' });
+    const done = await runToEnd(agent, operation.id);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', progress: { succeeded: 4 } });
+    expect(agent.commands.map((command) => command.nodeName)).toEqual(['heal-2', 'heal-1', 'heal-3', 'heal-4']);
+    expect(Object.values(await statusOf(server, 'heal')).every((status) => status === 'UP')).toBe(true);
+  });
+
+  it('heals two DOWN workers with maxUnavailable 1, taking no UP worker down until both are back', async () => {
+    const agent = await fleet('twice');
+    await kill(agent, ['twice-2', 'twice-3']);
+    const operation = await create({ target: { clusters: ['twice'] } });
+    const handled = new Set<string>();
+    for (let round = 0; round < 20 && !['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes((await read(operation.id)).state); round += 1) {
+      await engine();
+      for (const command of agent.commands.filter((candidate) => !handled.has(candidate.id))) {
+        handled.add(command.id);
+        const statuses = await statusOf(server, 'twice');
+        const others = Object.entries(statuses).filter(([name, status]) => name !== command.nodeName && status !== 'UP');
+        // An UP worker is taken down only when nothing else is unavailable (the budget of 1).
+        if (['twice-1', 'twice-4'].includes(command.nodeName)) expect(others, command.nodeName).toEqual([]);
+        await agent.restart(command);
+      }
+      await after(agent, 11_000);
+    }
+    expect(await read(operation.id)).toMatchObject({ state: 'SUCCEEDED', progress: { succeeded: 4 } });
+    expect(agent.commands.map((command) => command.nodeName)).toEqual(['twice-2', 'twice-3', 'twice-1', 'twice-4']);
+  });
+
+  it('restarts a worker that went DOWN after the plan was made before the batch the budget holds back, and keeps the batches in step', async () => {
+    const agent = await fleet('later');
+    const operation = await create({ target: { clusters: ['later'] } });
+    await engine();
+    const [first] = await agent.received(1);
+    expect(first.nodeName).toBe('later-1');
+    // later-3 dies while later-1 is in flight; later-2, next in the plan, now waits for the budget.
+    await kill(agent, ['later-3']);
+    await agent.restart(first);
+    await after(agent, 11_000);
+    await after(agent, 11_000);
+    expect((await agent.received(2)).map((command) => command.nodeName)).toEqual(['later-1', 'later-3']);
+    const moved = (await read(operation.id)).steps.nodes.map((step: any) => `${step.batch} ${step.nodeName} ${step.state}`);
+    expect(moved).toEqual(['1 later-1 SUCCEEDED', '2 later-3 DISPATCHED', '3 later-2 PENDING', '4 later-4 PENDING']);
+    const done = await runToEnd(agent, operation.id);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', progress: { succeeded: 4 } });
+    expect(agent.commands.map((command) => command.nodeName)).toEqual(['later-1', 'later-3', 'later-2', 'later-4']);
+  });
+
+  it('does not move a DOWN worker ahead of the canaries: they wait for the budget, nothing else starts', async () => {
+    const agent = await fleet('canarydown');
+    const other = await create({ kind: 'RESTART', target: { nodes: await nodeIds('canarydown', ['canarydown-4']) } });
+    await engine();
+    const [held] = await agent.received(1);
+    const operation = await create({ target: { clusters: ['canarydown'] }, strategy: { canary: 1 } });
+    await engine();
+    expect((await read(operation.id)).steps.nodes[0]).toMatchObject({ nodeName: 'canarydown-1', canary: true, state: 'PENDING' });
+    // canarydown-3 dies after the plan was made; when the other operation is done, it alone fills the budget.
+    await kill(agent, ['canarydown-3']);
+    await agent.restart(held);
+    await after(agent, 11_000);
+    await after(agent, 11_000);
+    expect((await read(other.id)).state).toBe('SUCCEEDED');
+    const waiting = await budgetsOf(operation.id);
+    expect(waiting.state).toBe('WAITING');
+    expect(waiting.stateReason).toBe('canarydown is at its disruption budget (1 of at most 1 unavailable: canarydown-3 DOWN)');
+    expect(waiting.budgets[0]).toMatchObject({ ok: false, reason: waiting.stateReason });
+    expect(agent.commands.map((command) => command.nodeName)).toEqual(['canarydown-4']);
+    agent.states.set('canarydown-3', 'HEALTHY');
+    await after(agent, 1000);
+    expect((await agent.received(2)).map((command) => command.nodeName)).toEqual(['canarydown-4', 'canarydown-1']);
   });
 
   it('tolerates failures up to maxFailures and aborts on the next one', async () => {

@@ -8,6 +8,8 @@ import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { CommandReport, CommandsService } from '../commands/commands.service.ts';
 import type { CommandRow } from '../commands/commands.table.ts';
 import type { LivenessService, NodeCondition } from '../heartbeats/heartbeats.service.ts';
+import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { type BudgetAnswer, decideBudget, hasFailed, managersCount } from './operations.budget.ts';
 import { operationEvent, stepEvent } from './operations.events.ts';
 import { type OperationsRepository, TERMINAL_OPERATION } from './operations.repository.ts';
 import type { OperationRow, OperationState, StepRow, StepState } from './operations.table.ts';
@@ -20,6 +22,8 @@ const STEP_FAILED: StepState[] = ['FAILED', 'TIMED_OUT'];
 interface Active {
   row: OperationRow;
   steps: StepRow[];
+  /** Whether managers count towards its budgets (it restarts one). */
+  managers: boolean;
   dispatchedMono: Map<string, number>;
   restartedMono: Map<string, number>;
   lastProgressMono: number;
@@ -35,6 +39,8 @@ export function counts(steps: StepRow[]): Record<StepState, number> {
   for (const step of steps) result[step.state] += 1;
   return result;
 }
+
+const byPosition = (steps: StepRow[]) => [...steps].sort((a, b) => a.position - b.position);
 
 /**
  * How long a restarted node has been healthy by its own heartbeats: only a batch received after
@@ -154,6 +160,7 @@ export class OperationsEngine {
     const active: Active = {
       row,
       steps,
+      managers: managersCount(steps),
       dispatchedMono: new Map(steps.filter((step) => step.dispatchedAt).map((step) => [step.id, mono(step.dispatchedAt)])),
       restartedMono: new Map(steps.filter((step) => step.restartedAt).map((step) => [step.id, mono(step.restartedAt)])),
       lastProgressMono: mono(row.lastProgressAt),
@@ -242,34 +249,60 @@ export class OperationsEngine {
       }
     }
 
-    let blocked: string | null = null;
-    for (const step of pending.filter((candidate) => candidate.batch === batch)) {
-      const reason = await this.#dispatch(active, step);
-      blocked ??= reason;
+    const refusals = new Map<string, BudgetAnswer>();
+    for (const step of byPosition(pending.filter((candidate) => candidate.batch === batch))) {
+      const refusal = await this.#dispatch(active, step);
+      if (refusal) refusals.set(step.id, refusal);
     }
+    const heldByBudget = [...refusals].filter(([, refusal]) => refusal.blockedBy === 'BUDGET').map(([id]) => id);
+    // Canaries go first and alone, so nothing joins their batch; any later batch may take in a node that failed after the plan was made.
+    if (heldByBudget.length > 0 && !(strategy.canary > 0 && batch === 0)) await this.#restartFailedFirst(active, batch, heldByBudget);
+    const blocked = byPosition(active.steps.filter((step) => step.state === 'PENDING' && step.batch === batch)).find((step) => refusals.has(step.id));
+    const reason = blocked ? refusals.get(blocked.id)?.reason : null;
     const running = active.steps.filter((step) => IN_FLIGHT.includes(step.state)).length;
-    if (running > 0) await this.#setState(active, 'RUNNING', blocked ? `batch ${batch + 1}: ${blocked}` : `batch ${batch + 1} in progress`);
-    else await this.#setState(active, 'WAITING', blocked ?? 'waiting');
+    if (running > 0) await this.#setState(active, 'RUNNING', reason ? `batch ${batch + 1}: ${reason}` : `batch ${batch + 1} in progress`);
+    else await this.#setState(active, 'WAITING', reason ?? 'waiting');
   }
 
-  /** Sends one step if its cluster's budget allows; returns why not otherwise. */
-  async #dispatch(active: Active, step: StepRow): Promise<string | null> {
-    const budget = active.row.budgets[step.clusterId]?.maxUnavailable ?? 1;
+  /**
+   * The budget holds back steps of the current batch while later batches hold steps for nodes
+   * that have failed since the plan was made. Restarting those takes no budget and heals the
+   * cluster, so each takes the place (batch and position) of a held-back step, which takes its
+   * place in turn: batches keep their size and still run one after another (I4).
+   */
+  async #restartFailedFirst(active: Active, batch: number, heldByBudget: string[]): Promise<void> {
+    const held = byPosition(active.steps.filter((step) => heldByBudget.includes(step.id)));
+    const statuses = new Map<string, Map<string, NodeStatus>>();
+    const statusOf = (step: StepRow) => {
+      if (!statuses.has(step.clusterId)) statuses.set(step.clusterId, new Map(this.liveness.conditions(step.clusterId).nodes.map((node) => [node.nodeId, node.status])));
+      return statuses.get(step.clusterId)?.get(step.nodeId);
+    };
+    const failed = byPosition(active.steps.filter((step) => step.state === 'PENDING' && step.batch > batch)).filter((step) => {
+      const status = statusOf(step);
+      return status !== undefined && hasFailed(status);
+    });
+    for (const step of failed) {
+      const place = held[0];
+      if (!place) return;
+      if (!(await this.#dispatch(active, step, place))) held.shift();
+    }
+  }
+
+  /** What the cluster's budget says about restarting a node now (operations.budget.ts). */
+  #budget(active: Active, clusterId: string, clusterName: string, stepNodeId: string): BudgetAnswer {
+    const budget = active.row.budgets[clusterId] ?? { clusterName, size: 0, maxUnavailable: 1 };
+    const { reachable, nodes } = this.liveness.conditions(clusterId);
+    return decideBudget({ ...budget, managers: active.managers, reachable, nodes, stepNodeId });
+  }
+
+  /**
+   * Sends one step if its cluster's budget allows; returns the budget's answer otherwise. With
+   * `place`, the step takes that pending step's batch and position, and gives it its own.
+   */
+  async #dispatch(active: Active, step: StepRow, place?: StepRow): Promise<BudgetAnswer | null> {
     return this.liveness.exclusive(step.clusterId, async () => {
-      const { reachable, nodes } = this.liveness.conditions(step.clusterId);
-      if (!reachable) return `the manager of ${step.clusterName} is unreachable`;
-      const target = nodes.find((node) => node.nodeId === step.nodeId);
-      if (target?.status === 'MAINTENANCE') return `${step.nodeName} is in maintenance for another operation`;
-      if (target?.status === 'UNKNOWN') return `${step.nodeName} is UNKNOWN`;
-      const inScope = (node: NodeCondition) => node.role === 'WORKER' || active.row.strategy.includeManagers || node.nodeId === step.nodeId;
-      // Restarting a node that is already unavailable takes nothing more down, so it does not count against itself.
-      const unavailable = nodes.filter((node) => inScope(node) && node.nodeId !== step.nodeId && node.status !== 'UP' && node.status !== 'LEFT');
-      if (unavailable.length >= budget) {
-        return `${step.clusterName} is at its disruption budget (${unavailable.length} of at most ${budget} unavailable: ${unavailable
-          .slice(0, 3)
-          .map((node) => `${node.name} ${node.status}`)
-          .join(', ')})`;
-      }
+      const answer = this.#budget(active, step.clusterId, step.clusterName, step.nodeId);
+      if (!answer.ok) return answer;
       const wall = this.clock.now();
       const updated = await this.transactor.run(
         this.#meta(active.row),
@@ -277,9 +310,20 @@ export class OperationsEngine {
           action: 'operation.step.dispatch',
           targetType: 'node',
           targetId: step.nodeId,
-          args: { operationId: active.row.id, requestedBy: active.row.requestedBy, batch: step.batch, position: step.position, epoch: active.row.epoch },
+          args: {
+            operationId: active.row.id,
+            requestedBy: active.row.requestedBy,
+            batch: place?.batch ?? step.batch,
+            position: place?.position ?? step.position,
+            epoch: active.row.epoch,
+            budget: answer.reason,
+            ...(place ? { inPlaceOf: place.nodeName } : {}),
+          },
         },
         async (work) => {
+          const moved = place
+            ? await this.repository.updateStep(work.tx, place.id, { batch: step.batch, position: step.position, message: `moved after ${step.nodeName}, which failed and is restarted first` })
+            : null;
           const command = await this.commands.issue(work, {
             clusterId: step.clusterId,
             nodeId: step.nodeId,
@@ -297,14 +341,16 @@ export class OperationsEngine {
             attempts: step.attempts + 1,
             dispatchedAt: wall,
             message: `restart sent to the manager of ${step.clusterName}`,
+            ...(place ? { batch: place.batch, position: place.position } : {}),
           });
           const operation = active.row.startedAt ? active.row : await this.repository.update(work.tx, active.row.id, { startedAt: wall });
+          if (moved) work.emit(stepEvent(operation, moved));
           work.emit(stepEvent(operation, row));
-          return { row, operation };
+          return { row, moved, operation };
         },
       );
       active.row = updated.operation;
-      this.#replaceStep(active, updated.row);
+      this.#replaceSteps(active, updated.moved ? [updated.row, updated.moved] : [updated.row]);
       active.dispatchedMono.set(step.id, this.clock.monotonic());
       return null;
     });

@@ -53,7 +53,7 @@ const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
     maxParallel: t.exposeInt('maxParallel', { description: 'Nodes per batch.' }),
     maxUnavailable: t.int({
       nullable: true,
-      description: 'Per cluster, nodes that may be unavailable at once (all operations and unhealthy nodes count).',
+      description: 'Per cluster, nodes that may be unavailable at once (all operations and unhealthy nodes count; see ClusterBudget).',
       resolve: (strategy) => ('count' in strategy.maxUnavailable ? strategy.maxUnavailable.count : null),
     }),
     maxUnavailablePercent: t.int({
@@ -76,7 +76,11 @@ const StrategyInput = builder.inputType('StrategyInput', {
   description: 'How an operation should proceed; omitted fields take the defaults shown.',
   fields: (t) => ({
     maxParallel: t.int({ description: 'Nodes per batch (default 1).' }),
-    maxUnavailable: t.int({ description: 'Per cluster, nodes that may be unavailable at once (default 1).' }),
+    maxUnavailable: t.int({
+      description:
+        'Per cluster, nodes that may be unavailable at once, counting nodes in maintenance for any operation, DOWN, SUSPECT and UNKNOWN (default 1). ' +
+        'Nodes that are DOWN or SUSPECT are restarted first and take no budget of their own: restarting them takes nothing more down.',
+    }),
     maxUnavailablePercent: t.int({ description: 'The same as a percentage of each cluster, rounded down; refused if it rounds to 0.' }),
     minHealthyTime: t.field({ type: 'Duration', description: 'How long a restarted node must stay healthy (default 10s).' }),
     healthyDeadline: t.field({ type: 'Duration', description: 'How long a node may take to become healthy (default 5m).' }),
@@ -151,15 +155,25 @@ const ProgressRef = builder.objectRef<Record<string, number>>('OperationProgress
 });
 
 const BudgetRef = builder.objectRef<ClusterBudgetCheck>('ClusterBudget').implement({
-  description: 'A cluster’s disruption budget for an operation.',
+  description:
+    'A cluster’s disruption budget for an operation, judged now from its nodes’ current statuses. The engine, planOperation and Operation.budgets ' +
+    'all ask the same question, so they give the same answer: may the step started next in this cluster start now, and why (not).',
   fields: (t) => ({
     clusterId: t.exposeID('clusterId', { description: 'The cluster.' }),
     clusterName: t.exposeString('clusterName', { description: 'Its name.' }),
-    size: t.exposeInt('size', { description: 'Its nodes in scope.' }),
-    maxUnavailable: t.exposeInt('maxUnavailable', { description: 'How many may be unavailable at once.' }),
-    unavailableNow: t.exposeInt('unavailableNow', { description: 'How many are unavailable now.' }),
-    ok: t.exposeBoolean('ok', { description: 'Whether steps could start there now.' }),
-    reason: t.exposeString('reason', { description: 'Explanation.' }),
+    size: t.exposeInt('size', { description: 'Its nodes in scope when the operation was made: workers, and managers too when the operation restarts one.' }),
+    maxUnavailable: t.exposeInt('maxUnavailable', { description: 'How many of them may be unavailable at once, counting every operation and every failure.' }),
+    unavailableNow: t.exposeInt('unavailableNow', {
+      description:
+        'How many of them are unavailable now: in MAINTENANCE (for this or any other operation), DOWN, SUSPECT or UNKNOWN. UP nodes are available; LEFT nodes are not counted at all.',
+    }),
+    ok: t.exposeBoolean('ok', {
+      description:
+        'Whether the step the operation starts next in this cluster may start now (for a plan: its first step there; with no step left to start: whether an UP node could be taken down). ' +
+        'An UP node is taken down only while unavailableNow < maxUnavailable. A node that is itself DOWN or SUSPECT takes no budget, since restarting it takes nothing more down, ' +
+        'so it may be restarted at any count: that is how a cluster with more failed nodes than its budget is healed. Never while its manager is unreachable, nor while the node is in maintenance for another operation or UNKNOWN.',
+    }),
+    reason: t.exposeString('reason', { description: 'Why, in the words the engine uses in stateReason while it waits.' }),
   }),
 });
 
@@ -175,9 +189,8 @@ export const OperationRef = builder.objectRef<OperationRow>('Operation').impleme
     strategy: t.field({ type: StrategyRef, description: 'How it proceeds.', resolve: (operation) => operation.strategy }),
     budgets: t.field({
       type: [BudgetRef],
-      description: 'The disruption budget of each cluster it touches.',
-      resolve: (operation) =>
-        Object.entries(operation.budgets).map(([clusterId, budget]) => ({ ...budget, clusterId, unavailableNow: 0, ok: true, reason: '' })),
+      description: 'The disruption budget of each cluster it touches, judged now for the step it starts next there.',
+      resolve: (operation, _args, context) => context.services.operations.budgets(operation),
     }),
     epoch: t.exposeInt('epoch', { description: 'Fencing epoch; raised whenever an OC takes the operation over.' }),
     requestedBy: t.exposeString('requestedBy', { description: 'Who (or which schedule) started it.' }),
@@ -239,7 +252,7 @@ const PlanRef = builder.objectRef<OperationPlan>('OperationPlan').implement({
         return [...batches].map(([index, steps]) => ({ index, steps }));
       },
     }),
-    budgets: t.field({ type: [BudgetRef], description: 'Each cluster’s budget and whether steps could start there now.', resolve: (plan) => plan.budgets }),
+    budgets: t.field({ type: [BudgetRef], description: 'Each cluster’s budget and whether the plan’s first step there could start now.', resolve: (plan) => plan.budgets }),
     warnings: t.exposeStringList('warnings', { description: 'Things to know before starting.' }),
   }),
 });

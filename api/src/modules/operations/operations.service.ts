@@ -7,11 +7,13 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
+import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
+import { decideBudget, managersCount } from './operations.budget.ts';
 import { counts, type OperationsEngine } from './operations.engine.ts';
 import { IdempotencyKeyReusedError, OperationStateError } from './operations.errors.ts';
 import { operationEvent } from './operations.events.ts';
@@ -38,7 +40,7 @@ export interface OperationPlan {
   description: string;
   target: Target;
   strategy: Strategy;
-  steps: (PlannedStep & { status: string })[];
+  steps: PlannedStep[];
   budgets: ClusterBudgetCheck[];
   warnings: string[];
 }
@@ -51,6 +53,7 @@ export class OperationsService {
     private readonly targets: TargetsService,
     private readonly targetConditions: TargetsRepository,
     private readonly engine: OperationsEngine,
+    private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
@@ -62,35 +65,48 @@ export class OperationsService {
     if (input.kind === 'RESTART' && !input.target.nodes)
       throw new InvalidTargetError('A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.');
     const target = await this.targets.normalize(input.target);
-    const inScope = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
-    const members = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => inScope(node.role));
-    if (members.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
-    const clusterIds = [...new Set(members.map((node) => node.clusterId))];
-    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter((node) => inScope(node.role));
+    const restarted = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
+    const listed = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => restarted(node.role));
+    if (listed.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
+    const clusterIds = [...new Set(listed.map((node) => node.clusterId))];
+    const managers = managersCount(listed);
+    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter(
+      (node) => node.role === 'WORKER' || managers,
+    );
     const clusters = clusterIds.map((id) => {
       const all = clusterMembers.filter((node) => node.clusterId === id);
-      return { id, name: all[0]?.clusterName ?? id, size: all.length, unavailable: all.filter((node) => node.status !== 'UP').length };
+      return { id, name: all[0]?.clusterName ?? id, size: all.length };
     });
     const budgets = budgetsFor(strategy, clusters);
-    if (strategy.canary > members.length)
-      throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${counted(members.length, 'node')}.`, 'canary');
-    const statuses = new Map(members.map((node) => [node.id, node.status]));
-    const steps = planSteps(members, strategy).map((step) => ({ ...step, status: statuses.get(step.id) ?? 'UNKNOWN' }));
-    const checks = clusters.map((cluster): ClusterBudgetCheck => {
-      const budget = budgets[cluster.id];
-      const ok = cluster.unavailable < budget.maxUnavailable;
-      return {
-        ...budget,
-        clusterId: cluster.id,
-        unavailableNow: cluster.unavailable,
-        ok,
-        reason: ok
-          ? `${cluster.unavailable} of ${budget.size} unavailable now, within the budget of ${budget.maxUnavailable} at once`
-          : `${cluster.unavailable} of ${budget.size} already unavailable, at or over the budget of ${budget.maxUnavailable}: its steps wait until nodes recover`,
-      };
-    });
+    if (strategy.canary > listed.length)
+      throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${counted(listed.length, 'node')}.`, 'canary');
+    // Ordered and judged by the statuses the engine sees, so that the plan's answer is the engine's.
+    const live = new Map(clusterIds.map((id) => [id, new Map(this.liveness.conditions(id).nodes.map((node) => [node.nodeId, node.status]))]));
+    const members = listed.map((node) => ({ ...node, status: live.get(node.clusterId)?.get(node.id) ?? node.status }));
+    const steps = planSteps(members, strategy);
+    const checks = clusters.map((cluster) => this.#check(cluster.id, budgets[cluster.id], managers, steps.find((step) => step.clusterId === cluster.id)?.id ?? null));
     const warnings = checks.filter((check) => !check.ok).map((check) => `${check.clusterName}: ${check.reason}`);
     return { kind: input.kind, description, target, strategy, steps, budgets: checks, warnings };
+  }
+
+  /**
+   * Each cluster's budget of an operation, judged now: for the step the engine would start next
+   * there, so that this says what the engine does (without one, whether a node could be taken down).
+   */
+  async budgets(operation: OperationRow): Promise<ClusterBudgetCheck[]> {
+    const steps = await this.repository.steps(this.db, operation.id);
+    const pending = this.engine.isTerminal(operation.state)
+      ? []
+      : steps.filter((step) => step.state === 'PENDING').sort((a, b) => a.batch - b.batch || a.position - b.position);
+    return Object.entries(operation.budgets).map(([clusterId, budget]) =>
+      this.#check(clusterId, budget, managersCount(steps), pending.find((step) => step.clusterId === clusterId)?.nodeId ?? null),
+    );
+  }
+
+  #check(clusterId: string, budget: Budget, managers: boolean, stepNodeId: string | null): ClusterBudgetCheck {
+    const { reachable, nodes } = this.liveness.conditions(clusterId);
+    const answer = decideBudget({ ...budget, managers, reachable, nodes, stepNodeId });
+    return { ...budget, clusterId, unavailableNow: answer.unavailable.length, ok: answer.ok, reason: answer.reason };
   }
 
   /** Creates an operation; the same idempotency key with the same input returns the same operation. */

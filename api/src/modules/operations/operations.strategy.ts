@@ -1,5 +1,7 @@
 import { counted } from '@opscenter/agent/shared/text';
 import { ValidationError } from '../../shared/domain-error.ts';
+import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { hasFailed } from './operations.budget.ts';
 
 /** How an operation proceeds; the names follow Nomad's update block and Kubernetes' rolling updates. */
 export interface Strategy {
@@ -109,6 +111,8 @@ export interface PlanNode {
   role: 'MANAGER' | 'WORKER';
   clusterId: string;
   clusterName: string;
+  /** Its status when the plan is made. */
+  status: NodeStatus;
 }
 
 export interface PlannedStep extends PlanNode {
@@ -118,8 +122,10 @@ export interface PlannedStep extends PlanNode {
 }
 
 /**
- * Orders the nodes and cuts them into batches: workers first, taking one node of each cluster in
- * turn so a batch spreads over clusters; managers last; the canaries, if any, as batch 0.
+ * Orders the nodes and cuts them into batches: workers that have failed (DOWN, SUSPECT) first,
+ * since restarting them takes no budget and may heal their cluster, then the other workers,
+ * taking one node of each cluster in turn so a batch spreads over clusters; managers last; the
+ * canaries, if any, are the first nodes of that order, as batch 0.
  */
 export function planSteps(nodes: PlanNode[], strategy: Strategy): PlannedStep[] {
   const byName = (a: PlanNode, b: PlanNode) => (a.clusterName === b.clusterName ? a.name.localeCompare(b.name) : a.clusterName.localeCompare(b.clusterName));
@@ -135,7 +141,12 @@ export function planSteps(nodes: PlanNode[], strategy: Strategy): PlannedStep[] 
       .sort((a, b) => a.position - b.position || a.node.clusterName.localeCompare(b.node.clusterName))
       .map(({ node }) => node);
   };
-  const ordered = [...interleave(nodes.filter((node) => node.role === 'WORKER')), ...interleave(nodes.filter((node) => node.role === 'MANAGER'))];
+  const workers = nodes.filter((node) => node.role === 'WORKER');
+  const ordered = [
+    ...interleave(workers.filter((node) => hasFailed(node.status))),
+    ...interleave(workers.filter((node) => !hasFailed(node.status))),
+    ...interleave(nodes.filter((node) => node.role === 'MANAGER')),
+  ];
   const canaries = Math.min(strategy.canary, ordered.length);
   return ordered.map((node, position) => {
     const canary = position < canaries;
