@@ -1,49 +1,54 @@
-import { registerAgent } from '@opscenter/agent/commands/agent.command';
-import { registerWorker } from '@opscenter/agent/commands/worker.command';
-import { registerDemo } from '@opscenter/agent/commands/demo.command';
-import { AgentConfigError } from '@opscenter/agent/config';
-import { EnrollmentError } from '@opscenter/agent/agent';
-import { CredentialRefusedError } from '@opscenter/agent/api-client';
 import { Command } from 'commander';
-import { CliError } from './commands/cli-error.ts';
-import { registerMigrate } from './commands/migrate.command.ts';
-import { registerOp } from './commands/op.command.ts';
-import { registerServe } from './commands/serve.command.ts';
-import { registerUser } from './commands/user.command.ts';
-import { ConfigError } from './config.ts';
-import { DomainError } from './shared/domain-error.ts';
+
+/**
+ * Each command is loaded only when it runs (or for --help): a worker or an agent starts without
+ * loading the server, which matters when an agent restarts many workers.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  serve: async () => (await import('./commands/serve.command.ts')).registerServe,
+  migrate: async () => (await import('./commands/migrate.command.ts')).registerMigrate,
+  user: async () => (await import('./commands/user.command.ts')).registerUser,
+  op: async () => (await import('./commands/op.command.ts')).registerOp,
+  agent: async () => (await import('@opscenter/agent/commands/agent.command')).registerAgent,
+  worker: async () => (await import('@opscenter/agent/commands/worker.command')).registerWorker,
+  demo: async () => (await import('@opscenter/agent/commands/demo.command')).registerDemo,
+};
 
 const program = new Command('opscenter')
   .description('Operations Center: manage and monitor production server fleets.')
   .showHelpAfterError()
   .enablePositionalOptions();
 
-registerServe(program);
-registerMigrate(program);
-registerUser(program);
-registerOp(program);
-registerAgent(program);
-registerWorker(program);
-registerDemo(program);
+/** Failures a user can act on: one clear line, no stack. */
+async function isExpected(error: unknown): Promise<boolean> {
+  if (!(error instanceof Error)) return false;
+  const [{ ConfigError }, { DomainError }, { AgentConfigError }, { EnrollmentError }, { CredentialRefusedError }] = await Promise.all([
+    import('./config.ts'),
+    import('./shared/domain-error.ts'),
+    import('@opscenter/agent/config'),
+    import('@opscenter/agent/agent'),
+    import('@opscenter/agent/api-client'),
+  ]);
+  return (
+    [ConfigError, DomainError, AgentConfigError, EnrollmentError, CredentialRefusedError].some((type) => error instanceof type) ||
+    /^--|must be/.test(error.message)
+  );
+}
 
 try {
+  const requested = process.argv[2];
+  const registrars = requested && Object.hasOwn(COMMANDS, requested) ? [COMMANDS[requested]] : Object.values(COMMANDS);
+  for (const load of registrars) (await load())(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected failures are one clear line; anything else keeps its stack for a bug report.
+  const { CliError } = await import('./commands/cli-error.ts');
   if (error instanceof CliError) {
     console.error(`opscenter: ${error.message}`);
     process.exit(error.exitCode);
   }
-  if (
-    error instanceof ConfigError ||
-    error instanceof DomainError ||
-    error instanceof AgentConfigError ||
-    error instanceof EnrollmentError ||
-    error instanceof CredentialRefusedError
-  ) {
-    console.error(`opscenter: ${error.message}`);
-  } else if (error instanceof Error && /^--|must be/.test(error.message)) {
-    console.error(`opscenter: ${error.message}`);
+  if (await isExpected(error)) {
+    console.error(`opscenter: ${(error as Error).message}`);
   } else {
     console.error(error);
   }

@@ -115,7 +115,10 @@ describe('manager agent with real processes', () => {
     try {
       const run = wrong.start();
       expect((await run.exited).code).toBe(1);
-      expect(run.output()).toMatch(/opscenter: Enrollment refused \(TOKEN_CLUSTER_MISMATCH\)/);
+      // The agent, like anyone guessing, hears only that the token did not work; the audit log says why.
+      expect(run.output()).toMatch(/opscenter: Enrollment refused \(TOKEN_INVALID\): The enrollment token is not valid/);
+      const audited = await oc.query('{ auditLog(first: 1, filter: { action: "agent.register" }) { nodes { errorCode } } }');
+      expect(audited.auditLog.nodes[0].errorCode).toBe('TOKEN_CLUSTER_MISMATCH');
     } finally {
       wrong.dispose();
     }
