@@ -8,7 +8,7 @@ import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
  * for one cluster. After every fault, each operation must end in one terminal state and each
  * worker must have been restarted exactly once per operation, with the budget never exceeded.
  *
- * FAULT_SEEDS sets how many seeded OC kills run (default 6, one per step and phase pair that matters most; a longer run: FAULT_SEEDS=50).
+ * FAULT_SEEDS sets how many seeded OC kills run (default 6; a longer run: FAULT_SEEDS=50).
  */
 const SEEDS = Number(process.env.FAULT_SEEDS ?? 6);
 const WORKERS = ['web-1', 'web-2', 'web-3'];
