@@ -17,8 +17,8 @@ import { ClustersService } from './modules/clusters/clusters.service.ts';
 import { EventBus } from './modules/events/events.bus.ts';
 import { EventsRepository } from './modules/events/events.repository.ts';
 import { EventsService } from './modules/events/events.service.ts';
-import { HeartbeatsRepository } from './modules/heartbeats/heartbeats.repository.ts';
-import { LivenessService } from './modules/heartbeats/heartbeats.service.ts';
+import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
+import { LivenessService } from './modules/liveness/liveness.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
 import { OperationsEngine } from './modules/operations/operations.engine.ts';
 import { OperationsRepository } from './modules/operations/operations.repository.ts';
@@ -57,7 +57,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const clustersRepository = new ClustersRepository();
   const nodesRepository = new NodesRepository();
   const tagsRepository = new TagsRepository();
-  const heartbeatsRepository = new HeartbeatsRepository();
+  const livenessRepository = new LivenessRepository();
   const targetsRepository = new TargetsRepository();
 
   const throttle = new ThrottleService(
@@ -69,7 +69,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const accounts = new AccountsService(db, new AccountsRepository(), transactor, throttle, clock, { sessionTtlMs: config.sessionTtl, apiTokenMaxLifetimeMs: config.apiTokenMaxLifetime }, log('accounts'));
   const liveness = new LivenessService(
     db,
-    heartbeatsRepository,
+    livenessRepository,
     tagsRepository,
     transactor,
     clock,
@@ -92,7 +92,6 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     db,
     nodesRepository,
     clustersRepository,
-    heartbeatsRepository,
     liveness,
     tags,
     targets,
@@ -106,7 +105,6 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     new AgentsRepository(),
     clustersRepository,
     nodesRepository,
-    heartbeatsRepository,
     tags,
     liveness,
     transactor,
@@ -144,7 +142,6 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     targets,
     throttle,
     transactor,
-    heartbeats: heartbeatsRepository,
     bus,
     clock,
   };

@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeStats } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
+import { nodeStats } from '../../api/src/modules/liveness/liveness.table.ts';
 import { nodes } from '../../api/src/modules/nodes/nodes.table.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';

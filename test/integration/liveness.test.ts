@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeStatusHistory } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
+import { nodeStatusHistory } from '../../api/src/modules/liveness/liveness.table.ts';
 import { events } from '../../api/src/modules/events/events.table.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager, statusOf } from '../helpers/fleet.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeReport, judgeSilence, type NodeLiveness } from '../../api/src/modules/heartbeats/heartbeats.judge.ts';
+import { judgeReport, judgeSilence, type NodeLiveness } from '../../api/src/modules/liveness/liveness.judge.ts';
 
 const policy = { intervalMs: 5000, suspectAfter: 3, downAfter: 6 };
 const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({ status: 'UP', cause: 'FIRST_HEARTBEAT', lastReportMono: 0, failingSinceMono: null, ...overrides });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeStatus } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
+import type { NodeStatus } from '../../api/src/modules/liveness/liveness.table.ts';
 import { type BudgetNode, decideBudget, type BudgetQuestion } from '../../api/src/modules/operations/operations.budget.ts';
 import { DEFAULT_STRATEGY, type PlanNode, planSteps } from '../../api/src/modules/operations/operations.strategy.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_LIVENESS, secondsUntilDown } from '../../agent/src/demo/demo.ts';
 import { formatDuration, parseDuration } from '../../agent/src/shared/duration.ts';
-import { nodeStats } from '../../api/src/modules/heartbeats/heartbeats.table.ts';
+import { nodeStats } from '../../api/src/modules/liveness/liveness.table.ts';
 import { counted } from '../../agent/src/shared/text.ts';
 import { followHeadline } from '../../api/src/commands/op.format.ts';
 import { normalizeTag, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';

@@ -5,7 +5,7 @@ export * from '../modules/audit/audit.table.ts';
 export * from '../modules/clusters/clusters.table.ts';
 export * from '../modules/commands/commands.table.ts';
 export * from '../modules/events/events.table.ts';
-export * from '../modules/heartbeats/heartbeats.table.ts';
+export * from '../modules/liveness/liveness.table.ts';
 export * from '../modules/nodes/nodes.table.ts';
 export * from '../modules/operations/operations.table.ts';
 export * from '../modules/schedules/schedules.table.ts';

@@ -6,7 +6,7 @@ import '../modules/availability/availability.schema.ts';
 import '../modules/clusters/clusters.schema.ts';
 import '../modules/commands/commands.schema.ts';
 import '../modules/events/events.schema.ts';
-import '../modules/heartbeats/heartbeats.schema.ts';
+import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';
 import '../modules/operations/operations.schema.ts';
 import '../modules/schedules/schedules.schema.ts';

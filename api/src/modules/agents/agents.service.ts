@@ -7,8 +7,7 @@ import { hashToken, newToken } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
 import type { ClustersRepository } from '../clusters/clusters.repository.ts';
-import type { HeartbeatsRepository } from '../heartbeats/heartbeats.repository.ts';
-import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
+import type { LivenessService } from '../liveness/liveness.service.ts';
 import { topologyEvent } from '../nodes/nodes.events.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
@@ -56,7 +55,6 @@ export class AgentsService {
     private readonly repository: AgentsRepository,
     private readonly clusters: ClustersRepository,
     private readonly nodes: NodesRepository,
-    private readonly heartbeats: HeartbeatsRepository,
     private readonly tags: TagsService,
     private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
@@ -132,10 +130,10 @@ export class AgentsService {
         } else {
           [node] = await this.nodes.insert(work.tx, [{ ...manager, clusterId: cluster.id, role: 'MANAGER', joinedAt: now }]);
         }
-        await this.heartbeats.initialize(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
+        await this.liveness.initializeNodes(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
         const previous = members.find((member) => member.id === cluster.managerNodeId && member.id !== node.id && member.leftAt === null);
         if (previous) {
-          const statuses = await this.heartbeats.statusesOf(work.tx, [previous.id]);
+          const statuses = await this.liveness.statusesOf(work.tx, [previous.id]);
           await this.nodes.markLeft(work.tx, [previous.id], now);
           work.emit(
             ...(await this.liveness.recordTransitions(work.tx, [

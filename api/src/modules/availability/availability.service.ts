@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
-import type { NodeStatus, StatusCause, StatusHistoryRow } from '../heartbeats/heartbeats.table.ts';
+import type { NodeStatus, StatusCause, StatusHistoryRow } from '../liveness/liveness.table.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';

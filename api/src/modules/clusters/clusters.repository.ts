@@ -2,7 +2,7 @@ import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf } from '../../shared/batching.ts';
 import { isUuid } from '../../shared/validation.ts';
-import { nodeLiveness, type NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { nodeLiveness, type NodeStatus } from '../liveness/liveness.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
 import { clusterTags, nodeTags } from '../tags/tags.table.ts';
 import { type ClusterRow, clusters } from './clusters.table.ts';

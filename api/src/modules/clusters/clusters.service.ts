@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, pageInMemory } from '../../shared/pagination.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateName, validateText, validateUrl } from '../../shared/validation.ts';
-import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
+import type { LivenessService } from '../liveness/liveness.service.ts';
 import { topologyEvent } from '../nodes/nodes.events.ts';
 import type { TagsRepository } from '../tags/tags.repository.ts';
 import { normalizeTag, validateUserTags } from '../tags/tags.rules.ts';

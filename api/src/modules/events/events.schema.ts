@@ -1,8 +1,8 @@
 import { DEFAULT_EVENT_RETENTION } from '../../config.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
-import { NodeStatusEnum, StatusCauseEnum } from '../heartbeats/heartbeats.schema.ts';
-import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import { NodeStatusEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
+import type { NodeStatus } from '../liveness/liveness.table.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import type { TopologyEventType } from '../nodes/nodes.events.ts';
 import { normalizeTag } from '../tags/tags.rules.ts';

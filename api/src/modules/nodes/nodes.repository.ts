@@ -2,7 +2,7 @@ import { and, asc, count, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
-import { type NodeStatus, nodeLiveness } from '../heartbeats/heartbeats.table.ts';
+import { type NodeStatus, nodeLiveness } from '../liveness/liveness.table.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
 
 export type NodeListRow = NodeRow & { clusterName: string };

@@ -3,13 +3,11 @@ import { audited } from '../../graphql/mutation.ts';
 import type { CostExtensions } from '../../graphql/limits.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
-import { checkPage, encodeCursor } from '../../shared/pagination.ts';
 import { validateId } from '../../shared/validation.ts';
-import { NodeStatusEnum, StatusCauseEnum, ReportedStateEnum } from '../heartbeats/heartbeats.schema.ts';
-import type { NodeStatsRow, StatusHistoryRow } from '../heartbeats/heartbeats.table.ts';
+import { NodeStatusEnum, StatusCauseEnum, ReportedStateEnum } from '../liveness/liveness.schema.ts';
+import type { NodeStatsRow, StatusHistoryRow } from '../liveness/liveness.table.ts';
 import { implicitTags } from '../tags/tags.rules.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
-import { ValidationError } from '../../shared/domain-error.ts';
 
 export const NodeRoleEnum = builder.enumType('NodeRole', {
   description: 'A node is its cluster’s manager (which talks to the OC) or one of its workers.',
@@ -112,8 +110,7 @@ export const NodeRef = builder.drizzleObject('nodes', {
       select: { with: { liveness: { columns: { status: true } } } },
       resolve: async (node, _args, context) => {
         if (node.liveness?.status !== 'MAINTENANCE') return null;
-        const [latest] = await context.services.heartbeats.history(context.db, node.id, 1);
-        return latest?.operationId ?? null;
+        return context.services.liveness.maintenanceOperation(node.id);
       },
     }),
     statusSince: t.field({
@@ -181,17 +178,7 @@ export const NodeRef = builder.drizzleObject('nodes', {
       type: StatusChangeConnection,
       description: 'Status transitions, newest first.',
       args: pageArgs,
-      resolve: async (node, args, context) => {
-        const request = checkPage(args, 1);
-        const rows = await context.services.heartbeats.history(context.db, node.id, request.first + 1, request.after ? Number(request.after[0]) : undefined);
-        const visible = rows.slice(0, request.first);
-        return {
-          edges: visible.map((row) => ({ cursor: encodeCursor([row.id]), node: row })),
-          hasNextPage: rows.length > request.first,
-          endCursor: visible.length ? encodeCursor([visible[visible.length - 1].id]) : null,
-          totalCount: () => context.services.heartbeats.countHistory(context.db, node.id),
-        };
-      },
+      resolve: (node, args, context) => context.services.liveness.history(node.id, args),
     }),
     statsSeries: t.field({
       type: [StatsPointRef],
@@ -201,13 +188,7 @@ export const NodeRef = builder.drizzleObject('nodes', {
         since: t.arg({ type: 'DateTime', description: 'Start of the window.' }),
         until: t.arg({ type: 'DateTime', description: 'End of the window (default now).' }),
       },
-      resolve: (node, args, context) => {
-        const until = args.until ?? context.services.clock.now();
-        const since = args.since ?? new Date(until.getTime() - 3_600_000);
-        if (since > until || until.getTime() - since.getTime() > 7 * 86_400_000)
-          throw new ValidationError('INVALID_ARGUMENT', 'The window must start before it ends and span at most 7 days.', 'since');
-        return context.services.heartbeats.statsSeries(context.db, node.id, since, until);
-      },
+      resolve: (node, args, context) => context.services.liveness.statsSeries(node.id, args),
     }),
   }),
 });

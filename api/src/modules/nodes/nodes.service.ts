@@ -8,10 +8,9 @@ import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateLabels, validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { ClustersRepository } from '../clusters/clusters.repository.ts';
 import type { ClusterRow } from '../clusters/clusters.table.ts';
-import type { HeartbeatsRepository } from '../heartbeats/heartbeats.repository.ts';
-import type { NamedStatusChange } from '../heartbeats/heartbeats.service.ts';
-import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
-import type { NodeStatus } from '../heartbeats/heartbeats.table.ts';
+import type { NamedStatusChange } from '../liveness/liveness.service.ts';
+import type { LivenessService } from '../liveness/liveness.service.ts';
+import type { NodeStatus } from '../liveness/liveness.table.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
@@ -78,7 +77,6 @@ export class NodesService {
     private readonly db: Database,
     private readonly repository: NodesRepository,
     private readonly clusters: ClustersRepository,
-    private readonly heartbeats: HeartbeatsRepository,
     private readonly liveness: LivenessService,
     private readonly tags: TagsService,
     private readonly targets: TargetsService,
@@ -209,7 +207,7 @@ export class NodesService {
     if (reports.length === 0) return new Map<string, { node: NodeRow; tags: string[] }>();
     const now = this.clock.now();
     const nodes = await this.repository.insert(work.tx, reports.map((values) => ({ ...values, clusterId: cluster.id, role: 'WORKER' as const, joinedAt: now })));
-    await this.heartbeats.initialize(work.tx, nodes.map((node) => ({ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN' as const, cause: 'JOINED' as const, at: now })));
+    await this.liveness.initializeNodes(work.tx, nodes.map((node) => ({ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN' as const, cause: 'JOINED' as const, at: now })));
     const tags = await this.tags.effectiveTags(work.tx, cluster, nodes);
     return new Map(nodes.map((node) => [node.name, { node, tags: tags.get(node.id) ?? [] }]));
   }
@@ -240,7 +238,7 @@ export class NodesService {
   async #leave(work: UnitOfWork, cluster: ClusterRow, nodes: NodeRow[], receipt: MembershipReceipt) {
     if (nodes.length === 0) return;
     const now = this.clock.now();
-    const statuses = await this.heartbeats.statusesOf(work.tx, nodes.map((node) => node.id));
+    const statuses = await this.liveness.statusesOf(work.tx, nodes.map((node) => node.id));
     const left = await this.repository.markLeft(work.tx, nodes.map((node) => node.id), now);
     const changes = left.map((node) => this.#change(node, statuses.get(node.id) ?? 'UNKNOWN', 'LEFT', now));
     work.emit(...(await this.liveness.recordTransitions(work.tx, changes)));

@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
-import type { LivenessService } from '../heartbeats/heartbeats.service.ts';
+import type { LivenessService } from '../liveness/liveness.service.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import type { TargetsRepository } from '../targets/targets.repository.ts';

@@ -1,4 +1,4 @@
-import type { NodeStatus, ReportedState, StatusCause } from './heartbeats.table.ts';
+import type { NodeStatus, ReportedState, StatusCause } from './liveness.table.ts';
 
 export interface LivenessPolicy {
   intervalMs: number;

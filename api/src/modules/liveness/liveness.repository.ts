@@ -11,7 +11,7 @@ import {
   type ReportedState,
   type StatusCause,
   type StatusHistoryRow,
-} from './heartbeats.table.ts';
+} from './liveness.table.ts';
 
 export interface TrackedRow {
   nodeId: string;
@@ -63,7 +63,7 @@ export interface StatsRow {
   samples: number;
 }
 
-export class HeartbeatsRepository {
+export class LivenessRepository {
   async clusters(db: Executor, clusterId?: string): Promise<ClusterInfoRow[]> {
     return db
       .select({ id: clusters.id, name: clusters.name, productKind: clusters.productKind, managerNodeId: clusters.managerNodeId })

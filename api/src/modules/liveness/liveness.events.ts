@@ -1,5 +1,5 @@
 import type { EventDraft } from '../events/events.types.ts';
-import type { NodeStatus, StatusCause } from './heartbeats.table.ts';
+import type { NodeStatus, StatusCause } from './liveness.table.ts';
 
 export interface StatusTransition {
   nodeId: string;

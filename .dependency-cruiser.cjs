@@ -1,0 +1,48 @@
+/**
+ * The module boundaries of the OC (DESIGN.md section 2), checked in CI by `npm run lint:deps`.
+ * Table files declare foreign keys to each other's tables: the database schema is one graph by
+ * nature, so they are left out of the cycle rule (see the `tables` config) and may import tables.
+ */
+const MODULE = '^api/src/modules/([^/]+)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-module-cycles',
+      severity: 'error',
+      comment: 'Modules depend on each other in one direction only; talk back through typed events or a small read interface.',
+      from: { path: '^api/src/modules/[^/]+$' },
+      to: { path: '^api/src/modules/[^/]+$', circular: true, viaOnly: { path: '^api/src/modules/[^/]+$' } },
+      scope: 'folder',
+    },
+    {
+      name: 'shared-kernel-imports-no-module',
+      severity: 'error',
+      comment: 'api/src/shared and api/src/db serve every module and know none (db/schema.ts and db/relations.ts gather the tables).',
+      from: { path: '^api/src/shared/' },
+      to: { path: '^api/src/(modules|graphql|server|services)' },
+    },
+    {
+      name: 'no-other-modules-tables-or-repositories',
+      severity: 'error',
+      comment: 'A module reads and writes its own tables only; other modules ask its service.',
+      from: { path: `${MODULE}[^/]+$`, pathNot: '\\.table\\.ts$' },
+      to: { path: '^api/src/modules/([^/]+)/[^/]+\\.(table|repository)\\.ts$', pathNot: `^api/src/modules/$1/` },
+    },
+    {
+      name: 'ui-stays-out-of-the-api',
+      severity: 'error',
+      comment: 'The dashboard talks to the OC over GraphQL only.',
+      from: { path: '^ui/' },
+      to: { path: '^(api|agent)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['\\.table\\.ts$', '^ui/\\.svelte-kit', '^ui/build'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.svelte'] },
+  },
+};

@@ -1,0 +1,220 @@
+import type { Clock } from '../../clock.ts';
+import type { Database, Executor } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { AgentActor, RequestMeta } from '../../shared/actor.ts';
+import { ValidationError } from '../../shared/domain-error.ts';
+import { KeyedMutex } from '../../shared/keyed-mutex.ts';
+import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
+import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
+import type { EventDraft } from '../events/events.types.ts';
+import type { TagsRepository } from '../tags/tags.repository.ts';
+import { BatchTooLargeError } from './liveness.errors.ts';
+import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './liveness.ingest.ts';
+import type { LivenessPolicy } from './liveness.judge.ts';
+import { LeaseSweeper } from './liveness.lease.ts';
+import { Maintenance } from './liveness.maintenance.ts';
+import type { ClusterInfoRow, LivenessRepository } from './liveness.repository.ts';
+import { StatsAccumulator } from './liveness.stats.ts';
+import type { NodeStatsRow, NodeStatus, ReportedState, StatusCause, StatusHistoryRow } from './liveness.table.ts';
+import { LivenessTracker, type NamedStatusChange, type NodeCondition, type TrackedNodeInput } from './liveness.tracker.ts';
+import { TransitionRecorder } from './liveness.transitions.ts';
+
+export type { HeartbeatBatchInput, HeartbeatEntryInput, HeartbeatReceipt, HeartbeatRefusal } from './liveness.ingest.ts';
+export type { NamedStatusChange, NodeCondition, TrackedNodeInput } from './liveness.tracker.ts';
+
+export interface LivenessOptions extends LivenessPolicy {
+  managerLeaseMs: number;
+  warmupMs: number;
+  sweepIntervalMs: number;
+  maxBatch: number;
+  statsRetentionMs: number;
+}
+
+/** The longest window of per-minute measurements one request may read. */
+const STATS_WINDOW_MAX_MS = 7 * 86_400_000;
+
+/**
+ * Heartbeat-based liveness (DESIGN section 5). The judge's state lives in memory (the tracker),
+ * timed on the OC's monotonic clock; the database mirrors it (one narrow row per node) and keeps
+ * the history of transitions. Everything for one cluster runs one at a time, so a verdict is
+ * never computed from state another change is rewriting. The parts: batch ingest, the lease
+ * sweep, maintenance for operations, and the per-minute stats.
+ */
+export class LivenessService {
+  readonly #mutex = new KeyedMutex();
+  readonly #tracker: LivenessTracker;
+  readonly #stats = new StatsAccumulator();
+  readonly #recorder: TransitionRecorder;
+  readonly #ingest: BatchIngest;
+  readonly #sweeper: LeaseSweeper;
+  readonly #maintenance: Maintenance;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly repository: LivenessRepository,
+    tags: TagsRepository,
+    private readonly transactor: Transactor,
+    private readonly clock: Clock,
+    private readonly options: LivenessOptions,
+    private readonly logger: Logger,
+  ) {
+    this.#tracker = new LivenessTracker(clock);
+    this.#recorder = new TransitionRecorder(repository, tags, this.#tracker);
+    this.#ingest = new BatchIngest(db, repository, this.#tracker, this.#recorder, this.#stats, transactor, clock, options);
+    this.#sweeper = new LeaseSweeper(db, repository, this.#tracker, this.#recorder, this.#stats, this.#mutex, transactor, clock, options, logger);
+    this.#maintenance = new Maintenance(this.#tracker, this.#recorder, clock);
+  }
+
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
+  async start(): Promise<void> {
+    this.#sweeper.started();
+    const clusters = await this.repository.clusters(this.db);
+    for (const info of clusters) this.#tracker.upsertCluster(info);
+    for (const row of await this.repository.tracked(this.db)) {
+      this.#tracker.addNode(row.clusterId, { nodeId: row.nodeId, name: row.nodeName, role: row.role, status: row.status, cause: row.statusCause, since: row.statusSince });
+    }
+    this.#timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+    this.#timer.unref();
+    this.logger.info({ clusters: clusters.length, nodes: this.#tracker.nodeCount, warmupMs: this.options.warmupMs }, 'liveness started');
+  }
+
+  /** Stops judging and writes what is still held in memory (partial stats minutes). */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#mutex.idle();
+    await this.#sweeper.finish();
+  }
+
+  /** Runs `work` while no heartbeat, sweep or other topology change of the cluster runs. */
+  exclusive<T>(clusterId: string, work: () => Promise<T>): Promise<T> {
+    return this.#mutex.run(clusterId, work);
+  }
+
+  /** Checks every manager's lease and writes completed stats minutes (the timer does this; tests call it). */
+  sweep(): Promise<void> {
+    return this.#sweeper.sweep();
+  }
+
+  // --- topology hooks, called by the owning services inside exclusive() after their commit ---
+
+  clusterChanged(info: ClusterInfoRow, managerEnrolled = false): void {
+    this.#tracker.clusterChanged(info, managerEnrolled);
+  }
+
+  clusterRemoved(clusterId: string): void {
+    for (const nodeId of this.#tracker.removeCluster(clusterId)) this.#stats.forget(nodeId);
+  }
+
+  nodesTracked(clusterId: string, nodes: TrackedNodeInput[]): void {
+    for (const node of nodes) this.#tracker.addNode(clusterId, node);
+  }
+
+  nodesUntracked(clusterId: string, nodeIds: string[]): void {
+    this.#tracker.removeNodes(clusterId, nodeIds);
+    for (const nodeId of nodeIds) this.#stats.forget(nodeId);
+  }
+
+  /**
+   * Writes status changes decided outside liveness (a node left or rejoined) with their history,
+   * and returns the events to publish with them. Call inside exclusive(), within the change's
+   * transaction.
+   */
+  recordTransitions(tx: Executor, changes: NamedStatusChange[]): Promise<EventDraft[]> {
+    return this.#recorder.record(tx, changes);
+  }
+
+  /** Starts (or restarts) the liveness of nodes that joined or rejoined, within the caller's transaction. */
+  initializeNodes(tx: Executor, rows: { nodeId: string; clusterId: string; status: NodeStatus; cause: StatusCause; at: Date }[]): Promise<void> {
+    return this.repository.initialize(tx, rows);
+  }
+
+  /** The stored status of each node, within the caller's transaction. */
+  statusesOf(tx: Executor, nodeIds: string[]): Promise<Map<string, NodeStatus>> {
+    return this.repository.statusesOf(tx, nodeIds);
+  }
+
+  // --- for operations ---
+
+  onMaintenanceHealthy(listener: (clusterId: string) => void): void {
+    this.#ingest.onMaintenanceHealthy(listener);
+  }
+
+  conditions(clusterId: string): { reachable: boolean; nodes: NodeCondition[] } {
+    return this.#tracker.conditions(clusterId);
+  }
+
+  /** Takes nodes down on purpose: MAINTENANCE (planned), linked to the operation, until exitMaintenance. */
+  enterMaintenance(work: UnitOfWork, clusterId: string, nodeIds: string[], operationId: string): Promise<void> {
+    return this.#maintenance.enter(work, clusterId, nodeIds, operationId);
+  }
+
+  /** Ends maintenance: UP if the node reports healthy, otherwise SUSPECT, from where normal judging goes on. */
+  exitMaintenance(work: UnitOfWork, clusterId: string, nodeIds: string[], operationId: string): Promise<void> {
+    return this.#maintenance.exit(work, clusterId, nodeIds, operationId);
+  }
+
+  // --- heartbeats ---
+
+  /**
+   * Applies a manager's batch. Entries naming nodes of another cluster are refused like unknown
+   * ones, so a credential learns nothing about other clusters; one audit row per batch records them.
+   */
+  async ingest(meta: RequestMeta, input: HeartbeatBatchInput): Promise<HeartbeatReceipt> {
+    const actor = meta.actor as AgentActor;
+    if (!Number.isSafeInteger(input.sequence) || input.sequence < 0)
+      throw new ValidationError('INVALID_ARGUMENT', 'sequence must be a non-negative whole number that grows with every batch.', 'sequence');
+    if (input.entries.length > this.options.maxBatch) throw new BatchTooLargeError(input.entries.length, this.options.maxBatch);
+    const foreign: string[] = [];
+    const receipt = await this.exclusive(actor.clusterId, () => this.#ingest.apply(actor, input, foreign));
+    if (foreign.length > 0) {
+      await this.transactor.recordOutcome(
+        meta,
+        { action: 'heartbeats.send', targetType: 'cluster', targetId: actor.clusterId, args: { foreignNodes: foreign.slice(0, 20), count: foreign.length } },
+        'DENIED',
+        'NOT_IN_CLUSTER',
+        `${foreign.length} heartbeat ${foreign.length === 1 ? 'entry names a node' : 'entries name nodes'} of another cluster; refused as unknown`,
+      );
+    }
+    return receipt;
+  }
+
+  // --- reading ---
+
+  /**
+   * Whether a node's latest measurements are live figures: it is being heard from (UP, SUSPECT or
+   * in MAINTENANCE), running, and they are more recent than the silence that makes a node
+   * SUSPECT. Otherwise they are its last known values.
+   */
+  measurementsCurrent(node: { status: NodeStatus; reportedState: ReportedState | null; statsReportedAt: Date | null }): boolean {
+    if (node.statsReportedAt === null || node.reportedState === 'STOPPED') return false;
+    if (node.status !== 'UP' && node.status !== 'SUSPECT' && node.status !== 'MAINTENANCE') return false;
+    return this.clock.now().getTime() - node.statsReportedAt.getTime() < this.options.suspectAfter * this.options.intervalMs;
+  }
+
+  /** A node's status transitions, newest first. */
+  async history(nodeId: string, pageArgs: PageArgs): Promise<Page<StatusHistoryRow>> {
+    const request = checkPage(pageArgs, 1);
+    const rows = await this.repository.history(this.db, nodeId, request.first + 1, request.after ? Number(request.after[0]) : undefined);
+    return toPage(rows, request, (row) => [row.id], () => this.repository.countHistory(this.db, nodeId));
+  }
+
+  /** While a node is in MAINTENANCE: the operation that took it there. */
+  async maintenanceOperation(nodeId: string): Promise<string | null> {
+    const [latest] = await this.repository.history(this.db, nodeId, 1);
+    return latest?.operationId ?? null;
+  }
+
+  /** A node's measurements per minute, in a window of at most 7 days ending at `until` (default now; the window defaults to the last hour). */
+  statsSeries(nodeId: string, window: { since?: Date | null; until?: Date | null }): Promise<NodeStatsRow[]> {
+    const until = window.until ?? this.clock.now();
+    const since = window.since ?? new Date(until.getTime() - 3_600_000);
+    if (since > until || until.getTime() - since.getTime() > STATS_WINDOW_MAX_MS)
+      throw new ValidationError('INVALID_ARGUMENT', 'The window must start before it ends and span at most 7 days.', 'since');
+    return this.repository.statsSeries(this.db, nodeId, since, until);
+  }
+}
