@@ -51,7 +51,8 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const bus = new EventBus((after, upTo) => eventsRepository.readAfter(db, after, upTo), log('events'));
   const events = new EventsService(db, eventsRepository, bus, config.eventRetention, log('events'));
   const auditRepository = new AuditRepository();
-  const transactor = new Transactor(db, eventsRepository, bus, auditRepository, clock, log('transactor'));
+  const eventLog = { append: eventsRepository.append.bind(eventsRepository), publish: bus.publish.bind(bus) };
+  const transactor = new Transactor(db, eventLog, auditRepository, clock, log('transactor'));
   const audit = new AuditService(db, auditRepository);
 
   const clustersRepository = new ClustersRepository();

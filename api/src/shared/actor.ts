@@ -1,6 +1,8 @@
-import type { Role } from '../modules/accounts/accounts.table.ts';
+/** What a person may do; each role includes the ones before it. */
+export const ROLES = ['VIEWER', 'OPERATOR', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
 
-export type { Role };
+export const ACTOR_TYPES = ['USER', 'API_TOKEN', 'AGENT', 'ANONYMOUS', 'SYSTEM'] as const;
 
 /** Who is acting. Every audit row and every authorization decision starts from one of these. */
 export type Actor =

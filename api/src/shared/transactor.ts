@@ -1,11 +1,8 @@
 import type { Clock } from '../clock.ts';
 import type { Database, Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { AuditEntry, AuditRepository } from '../modules/audit/audit.repository.ts';
-import type { AuditResult } from '../modules/audit/audit.table.ts';
-import type { EventBus } from '../modules/events/events.bus.ts';
-import type { EventsRepository } from '../modules/events/events.repository.ts';
-import type { EventDraft, PublishedEvent } from '../modules/events/events.types.ts';
+import type { AuditEntry, AuditResult, AuditWriter } from './audit.ts';
+import type { EventDraft, EventLog, Published } from './events.ts';
 import { actorId, actorName, type RequestMeta } from './actor.ts';
 import { DomainError } from './domain-error.ts';
 import { redact, storable } from './secrets.ts';
@@ -44,15 +41,14 @@ export class UnitOfWork {
 export class Transactor {
   constructor(
     private readonly db: Database,
-    private readonly events: EventsRepository,
-    private readonly bus: EventBus,
-    private readonly audit: AuditRepository,
+    private readonly events: EventLog,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
   async run<T>(meta: RequestMeta | null, intent: AuditIntent | null, change: (work: UnitOfWork) => Promise<T>): Promise<T> {
-    let published: PublishedEvent[] = [];
+    let published: Published[] = [];
     let committed: (() => void)[] = [];
     try {
       const result = await this.db.transaction(async (tx) => {
@@ -66,7 +62,7 @@ export class Transactor {
         return value;
       });
       if (meta?.audit && intent) meta.audit.written = true;
-      this.bus.publish(published);
+      this.events.publish(published);
       for (const callback of committed) {
         try {
           callback();

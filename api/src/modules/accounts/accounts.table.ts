@@ -1,7 +1,8 @@
 import { boolean, index, pgEnum, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { pgTable } from '../../db/table.ts';
+import { ROLES } from '../../shared/actor.ts';
 
-export const role = pgEnum('role', ['VIEWER', 'OPERATOR', 'ADMIN']);
+export const role = pgEnum('role', ROLES);
 
 export const users = pgTable('users', {
   id: uuid().primaryKey().defaultRandom(),
@@ -46,7 +47,7 @@ export const apiTokens = pgTable(
   (table) => [index().on(table.userId)],
 );
 
-export type Role = (typeof role.enumValues)[number];
+export type { Role } from '../../shared/actor.ts';
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;

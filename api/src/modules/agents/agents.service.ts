@@ -8,7 +8,7 @@ import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
 import type { ClustersRepository } from '../clusters/clusters.repository.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import { topologyEvent } from '../nodes/nodes.events.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { TagsService } from '../tags/tags.service.ts';

@@ -1,22 +1,9 @@
 import { and, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { type ActorType, type AuditResult, type AuditRow, auditLog } from './audit.table.ts';
+import type { AuditEntry, AuditWriter } from '../../shared/audit.ts';
+import { type AuditResult, type AuditRow, auditLog } from './audit.table.ts';
 
-export interface AuditEntry {
-  at: Date;
-  requestId: string | null;
-  sourceAddress: string | null;
-  actorType: ActorType;
-  actorId: string | null;
-  actorName: string;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  args: Record<string, unknown>;
-  result: AuditResult;
-  errorCode: string | null;
-  message: string | null;
-}
+export type { AuditEntry };
 
 export interface AuditFilter {
   action?: string | null;
@@ -27,7 +14,7 @@ export interface AuditFilter {
   until?: Date | null;
 }
 
-export class AuditRepository {
+export class AuditRepository implements AuditWriter {
   async insert(executor: Executor, entry: AuditEntry): Promise<void> {
     await executor.insert(auditLog).values(entry);
   }

@@ -1,8 +1,10 @@
 import { bigint, index, jsonb, pgEnum, text, timestamp } from 'drizzle-orm/pg-core';
 import { pgTable } from '../../db/table.ts';
+import { ACTOR_TYPES } from '../../shared/actor.ts';
+import { AUDIT_RESULTS } from '../../shared/audit.ts';
 
-export const actorType = pgEnum('actor_type', ['USER', 'API_TOKEN', 'AGENT', 'ANONYMOUS', 'SYSTEM']);
-export const auditResult = pgEnum('audit_result', ['SUCCESS', 'DENIED', 'FAILED', 'ERROR']);
+export const actorType = pgEnum('actor_type', ACTOR_TYPES);
+export const auditResult = pgEnum('audit_result', AUDIT_RESULTS);
 
 /** Append-only: a trigger in the migration refuses UPDATE and DELETE. */
 export const auditLog = pgTable(
@@ -28,5 +30,5 @@ export const auditLog = pgTable(
 );
 
 export type ActorType = (typeof actorType.enumValues)[number];
-export type AuditResult = (typeof auditResult.enumValues)[number];
+export type { AuditResult } from '../../shared/audit.ts';
 export type AuditRow = typeof auditLog.$inferSelect;

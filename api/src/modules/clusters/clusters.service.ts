@@ -6,7 +6,7 @@ import { checkPage, type Page, type PageArgs, pageInMemory } from '../../shared/
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import { topologyEvent } from '../nodes/nodes.events.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { TagsRepository } from '../tags/tags.repository.ts';
 import { normalizeTag, validateUserTags } from '../tags/tags.rules.ts';
 import type { TagsService } from '../tags/tags.service.ts';

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.ts';
-import type { PublishedEvent } from './events.types.ts';
+import type { Published } from '../../shared/events.ts';
 
-type Listener = (event: PublishedEvent) => void;
+type Listener = (event: Published) => void;
 
 /** How long a gap in sequences may last before the bus reads the missing events back. */
 const GAP_GRACE_MS = 250;
@@ -14,12 +14,12 @@ const GAP_GRACE_MS = 250;
  */
 export class EventBus {
   #next = 1;
-  #pending = new Map<number, PublishedEvent>();
+  #pending = new Map<number, Published>();
   #listeners = new Set<Listener>();
   #gapTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly backfill: (after: number, upTo: number) => Promise<PublishedEvent[]>,
+    private readonly backfill: (after: number, upTo: number) => Promise<Published[]>,
     private readonly logger: Logger,
   ) {}
 
@@ -42,7 +42,7 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  publish(events: readonly PublishedEvent[]): void {
+  publish(events: readonly Published[]): void {
     for (const event of events) {
       if (event.sequence >= this.#next) this.#pending.set(event.sequence, event);
     }

@@ -2,14 +2,14 @@ import { and, asc, eq, gt, lte, min, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { insertBatches } from '../../shared/batching.ts';
 import { events, eventSequence } from './events.table.ts';
-import type { EventChannel, EventDraft, PublishedEvent } from './events.types.ts';
+import type { EventChannel, EventDraft, Published } from '../../shared/events.ts';
 
 export class EventsRepository {
   /**
    * Hands out the next sequences and stores the events. Call it last in a transaction: the
    * counter's row lock is held until commit, which keeps sequences dense and in commit order.
    */
-  async append(tx: Executor, drafts: EventDraft[], at: Date): Promise<PublishedEvent[]> {
+  async append(tx: Executor, drafts: EventDraft[], at: Date): Promise<Published[]> {
     if (drafts.length === 0) return [];
     const [counter] = await tx
       .insert(eventSequence)
@@ -18,11 +18,12 @@ export class EventsRepository {
       .returning({ last: eventSequence.last });
     const first = counter.last - drafts.length + 1;
     const published = drafts.map((draft, index) => ({ ...draft, sequence: first + index, at }));
-    for (const batch of insertBatches(events, published)) await tx.insert(events).values(batch);
+    const rows = published.map((event) => ({ ...event, payload: event.payload as Record<string, unknown> }));
+    for (const batch of insertBatches(events, rows)) await tx.insert(events).values(batch);
     return published;
   }
 
-  async readAfter(db: Executor, after: number, upTo: number, channel?: EventChannel): Promise<PublishedEvent[]> {
+  async readAfter(db: Executor, after: number, upTo: number, channel?: EventChannel): Promise<Published[]> {
     const rows = await db
       .select()
       .from(events)

@@ -2,18 +2,20 @@ import { DEFAULT_EVENT_RETENTION } from '../../config.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
 import { NodeStatusEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
+import type { PothosTypes } from '../../graphql/builder.ts';
+import { type EventDraft, isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
+import type { TopologyEvent, TopologyEventType } from '../../shared/topology-events.ts';
+import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
 import type { NodeStatus } from '../liveness/liveness.table.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
-import type { TopologyEventType } from '../nodes/nodes.events.ts';
 import { normalizeTag } from '../tags/tags.rules.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import { TagMatchEnum } from '../targets/targets.schema.ts';
 import type { TagMatch } from '../targets/targets.types.ts';
 import { MAX_BACKLOG } from './events.service.ts';
-import type { PublishedEvent, ResyncRequired } from './events.types.ts';
 
-type Payload = Record<string, unknown>;
-const payloadOf = (event: PublishedEvent) => event.payload as Payload;
+/** What every node and topology event says: where, and the tags filters match on. */
+type Located = Published<EventDraft<string, { clusterId: string; clusterName: string; tags: string[] }>>;
 
 const EVENT_SEQUENCE =
   'The event’s place in the one order of all events, status and topology alike: it only grows, so one subscription sees gaps where other events (or ones its filter skips) were. Give the last one you received as afterSequence to resume.';
@@ -43,44 +45,42 @@ const TopologyKindEnum = builder.enumType('TopologyChangeKind', {
   } satisfies Record<TopologyEventType, { description: string }>,
 });
 
-const common = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<import('../../graphql/builder.ts').PothosTypes>, PublishedEvent>) => ({
+const common = <Event extends Located>(t: PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<PothosTypes>, Event>) => ({
   sequence: t.field({ type: 'SafeInt', description: EVENT_SEQUENCE, resolve: (event) => event.sequence }),
   at: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (event) => event.at }),
-  clusterId: t.id({ description: 'The cluster concerned.', resolve: (event) => String(payloadOf(event).clusterId) }),
-  clusterName: t.string({ description: 'Its name at the time.', resolve: (event) => String(payloadOf(event).clusterName) }),
-  tags: t.stringList({ description: 'Effective tags of the node (or cluster) at the time.', resolve: (event) => payloadOf(event).tags as string[] }),
+  clusterId: t.id({ description: 'The cluster concerned.', resolve: (event) => event.payload.clusterId }),
+  clusterName: t.string({ description: 'Its name at the time.', resolve: (event) => event.payload.clusterName }),
+  tags: t.stringList({ description: 'Effective tags of the node (or cluster) at the time.', resolve: (event) => event.payload.tags }),
 });
 
-const NodeStatusChangeRef = builder.objectRef<PublishedEvent>('NodeStatusChange').implement({
+const NodeStatusChangeRef = builder.objectRef<Published<StatusChangedEvent>>('NodeStatusChange').implement({
   description: 'A node’s status changed.',
   fields: (t) => ({
     ...common(t),
-    nodeId: t.id({ description: 'The node.', resolve: (event) => String(payloadOf(event).nodeId) }),
-    nodeName: t.string({ description: 'Its name.', resolve: (event) => String(payloadOf(event).nodeName) }),
-    role: t.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (event) => payloadOf(event).role as 'WORKER' }),
-    from: t.field({ type: NodeStatusEnum, description: 'Status before.', resolve: (event) => payloadOf(event).from as NodeStatus }),
-    to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (event) => payloadOf(event).to as NodeStatus }),
-    cause: t.field({ type: StatusCauseEnum, description: 'Why.', resolve: (event) => payloadOf(event).cause as 'RECOVERED' }),
+    nodeId: t.id({ description: 'The node.', resolve: (event) => event.payload.nodeId }),
+    nodeName: t.string({ description: 'Its name.', resolve: (event) => event.payload.nodeName }),
+    role: t.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (event) => event.payload.role }),
+    from: t.field({ type: NodeStatusEnum, description: 'Status before.', resolve: (event) => event.payload.from }),
+    to: t.field({ type: NodeStatusEnum, description: 'Status after.', resolve: (event) => event.payload.to }),
+    cause: t.field({ type: StatusCauseEnum, description: 'Why.', resolve: (event) => event.payload.cause }),
     operationId: t.id({
       nullable: true,
       description: 'The operation that took the node into maintenance or brought it out.',
-      resolve: (event) => (payloadOf(event).operationId as string | undefined) ?? null,
+      resolve: (event) => event.payload.operationId ?? null,
     }),
   }),
 });
 
-const TopologyChangeRef = builder.objectRef<PublishedEvent>('TopologyChange').implement({
+const TopologyChangeRef = builder.objectRef<Published<TopologyEvent>>('TopologyChange').implement({
   description: 'The topology changed.',
   fields: (t) => ({
     ...common(t),
-    kind: t.field({ type: TopologyKindEnum, description: 'What changed.', resolve: (event) => event.type as TopologyEventType }),
-    nodeId: t.id({ nullable: true, description: 'The node, for node changes.', resolve: (event) => (payloadOf(event).nodeId as string) ?? null }),
-    nodeName: t.string({ nullable: true, description: 'Its name.', resolve: (event) => (payloadOf(event).nodeName as string) ?? null }),
-    role: t.field({ type: NodeRoleEnum, nullable: true, description: 'Its role.', resolve: (event) => (payloadOf(event).role as 'WORKER') ?? null }),
+    kind: t.field({ type: TopologyKindEnum, description: 'What changed.', resolve: (event) => event.type }),
+    nodeId: t.id({ nullable: true, description: 'The node, for node changes.', resolve: (event) => event.payload.nodeId ?? null }),
+    nodeName: t.string({ nullable: true, description: 'Its name.', resolve: (event) => event.payload.nodeName ?? null }),
+    role: t.field({ type: NodeRoleEnum, nullable: true, description: 'Its role.', resolve: (event) => event.payload.role ?? null }),
   }),
 });
-
-const isResync = (item: PublishedEvent | ResyncRequired): item is ResyncRequired => 'kind' in item && item.kind === 'resync';
 
 const NodeStatusEventUnion = builder.unionType('NodeStatusEvent', {
   description: 'A status change, or a request to resync.',
@@ -120,10 +120,8 @@ interface FilterArgs {
   statuses?: readonly NodeStatus[] | null;
 }
 
-async function matcher(context: Context, filter: FilterArgs | null | undefined): Promise<(event: PublishedEvent) => boolean> {
-  const clusterIds = filter?.clusters?.length
-    ? new Set(((await context.services.targets.normalize({ clusters: filter.clusters })) as { clusterIds: string[] }).clusterIds)
-    : null;
+async function matcher(context: Context, filter: FilterArgs | null | undefined): Promise<(event: Located & { payload: { to?: NodeStatus } }) => boolean> {
+  const clusterIds = filter?.clusters?.length ? new Set(await context.services.targets.clusterIds(filter.clusters)) : null;
   const tags = filter?.tags?.length
     ? filter.tags.map((tag) => {
         try {
@@ -137,9 +135,9 @@ async function matcher(context: Context, filter: FilterArgs | null | undefined):
   const matchAll = (filter?.tagMatch ?? 'ALL') === 'ALL';
   return (event) => {
     if (clusterIds && !clusterIds.has(event.clusterId ?? '')) return false;
-    if (statuses && !statuses.has(payloadOf(event).to as NodeStatus)) return false;
+    if (statuses && (event.payload.to === undefined || !statuses.has(event.payload.to))) return false;
     if (tags) {
-      const carried = new Set(payloadOf(event).tags as string[]);
+      const carried = new Set(event.payload.tags);
       if (matchAll ? !tags.every((tag) => carried.has(tag)) : !tags.some((tag) => carried.has(tag))) return false;
     }
     return true;

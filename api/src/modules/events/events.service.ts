@@ -3,19 +3,18 @@ import type { Logger } from '../../logger.ts';
 import { BoundedQueue } from '../../shared/event-queue.ts';
 import type { EventBus } from './events.bus.ts';
 import type { EventsRepository } from './events.repository.ts';
-import type { EventChannel, PublishedEvent, ResyncRequired } from './events.types.ts';
+import type { EventChannel, Published, ResyncRequired } from '../../shared/events.ts';
+import type { ChannelEvent, StreamItem } from './events.types.ts';
 
 /** How far behind a subscriber may fall, live or on resume, before it is told to resync. */
 export const MAX_BACKLOG = 10_000;
 
-export interface StreamOptions {
-  channel: EventChannel;
+export interface StreamOptions<Channel extends EventChannel> {
+  channel: Channel;
   /** Resume after this sequence; without it the stream starts with the next event. */
   afterSequence?: number | null;
-  matches: (event: PublishedEvent) => boolean;
+  matches: (event: ChannelEvent<Channel>) => boolean;
 }
-
-export type StreamItem = PublishedEvent | ResyncRequired;
 
 export class EventsService {
   #pruneTimer: NodeJS.Timeout | null = null;
@@ -53,19 +52,21 @@ export class EventsService {
    * retained window, or yields a resync marker when that window no longer covers it. Live
    * events are buffered during the replay, so nothing falls between the two.
    */
-  stream({ channel, afterSequence, matches }: StreamOptions): AsyncIterableIterator<StreamItem> {
+  stream<Channel extends EventChannel>({ channel, afterSequence, matches }: StreamOptions<Channel>): AsyncIterableIterator<StreamItem<Channel>> {
     const resuming = afterSequence !== undefined && afterSequence !== null;
     let last = resuming ? afterSequence : this.bus.head;
     let replaying = resuming;
-    const buffered: PublishedEvent[] = [];
-    const queue = new BoundedQueue<StreamItem>(
+    const buffered: Published[] = [];
+    const queue = new BoundedQueue<StreamItem<Channel>>(
       MAX_BACKLOG,
       () => ({ kind: 'resync', sequence: this.bus.head, reason: 'The subscriber fell too far behind; refetch and resubscribe.' }),
       () => unsubscribe(),
     );
-    const deliver = (event: PublishedEvent) => {
-      if (event.sequence <= last) return;
-      last = event.sequence;
+    const deliver = (published: Published) => {
+      if (published.sequence <= last) return;
+      last = published.sequence;
+      // A channel carries only the events its module's builders made for it (ChannelEvents).
+      const event = published as ChannelEvent<Channel>;
       if (matches(event)) queue.push(event);
     };
     const unsubscribe = this.bus.subscribe((event) => {
@@ -92,11 +93,11 @@ export class EventsService {
   }
 
   /** Delivers the retained events after `after`; returns the sequence live delivery continues from. */
-  async #replay(
-    channel: EventChannel,
+  async #replay<Channel extends EventChannel>(
+    channel: Channel,
     after: number,
-    deliver: (event: PublishedEvent) => void,
-    queue: BoundedQueue<StreamItem>,
+    deliver: (event: Published) => void,
+    queue: BoundedQueue<StreamItem<Channel>>,
   ): Promise<number> {
     const { oldest, head } = await this.repository.bounds(this.db);
     if (after > head || after + 1 < oldest || head - after > MAX_BACKLOG) {

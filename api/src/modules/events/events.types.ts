@@ -1,22 +1,15 @@
-export type EventChannel = 'topology' | 'status' | 'operations' | 'schedules';
+import type { EventChannel, Published, ResyncRequired } from '../../shared/events.ts';
+import type { TopologyEvent } from '../../shared/topology-events.ts';
+import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
+import type { OperationsEvent } from '../operations/operations.events.ts';
 
-/** An event as a module emits it inside its transaction, before it has a sequence. */
-export interface EventDraft {
-  channel: EventChannel;
-  type: string;
-  clusterId: string | null;
-  nodeId: string | null;
-  payload: Record<string, unknown>;
+/** The event map: what each channel carries. Every event is built by its module's typed builder. */
+export interface ChannelEvents {
+  topology: TopologyEvent;
+  status: StatusChangedEvent;
+  operations: OperationsEvent;
+  schedules: never;
 }
 
-export interface PublishedEvent extends EventDraft {
-  sequence: number;
-  at: Date;
-}
-
-/** Sent instead of replaying when the events a subscriber missed are no longer retained. */
-export interface ResyncRequired {
-  kind: 'resync';
-  sequence: number;
-  reason: string;
-}
+export type ChannelEvent<Channel extends EventChannel> = Published<ChannelEvents[Channel]>;
+export type StreamItem<Channel extends EventChannel> = ChannelEvent<Channel> | ResyncRequired;

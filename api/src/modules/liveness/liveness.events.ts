@@ -1,7 +1,7 @@
-import type { EventDraft } from '../events/events.types.ts';
+import type { EventDraft } from '../../shared/events.ts';
 import type { NodeStatus, StatusCause } from './liveness.table.ts';
 
-export interface StatusTransition {
+export interface StatusChangedPayload {
   nodeId: string;
   nodeName: string;
   clusterId: string;
@@ -10,12 +10,17 @@ export interface StatusTransition {
   from: NodeStatus;
   to: NodeStatus;
   cause: StatusCause;
-  at: Date;
+  /** When the OC decided it, as ISO 8601. */
+  at: string;
+  /** The operation that took the node into maintenance or brought it out. */
+  operationId?: string | null;
   /** The node's effective tags (its own, its cluster's and the implicit groups) when it changed. */
   tags: string[];
 }
 
-export function statusChanged(transition: StatusTransition): EventDraft {
+export type StatusChangedEvent = EventDraft<'NODE_STATUS_CHANGED', StatusChangedPayload>;
+
+export function statusChanged(transition: Omit<StatusChangedPayload, 'at'> & { at: Date }): StatusChangedEvent {
   return {
     channel: 'status',
     type: 'NODE_STATUS_CHANGED',

@@ -4,7 +4,7 @@ import type { AgentActor } from '../../shared/actor.ts';
 import { NotFoundError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid } from '../../shared/validation.ts';
-import type { EventDraft } from '../events/events.types.ts';
+import type { EventDraft } from '../../shared/events.ts';
 import type { RefusalCode } from './liveness.errors.ts';
 import { judgeReport, judgeSilence, type LivenessPolicy, reportsFailure } from './liveness.judge.ts';
 import type { BatchRow, LivenessRepository } from './liveness.repository.ts';

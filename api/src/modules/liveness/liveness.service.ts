@@ -6,7 +6,7 @@ import { ValidationError } from '../../shared/domain-error.ts';
 import { KeyedMutex } from '../../shared/keyed-mutex.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
-import type { EventDraft } from '../events/events.types.ts';
+import type { EventDraft } from '../../shared/events.ts';
 import type { TagsRepository } from '../tags/tags.repository.ts';
 import { BatchTooLargeError } from './liveness.errors.ts';
 import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './liveness.ingest.ts';

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.ts';
-import type { EventDraft } from '../events/events.types.ts';
+import type { EventDraft } from '../../shared/events.ts';
 import type { TagsRepository } from '../tags/tags.repository.ts';
 import { implicitTags } from '../tags/tags.rules.ts';
 import { statusChanged } from './liveness.events.ts';

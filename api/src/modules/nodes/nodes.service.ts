@@ -16,7 +16,7 @@ import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';
 import { DuplicateNodeError, NodeIsManagerError } from './nodes.errors.ts';
-import { type TopologyEventType, topologyEvent } from './nodes.events.ts';
+import { type TopologyEventType, topologyEvent } from '../../shared/topology-events.ts';
 import type { NodeListRow, NodesRepository, NodeValues } from './nodes.repository.ts';
 import type { NodeRow } from './nodes.table.ts';
 

@@ -3,13 +3,14 @@ import type { Context } from '../../graphql/context.ts';
 import { audited } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { validateId } from '../../shared/validation.ts';
-import type { PublishedEvent, ResyncRequired } from '../events/events.types.ts';
+import { isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import { counts } from './operations.engine.ts';
 import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
 import type { Strategy } from './operations.strategy.ts';
 import type { OperationRow, StepRow } from './operations.table.ts';
+import type { OperationUpdatedEvent, StepUpdatedEvent } from './operations.events.ts';
 
 export const OperationKindEnum = builder.enumType('OperationKind', {
   description: 'What an operation does.',
@@ -348,38 +349,40 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const OperationUpdateRef = builder.objectRef<PublishedEvent>('OperationUpdate').implement({
+const SEQUENCE = 'The event’s place in the one order of all events; give the last one you received as afterSequence to resume.';
+
+const OperationUpdateRef = builder.objectRef<Published<OperationUpdatedEvent>>('OperationUpdate').implement({
   description: 'An operation changed state.',
   fields: (t) => ({
-    sequence: t.exposeInt('sequence', { description: 'Event sequence; resume after it.' }),
+    sequence: t.field({ type: 'SafeInt', description: SEQUENCE, resolve: (event) => event.sequence }),
     at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
-    operationId: t.id({ description: 'The operation.', resolve: (event) => String(event.payload.operationId) }),
-    state: t.field({ type: OperationStateEnum, description: 'Its state.', resolve: (event) => event.payload.state as 'RUNNING' }),
-    reason: t.string({ description: 'Why.', resolve: (event) => String(event.payload.reason) }),
-    progress: t.field({ type: ProgressRef, description: 'Steps by state.', resolve: (event) => event.payload.counts as Record<string, number> }),
+    operationId: t.id({ description: 'The operation.', resolve: (event) => event.payload.operationId }),
+    state: t.field({ type: OperationStateEnum, description: 'Its state.', resolve: (event) => event.payload.state }),
+    reason: t.string({ description: 'Why.', resolve: (event) => event.payload.reason }),
+    progress: t.field({ type: ProgressRef, description: 'Steps by state.', resolve: (event) => event.payload.counts }),
   }),
 });
 
-const StepUpdateRef = builder.objectRef<PublishedEvent>('StepUpdate').implement({
+const StepUpdateRef = builder.objectRef<Published<StepUpdatedEvent>>('StepUpdate').implement({
   description: 'A step changed state.',
   fields: (t) => ({
-    sequence: t.exposeInt('sequence', { description: 'Event sequence; resume after it.' }),
+    sequence: t.field({ type: 'SafeInt', description: SEQUENCE, resolve: (event) => event.sequence }),
     at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
-    operationId: t.id({ description: 'The operation.', resolve: (event) => String(event.payload.operationId) }),
-    stepId: t.id({ description: 'The step.', resolve: (event) => String(event.payload.stepId) }),
-    batch: t.int({ description: 'Its batch, from 1.', resolve: (event) => Number(event.payload.batch) + 1 }),
-    canary: t.boolean({ description: 'Whether it is a canary.', resolve: (event) => Boolean(event.payload.canary) }),
-    nodeName: t.string({ description: 'The node.', resolve: (event) => String(event.payload.nodeName) }),
-    clusterName: t.string({ description: 'Its cluster.', resolve: (event) => String(event.payload.clusterName) }),
-    state: t.field({ type: StepStateEnum, description: 'Its state.', resolve: (event) => event.payload.state as 'PENDING' }),
-    message: t.string({ description: 'What happened.', resolve: (event) => String(event.payload.message) }),
+    operationId: t.id({ description: 'The operation.', resolve: (event) => event.payload.operationId }),
+    stepId: t.id({ description: 'The step.', resolve: (event) => event.payload.stepId }),
+    batch: t.int({ description: 'Its batch, from 1.', resolve: (event) => event.payload.batch + 1 }),
+    canary: t.boolean({ description: 'Whether it is a canary.', resolve: (event) => event.payload.canary }),
+    nodeName: t.string({ description: 'The node.', resolve: (event) => event.payload.nodeName }),
+    clusterName: t.string({ description: 'Its cluster.', resolve: (event) => event.payload.clusterName }),
+    state: t.field({ type: StepStateEnum, description: 'Its state.', resolve: (event) => event.payload.state }),
+    message: t.string({ description: 'What happened.', resolve: (event) => event.payload.message }),
   }),
 });
 
 const ResyncRef = builder.objectRef<ResyncRequired>('OperationResyncRequired').implement({
   description: 'Missed updates are no longer kept: refetch the operation, then subscribe again after this sequence.',
   fields: (t) => ({
-    sequence: t.exposeInt('sequence', { description: 'The newest sequence.' }),
+    sequence: t.field({ type: 'SafeInt', description: 'The newest sequence.', resolve: (resync) => resync.sequence }),
     reason: t.exposeString('reason', { description: 'Why.' }),
   }),
 });
@@ -387,8 +390,7 @@ const ResyncRef = builder.objectRef<ResyncRequired>('OperationResyncRequired').i
 const ProgressEventUnion = builder.unionType('OperationProgressEvent', {
   description: 'An operation or step update, or a request to resync.',
   types: [OperationUpdateRef, StepUpdateRef, ResyncRef],
-  resolveType: (item) =>
-    'kind' in item && item.kind === 'resync' ? ResyncRef : (item as PublishedEvent).type === 'STEP_UPDATED' ? StepUpdateRef : OperationUpdateRef,
+  resolveType: (item) => (isResync(item) ? ResyncRef : item.type === 'STEP_UPDATED' ? StepUpdateRef : OperationUpdateRef),
 });
 
 builder.subscriptionField('operationProgress', (t) =>

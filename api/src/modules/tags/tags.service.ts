@@ -5,7 +5,7 @@ import type { Transactor } from '../../shared/transactor.ts';
 import { validateId } from '../../shared/validation.ts';
 import type { ClusterRow } from '../clusters/clusters.table.ts';
 import type { ClustersRepository } from '../clusters/clusters.repository.ts';
-import { topologyEvent } from '../nodes/nodes.events.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { NodesRepository } from '../nodes/nodes.repository.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { TagsRepository } from './tags.repository.ts';

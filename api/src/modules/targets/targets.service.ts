@@ -56,6 +56,11 @@ export class TargetsService {
     return { kind: 'TAGS', tags: [...new Set(tags)], match: selector.match ?? 'ALL' };
   }
 
+  /** The ids of clusters named by id or name; refuses names of clusters that do not exist. */
+  clusterIds(references: readonly string[]): Promise<string[]> {
+    return this.#clusterIds(checkList(references, 'clusters'));
+  }
+
   async #clusterIds(references: string[]): Promise<string[]> {
     const ids = references.filter(isUuid).map((id) => id.toLowerCase());
     const names = references.filter((reference) => !isUuid(reference));

@@ -1,5 +1,9 @@
-import type { EventDraft } from '../events/events.types.ts';
+import type { EventDraft } from './events.ts';
 
+/**
+ * The topology channel's contract. Clusters, nodes, tags, liveness and agents all announce
+ * topology changes, so it lives in the shared kernel rather than in any one of them.
+ */
 export type TopologyEventType =
   | 'CLUSTER_REGISTERED'
   | 'CLUSTER_UPDATED'
@@ -22,7 +26,9 @@ export interface TopologyPayload {
   tags: string[];
 }
 
-export function topologyEvent(type: TopologyEventType, payload: TopologyPayload): EventDraft {
+export type TopologyEvent = EventDraft<TopologyEventType, TopologyPayload>;
+
+export function topologyEvent(type: TopologyEventType, payload: TopologyPayload): TopologyEvent {
   return {
     channel: 'topology',
     type,
