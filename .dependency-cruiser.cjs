@@ -1,21 +1,14 @@
 /**
  * The module boundaries of the OC (DESIGN.md section 2), checked in CI by `npm run lint:deps`.
- * Table files declare foreign keys to each other's tables: the database schema is one graph by
- * nature, so they are left out of the cycle rule (see the `tables` config) and may import tables.
+ * Table files declare foreign keys to each other's tables (the database schema is one graph by
+ * nature), so they may import tables. Cycles between modules are checked over the module graph
+ * alone, by .dependency-cruiser-modules.cjs.
  */
 const MODULE = '^api/src/modules/([^/]+)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: 'no-module-cycles',
-      severity: 'error',
-      comment: 'Modules depend on each other in one direction only; talk back through typed events or a small read interface.',
-      from: { path: '^api/src/modules/[^/]+$' },
-      to: { path: '^api/src/modules/[^/]+$', circular: true, viaOnly: '^api/src/modules/[^/]+$' },
-      scope: 'folder',
-    },
     {
       name: 'shared-kernel-imports-no-module',
       severity: 'error',
@@ -40,7 +33,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['\\.table\\.ts$', '^ui/\\.svelte-kit', '^ui/build'] },
+    exclude: { path: ['^ui/\\.svelte-kit', '^ui/build'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.svelte'] },

@@ -29,7 +29,6 @@ import { SchedulesService } from './modules/schedules/schedules.service.ts';
 import { NodesService } from './modules/nodes/nodes.service.ts';
 import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
-import { TargetsRepository } from './modules/targets/targets.repository.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
 import { ThrottleRepository } from './modules/throttle/throttle.repository.ts';
 import { DEFAULT_THROTTLE, ThrottleService } from './modules/throttle/throttle.service.ts';
@@ -59,7 +58,6 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const nodesRepository = new NodesRepository();
   const tagsRepository = new TagsRepository();
   const livenessRepository = new LivenessRepository();
-  const targetsRepository = new TargetsRepository();
 
   const throttle = new ThrottleService(
     db,
@@ -68,10 +66,11 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     log('throttle'),
   );
   const accounts = new AccountsService(db, new AccountsRepository(), transactor, throttle, clock, { sessionTtlMs: config.sessionTtl, apiTokenMaxLifetimeMs: config.apiTokenMaxLifetime }, log('accounts'));
+  const tags = new TagsService(db, tagsRepository, { nodes: (tx, ids) => nodesRepository.findMany(tx, [...ids]), clusters: (tx, ids) => clustersRepository.findMany(tx, [...ids]) }, transactor);
   const liveness = new LivenessService(
     db,
     livenessRepository,
-    tagsRepository,
+    tags,
     transactor,
     clock,
     {
@@ -86,17 +85,18 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     },
     log('liveness'),
   );
-  const tags = new TagsService(db, tagsRepository, nodesRepository, clustersRepository, transactor);
-  const targets = new TargetsService(db, targetsRepository);
-  const clusters = new ClustersService(db, clustersRepository, tagsRepository, tags, liveness, transactor, clock);
+  const targets = new TargetsService({
+    clustersByIdOrName: (ids, names) => clustersRepository.byIdsOrNames(db, ids, names),
+    existingNodeIds: (ids) => nodesRepository.existingIds(db, ids),
+  });
+  const clusters = new ClustersService(db, clustersRepository, tags, liveness, transactor, clock);
   const nodes = new NodesService(
     db,
     nodesRepository,
-    clustersRepository,
+    clusters,
     liveness,
     tags,
     targets,
-    targetsRepository,
     transactor,
     clock,
     config.maxHeartbeatBatch,
@@ -104,8 +104,8 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const agents = new AgentsService(
     db,
     new AgentsRepository(),
-    clustersRepository,
-    nodesRepository,
+    clusters,
+    nodes,
     tags,
     liveness,
     transactor,
@@ -116,11 +116,11 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const commands = new CommandsService(db, new CommandsRepository(), transactor, clock);
   const operationsRepository = new OperationsRepository();
   const engine = new OperationsEngine(db, operationsRepository, commands, liveness, transactor, clock, { tickMs: config.operationsTick }, log('operations'));
-  const operations = new OperationsService(db, operationsRepository, nodesRepository, targets, targetsRepository, engine, liveness, transactor, clock);
-  const availability = new AvailabilityService(db, new AvailabilityRepository(), targets, targetsRepository, clock);
+  const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock);
+  const availability = new AvailabilityService(db, new AvailabilityRepository(), targets, nodes, clock);
   const schedulesRepository = new SchedulesRepository();
   const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
-  const scheduler = new Scheduler(db, schedulesRepository, operations, operationsRepository, transactor, clock, config.scheduleTick, log('scheduler'));
+  const scheduler = new Scheduler(db, schedulesRepository, operations, transactor, clock, config.scheduleTick, log('scheduler'));
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });

@@ -180,6 +180,21 @@ describe('subscriptions', () => {
     });
     expect(await closed).toBe(4403);
   });
+
+  it('tags a cluster’s reachability changes with its user tags, so a filter on them sees both', async () => {
+    const client = server.wsClient(server.adminToken);
+    const manager = await enrollManager(server, 'u-app', { workers: ['u-1'], tags: ['Zone 7'] });
+    await manager.beat([{ name: 'u-1' }]);
+    const zone = collect(client, TOPOLOGY, { filter: { tags: ['zone 7'] }, after: await head(server) });
+    await server.tick(20_000);
+    await manager.beat([{ name: 'u-1' }]);
+    const events = (await zone.waitFor(2)).map((event) => event.topologyEvents);
+    expect(events.map(({ kind, clusterName }) => [kind, clusterName])).toEqual([
+      ['CLUSTER_UNREACHABLE', 'u-app'],
+      ['CLUSTER_REACHABLE', 'u-app'],
+    ]);
+    expect(events[0].tags).toEqual(['cluster:u-app', 'product:application-server', 'zone 7']);
+  });
 });
 
 describe('subscription retention', () => {

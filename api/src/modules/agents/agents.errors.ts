@@ -23,9 +23,3 @@ export class EnrollmentClusterMismatchError extends CredentialError {
     super('TOKEN_CLUSTER_MISMATCH', `The enrollment token was not issued for cluster "${cluster}".`);
   }
 }
-
-export class ManagerNameTakenError extends ConflictError {
-  constructor(name: string) {
-    super('NAME_TAKEN', `A worker named "${name}" already exists in this cluster; a manager needs its own name.`);
-  }
-}

@@ -2,7 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { audited } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import { ClusterRef } from '../clusters/clusters.schema.ts';
-import type { ClusterRow } from '../clusters/clusters.table.ts';
+import type { ClusterRow } from '../clusters/clusters.types.ts';
 import { HeartbeatReceiptRef } from '../liveness/liveness.schema.ts';
 import type { IssuedCredential } from './agents.service.ts';
 import type { MembershipReceipt } from '../nodes/nodes.service.ts';

@@ -6,18 +6,16 @@ import { CredentialError, NotFoundError, ValidationError } from '../../shared/do
 import { hashToken, newToken } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
-import type { ClustersRepository } from '../clusters/clusters.repository.ts';
+import type { ClustersService } from '../clusters/clusters.service.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import { topologyEvent } from '../../shared/topology-events.ts';
-import type { NodesRepository } from '../nodes/nodes.repository.ts';
-import type { NodeRow } from '../nodes/nodes.table.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import {
   EnrollmentClusterMismatchError,
   EnrollmentTokenExpiredError,
   EnrollmentTokenInvalidError,
   EnrollmentTokenUsedError,
-  ManagerNameTakenError,
 } from './agents.errors.ts';
 import type { AgentsRepository } from './agents.repository.ts';
 
@@ -53,8 +51,8 @@ export class AgentsService {
   constructor(
     private readonly db: Database,
     private readonly repository: AgentsRepository,
-    private readonly clusters: ClustersRepository,
-    private readonly nodes: NodesRepository,
+    private readonly clusters: ClustersService,
+    private readonly nodes: NodesService,
     private readonly tags: TagsService,
     private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
@@ -67,7 +65,7 @@ export class AgentsService {
     const ttlMs = ttlSeconds === null || ttlSeconds === undefined ? this.options.enrollmentTokenTtlMs : ttlSeconds * 1000;
     if (!Number.isInteger(ttlMs) || ttlMs < 60_000 || ttlMs > MAX_ENROLLMENT_TTL_MS)
       throw new ValidationError('INVALID_ARGUMENT', 'expiresInSeconds must be a whole number from 60 to 604800 (7 days).', 'expiresInSeconds');
-    const cluster = await this.clusters.find(this.db, clusterRef);
+    const cluster = await this.clusters.find(clusterRef);
     if (!cluster) throw new NotFoundError('cluster', clusterRef);
     const createdBy = meta.actor.type === 'USER' || meta.actor.type === 'API_TOKEN' ? meta.actor.userId : null;
     return this.transactor.run(meta, { action: 'enrollmentToken.create', targetType: 'cluster', targetId: cluster.id, args: { ttlMs } }, async (work) => {
@@ -112,7 +110,7 @@ export class AgentsService {
     const result = await this.liveness.exclusive(found.clusterId, () =>
       this.transactor.run(meta, { ...intent, targetId: found.clusterId }, async (work) => {
         const token = await this.repository.lockEnrollmentToken(work.tx, found.id);
-        const cluster = await this.clusters.find(work.tx, found.clusterId);
+        const cluster = await this.clusters.find(found.clusterId, work.tx);
         if (!token || !cluster) throw new EnrollmentTokenInvalidError();
         const claimed = isUuid(input.cluster) ? input.cluster.toLowerCase() === cluster.id : input.cluster === cluster.name;
         if (!claimed) throw new EnrollmentClusterMismatchError(input.cluster);
@@ -121,34 +119,12 @@ export class AgentsService {
         if (token.expiresAt <= now) throw new EnrollmentTokenExpiredError();
         await this.repository.markEnrollmentTokenUsed(work.tx, token.id, now);
 
-        const members = await this.nodes.ofCluster(work.tx, cluster.id);
-        const existing = members.find((node) => node.name === manager.name);
-        if (existing && existing.role === 'WORKER' && existing.leftAt === null) throw new ManagerNameTakenError(manager.name);
-        let node: NodeRow;
-        if (existing) {
-          node = await this.nodes.update(work.tx, existing.id, { ...manager, role: 'MANAGER', leftAt: null });
-        } else {
-          [node] = await this.nodes.insert(work.tx, [{ ...manager, clusterId: cluster.id, role: 'MANAGER', joinedAt: now }]);
-        }
-        await this.liveness.initializeNodes(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
-        const previous = members.find((member) => member.id === cluster.managerNodeId && member.id !== node.id && member.leftAt === null);
-        if (previous) {
-          const statuses = await this.liveness.statusesOf(work.tx, [previous.id]);
-          await this.nodes.markLeft(work.tx, [previous.id], now);
-          work.emit(
-            ...(await this.liveness.recordTransitions(work.tx, [
-              { nodeId: previous.id, nodeName: previous.name, role: previous.role, clusterId: cluster.id, from: statuses.get(previous.id) ?? 'UNKNOWN', to: 'LEFT', cause: 'LEFT', at: now },
-            ])),
-          );
-        }
+        const { node, previous } = await this.nodes.installManager(work, cluster, manager, now);
         await this.repository.revokeCredentialsOfCluster(work.tx, cluster.id, now);
         const issued = await this.#issue(work.tx, cluster.id, node.id, now);
-        const updated = (await this.clusters.update(work.tx, cluster.id, { managerNodeId: node.id, updatedAt: now })) ?? cluster;
-        const tags = (await this.tags.effectiveTags(work.tx, updated, [node])).get(node.id) ?? [];
-        work.emit(
-          topologyEvent('NODE_JOINED', { clusterId: cluster.id, clusterName: cluster.name, nodeId: node.id, nodeName: node.name, role: 'MANAGER', tags }),
-          topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }),
-        );
+        const updated = await this.clusters.setManager(work.tx, cluster, node.id, now);
+        await this.nodes.announce(work, 'NODE_JOINED', updated, node);
+        work.emit(topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }));
         return { ...issued, cluster: updated, node, previous };
       }),
     );
@@ -208,7 +184,7 @@ export class AgentsService {
 
   /** Revokes every credential of a cluster's manager at once: its sockets close, and it must enroll again. */
   async revokeCredentials(meta: RequestMeta, clusterRef: string) {
-    const cluster = await this.clusters.find(this.db, clusterRef);
+    const cluster = await this.clusters.find(clusterRef);
     if (!cluster) throw new NotFoundError('cluster', clusterRef);
     await this.transactor.run(meta, { action: 'agent.credential.revoke', targetType: 'cluster', targetId: cluster.id }, async (work) => {
       await this.repository.revokeCredentialsOfCluster(work.tx, cluster.id, this.clock.now());

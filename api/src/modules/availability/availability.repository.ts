@@ -6,17 +6,6 @@ import { nodeLiveness, nodeStatusHistory, type StatusHistoryRow } from '../liven
 import { nodes } from '../nodes/nodes.table.ts';
 
 export class AvailabilityRepository {
-  /** Every node matching a target condition, including nodes that have left (they count for the time they were members). */
-  async nodes(db: Executor, condition: SQL | undefined) {
-    return db
-      .select({ id: nodes.id, name: nodes.name, clusterName: clusters.name, joinedAt: nodes.joinedAt, status: nodeLiveness.status, statusCause: nodeLiveness.statusCause })
-      .from(nodes)
-      .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(condition)
-      .orderBy(asc(clusters.name), asc(nodes.name));
-  }
-
   async transitions(db: Executor, nodeIds: string[], from: Date, to: Date): Promise<StatusHistoryRow[]> {
     if (nodeIds.length === 0) return [];
     return db

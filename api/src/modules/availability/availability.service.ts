@@ -1,8 +1,8 @@
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
-import type { NodeStatus, StatusCause, StatusHistoryRow } from '../liveness/liveness.table.ts';
-import type { TargetsRepository } from '../targets/targets.repository.ts';
+import type { NodeStatus, StatusCause, StatusHistoryRow } from '../liveness/liveness.types.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';
 import type { AvailabilityRepository } from './availability.repository.ts';
@@ -129,7 +129,7 @@ export class AvailabilityService {
     private readonly db: Database,
     private readonly repository: AvailabilityRepository,
     private readonly targets: TargetsService,
-    private readonly targetConditions: TargetsRepository,
+    private readonly nodes: NodesService,
     private readonly clock: Clock,
   ) {}
 
@@ -140,7 +140,7 @@ export class AvailabilityService {
     if (!Number.isInteger(bucketCount) || bucketCount < 1 || bucketCount > 500)
       throw new ValidationError('INVALID_ARGUMENT', 'buckets must be from 1 to 500.', 'buckets');
     const target = await this.targets.normalize(targetInput);
-    const nodes = await this.repository.nodes(this.db, this.targetConditions.condition(target));
+    const nodes = await this.nodes.everMatching(target);
     const ids = nodes.map((node) => node.id);
     const [before, within, after] = await Promise.all([
       this.repository.lastBefore(this.db, ids, since),

@@ -1,4 +1,4 @@
-import type { NodeStatus } from '../liveness/liveness.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 
 export const CLUSTER_HEALTH = ['UNREACHABLE', 'CRITICAL', 'DEGRADED', 'PENDING', 'HEALTHY'] as const;
 export type ClusterHealth = (typeof CLUSTER_HEALTH)[number];

@@ -15,6 +15,14 @@ export interface StatusCountRow {
 }
 
 export class ClustersRepository {
+  async byIdsOrNames(db: Executor, ids: string[], names: string[]) {
+    if (ids.length === 0 && names.length === 0) return [];
+    return db
+      .select({ id: clusters.id, name: clusters.name })
+      .from(clusters)
+      .where(or(ids.length ? anyOf(clusters.id, ids) : undefined, names.length ? anyOf(clusters.name, names) : undefined));
+  }
+
   async insert(tx: Executor, values: Pick<ClusterRow, 'name' | 'productKind' | 'description' | 'consoleUrl'>): Promise<ClusterRow> {
     const [row] = await tx.insert(clusters).values(values).returning();
     return row;

@@ -4,8 +4,6 @@ import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
 import { NodeStatusEnum } from '../liveness/liveness.schema.ts';
-import type { NodeStatus } from '../liveness/liveness.table.ts';
-import { NodeConnection } from '../nodes/nodes.schema.ts';
 import { CLUSTER_HEALTH, type ClusterHealth, type StatusCounts } from './clusters.health.ts';
 import type { ClusterWithSummary } from './clusters.service.ts';
 
@@ -87,13 +85,6 @@ export const ClusterRef = builder.drizzleObject('clusters', {
       nullable: true,
       description: 'The manager’s own status; null before one registers.',
       resolve: async (cluster, _args, context) => (await summaryOf(cluster, context)).managerStatus,
-    }),
-    nodes: t.field({
-      type: NodeConnection,
-      description: 'The cluster’s nodes, manager first.',
-      args: { statuses: t.arg({ type: [NodeStatusEnum], description: 'Only these statuses.' }), ...pageArgs },
-      resolve: (cluster, args, context) =>
-        context.services.nodes.list({ target: { clusters: [cluster.id] }, statuses: args.statuses as NodeStatus[] | null }, args),
     }),
   }),
 });

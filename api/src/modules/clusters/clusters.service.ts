@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, pageInMemory } from '../../shared/pagination.ts';
@@ -7,7 +7,6 @@ import type { Transactor } from '../../shared/transactor.ts';
 import { validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import { topologyEvent } from '../../shared/topology-events.ts';
-import type { TagsRepository } from '../tags/tags.repository.ts';
 import { normalizeTag, validateUserTags } from '../tags/tags.rules.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import { ClusterNameTakenError } from './clusters.errors.ts';
@@ -44,7 +43,6 @@ export class ClustersService {
   constructor(
     private readonly db: Database,
     private readonly repository: ClustersRepository,
-    private readonly tagsRepository: TagsRepository,
     private readonly tags: TagsService,
     private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
@@ -55,8 +53,14 @@ export class ClustersService {
     this.#removalListeners.push(listener);
   }
 
-  find(idOrName: string): Promise<ClusterRow | undefined> {
-    return this.repository.find(this.db, idOrName);
+  /** Reads in the caller's transaction when given one. */
+  find(idOrName: string, db: Executor = this.db): Promise<ClusterRow | undefined> {
+    return this.repository.find(db, idOrName);
+  }
+
+  /** Records a newly registered manager, in the registration's transaction. */
+  async setManager(tx: Executor, cluster: ClusterRow, managerNodeId: string, now: Date): Promise<ClusterRow> {
+    return (await this.repository.update(tx, cluster.id, { managerNodeId, updatedAt: now })) ?? cluster;
   }
 
   async create(meta: RequestMeta, input: ClusterInput): Promise<ClusterRow> {
@@ -70,7 +74,7 @@ export class ClustersService {
     const cluster = await this.transactor.run(meta, { action: 'cluster.create', targetType: 'cluster', args: { ...values, tags } }, async (work) => {
       if (await this.repository.findByName(work.tx, values.name)) throw new ClusterNameTakenError(values.name);
       const row = await this.repository.insert(work.tx, values);
-      await this.tagsRepository.addClusterTags(work.tx, [row.id], tags);
+      await this.tags.attachToCluster(work.tx, row.id, tags);
       work.target(row.id);
       work.emit(topologyEvent('CLUSTER_REGISTERED', { clusterId: row.id, clusterName: row.name, tags: await this.tags.clusterEventTags(work.tx, row) }));
       return row;

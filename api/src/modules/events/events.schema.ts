@@ -6,7 +6,7 @@ import type { PothosTypes } from '../../graphql/builder.ts';
 import { type EventDraft, isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import type { TopologyEvent, TopologyEventType } from '../../shared/topology-events.ts';
 import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
-import type { NodeStatus } from '../liveness/liveness.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { normalizeTag } from '../tags/tags.rules.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';

@@ -4,7 +4,6 @@ import type { AgentActor } from '../../shared/actor.ts';
 import { NotFoundError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid } from '../../shared/validation.ts';
-import type { EventDraft } from '../../shared/events.ts';
 import type { RefusalCode } from './liveness.errors.ts';
 import { judgeReport, judgeSilence, type LivenessPolicy, reportsFailure } from './liveness.judge.ts';
 import type { BatchRow, LivenessRepository } from './liveness.repository.ts';
@@ -137,13 +136,13 @@ export class BatchIngest {
     }
 
     const rows = [...reports].map(([nodeId, entry]) => this.#row(nodeId, entry, wall.getTime()));
-    const clusterEvents: EventDraft[] = recovering ? [this.recorder.clusterEvent(cluster, 'CLUSTER_REACHABLE')] : [];
-    if (changes.length === 0 && clusterEvents.length === 0) {
+    if (changes.length === 0 && !recovering) {
       await this.repository.applyBatch(this.db, cluster.id, input.sequence, wall, rows);
     } else {
       await this.transactor.run(null, null, async (work) => {
         await this.repository.applyBatch(work.tx, cluster.id, input.sequence, wall, rows);
-        work.emit(...clusterEvents, ...(await this.recorder.record(work.tx, changes)));
+        if (recovering) work.emit(await this.recorder.clusterEvent(work.tx, cluster, 'CLUSTER_REACHABLE'));
+        work.emit(...(await this.recorder.record(work.tx, changes)));
       });
     }
 

@@ -100,7 +100,7 @@ export class LeaseSweeper {
       updates.push(next);
     }
     await this.transactor.run(null, null, async (work) => {
-      work.emit(this.recorder.clusterEvent(cluster, 'CLUSTER_UNREACHABLE'), ...(await this.recorder.record(work.tx, changes)));
+      work.emit(await this.recorder.clusterEvent(work.tx, cluster, 'CLUSTER_UNREACHABLE'), ...(await this.recorder.record(work.tx, changes)));
     });
     for (const node of updates) cluster.nodes.set(node.id, node);
     cluster.unreachable = true;

@@ -7,7 +7,7 @@ import { KeyedMutex } from '../../shared/keyed-mutex.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { EventDraft } from '../../shared/events.ts';
-import type { TagsRepository } from '../tags/tags.repository.ts';
+import type { TagsService } from '../tags/tags.service.ts';
 import { BatchTooLargeError } from './liveness.errors.ts';
 import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './liveness.ingest.ts';
 import type { LivenessPolicy } from './liveness.judge.ts';
@@ -53,7 +53,7 @@ export class LivenessService {
   constructor(
     private readonly db: Database,
     private readonly repository: LivenessRepository,
-    tags: TagsRepository,
+    tags: TagsService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly options: LivenessOptions,

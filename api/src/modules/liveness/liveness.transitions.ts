@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.ts';
 import type { EventDraft } from '../../shared/events.ts';
-import type { TagsRepository } from '../tags/tags.repository.ts';
-import { implicitTags } from '../tags/tags.rules.ts';
+import { type TopologyEvent, topologyEvent } from '../../shared/topology-events.ts';
+import type { TagsService } from '../tags/tags.service.ts';
 import { statusChanged } from './liveness.events.ts';
 import type { LivenessRepository } from './liveness.repository.ts';
 import type { LivenessTracker, NamedStatusChange, TrackedCluster } from './liveness.tracker.ts';
@@ -10,7 +10,7 @@ import type { LivenessTracker, NamedStatusChange, TrackedCluster } from './liven
 export class TransitionRecorder {
   constructor(
     private readonly repository: LivenessRepository,
-    private readonly tags: TagsRepository,
+    private readonly tags: TagsService,
     private readonly tracker: LivenessTracker,
   ) {}
 
@@ -21,34 +21,22 @@ export class TransitionRecorder {
     return this.#statusEvents(tx, changes);
   }
 
-  clusterEvent(cluster: TrackedCluster, type: 'CLUSTER_UNREACHABLE' | 'CLUSTER_REACHABLE'): EventDraft {
-    return {
-      channel: 'topology',
-      type,
-      clusterId: cluster.id,
-      nodeId: null,
-      payload: {
-        clusterId: cluster.id,
-        clusterName: cluster.name,
-        tags: [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`],
-      },
-    };
+  async clusterEvent(tx: Executor, cluster: TrackedCluster, type: 'CLUSTER_UNREACHABLE' | 'CLUSTER_REACHABLE'): Promise<TopologyEvent> {
+    return topologyEvent(type, { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(tx, cluster) });
   }
 
   async #statusEvents(tx: Executor, changes: NamedStatusChange[]): Promise<EventDraft[]> {
     if (changes.length === 0) return [];
-    const nodeTags = await this.tags.nodeTagsOf(tx, [...new Set(changes.map((change) => change.nodeId))]);
-    const clusterTags = await this.tags.clusterTagsOf(tx, [...new Set(changes.map((change) => change.clusterId))]);
-    return changes.flatMap((change) => {
+    const clusters = new Map<string, TrackedCluster>();
+    for (const change of changes) {
       const cluster = this.tracker.cluster(change.clusterId);
+      if (cluster) clusters.set(cluster.id, cluster);
+    }
+    const tags = await this.tags.effectiveTagsAcross(tx, clusters, changes.map((change) => ({ id: change.nodeId, role: change.role, clusterId: change.clusterId })));
+    return changes.flatMap((change) => {
+      const cluster = clusters.get(change.clusterId);
       if (!cluster) return [];
-      return [
-        statusChanged({
-          ...change,
-          clusterName: cluster.name,
-          tags: [...implicitTags(change, cluster), ...(clusterTags.get(cluster.id) ?? []), ...(nodeTags.get(change.nodeId) ?? [])],
-        }),
-      ];
+      return [statusChanged({ ...change, clusterName: cluster.name, tags: tags.get(change.nodeId) ?? [] })];
     });
   }
 }

@@ -11,3 +11,9 @@ export class DuplicateNodeError extends ValidationError {
     super('INVALID_ARGUMENT', `The membership report lists "${name}" more than once.`, 'nodes');
   }
 }
+
+export class ManagerNameTakenError extends ConflictError {
+  constructor(name: string) {
+    super('NAME_TAKEN', `A worker named "${name}" already exists in this cluster; a manager needs its own name.`);
+  }
+}

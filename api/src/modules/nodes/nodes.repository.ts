@@ -1,8 +1,10 @@
-import { and, asc, count, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { clusters } from '../clusters/clusters.table.ts';
 import { type NodeStatus, nodeLiveness } from '../liveness/liveness.table.ts';
+import { clusterTags, nodeTags } from '../tags/tags.table.ts';
+import type { Target } from '../targets/targets.types.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
 
 export type NodeListRow = NodeRow & { clusterName: string };
@@ -20,6 +22,12 @@ export interface NodeValues {
 }
 
 export class NodesRepository {
+  async existingIds(db: Executor, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db.select({ id: nodes.id }).from(nodes).where(anyOf(nodes.id, ids));
+    return new Set(rows.map((row) => row.id));
+  }
+
   async find(db: Executor, id: string): Promise<NodeRow | undefined> {
     const [row] = await db.select().from(nodes).where(eq(nodes.id, id));
     return row;
@@ -54,8 +62,8 @@ export class NodesRepository {
     await tx.delete(nodes).where(eq(nodes.id, id));
   }
 
-  /** Nodes matching a target condition and statuses, in (cluster, role, name) order after a keyset cursor. */
-  async list(db: Executor, condition: SQL | undefined, statuses: NodeStatus[] | null, limit: number, after: unknown[] | null) {
+  /** Nodes a target selects with these statuses, in (cluster, role, name) order after a keyset cursor. */
+  async list(db: Executor, target: Target, statuses: NodeStatus[] | null, limit: number, after: unknown[] | null) {
     const rows = await db
       .select({ node: nodes, clusterName: clusters.name })
       .from(nodes)
@@ -63,7 +71,7 @@ export class NodesRepository {
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
       .where(
         and(
-          condition,
+          selects(target),
           statuses ? anyOf(nodeLiveness.status, statuses) : undefined,
           after ? sql`(${clusters.name}, ${nodes.role}::text, ${nodes.name}) > (${after[0]}, ${after[1]}, ${after[2]})` : undefined,
         ),
@@ -73,18 +81,22 @@ export class NodesRepository {
     return rows.map((row): NodeListRow => ({ ...row.node, clusterName: row.clusterName }));
   }
 
-  async count(db: Executor, condition: SQL | undefined, statuses: NodeStatus[] | null): Promise<number> {
+  async count(db: Executor, target: Target, statuses: NodeStatus[] | null): Promise<number> {
     const [row] = await db
       .select({ value: count() })
       .from(nodes)
       .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(condition, statuses ? anyOf(nodeLiveness.status, statuses) : undefined));
+      .where(and(selects(target), statuses ? anyOf(nodeLiveness.status, statuses) : undefined));
     return row.value;
   }
 
-  /** Every member (not LEFT) matching a target condition, with its cluster and status, for planning operations. */
-  async members(db: Executor, condition: SQL | undefined) {
+  /**
+   * The nodes a target selects, with their cluster and status, by cluster and name: members only
+   * (for planning operations), or with the nodes that have left too (they count for availability
+   * for the time they were members).
+   */
+  async matching(db: Executor, target: Target, { includeLeft }: { includeLeft: boolean }) {
     return db
       .select({
         id: nodes.id,
@@ -92,12 +104,15 @@ export class NodesRepository {
         role: nodes.role,
         clusterId: nodes.clusterId,
         clusterName: clusters.name,
+        joinedAt: nodes.joinedAt,
         status: nodeLiveness.status,
+        statusCause: nodeLiveness.statusCause,
       })
       .from(nodes)
       .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
       .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(condition, sql`${nodeLiveness.status} <> 'LEFT'`));
+      .where(and(selects(target), includeLeft ? undefined : sql`${nodeLiveness.status} <> 'LEFT'`))
+      .orderBy(asc(clusters.name), asc(nodes.name));
   }
 
   async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
@@ -106,4 +121,28 @@ export class NodesRepository {
       .from(nodeLiveness)
       .groupBy(nodeLiveness.status);
   }
+}
+
+/** A condition over `nodes` joined with `clusters` that selects exactly the target's nodes. */
+function selects(target: Target): SQL | undefined {
+  switch (target.kind) {
+    case 'ALL':
+      return undefined;
+    case 'CLUSTERS':
+      return anyOf(nodes.clusterId, target.clusterIds);
+    case 'NODES':
+      return anyOf(nodes.id, target.nodeIds);
+    case 'TAGS': {
+      const conditions = target.tags.map(hasTag);
+      return target.match === 'ALL' ? and(...conditions) : or(...conditions);
+    }
+  }
+}
+
+function hasTag(tag: string): SQL {
+  if (tag.startsWith('cluster:')) return sql`lower(${clusters.name}) = ${tag.slice('cluster:'.length)}`;
+  if (tag.startsWith('product:')) return sql`lower(${clusters.productKind}) = ${tag.slice('product:'.length)}`;
+  if (tag.startsWith('role:')) return eq(nodes.role, tag.slice('role:'.length).toUpperCase() as 'MANAGER' | 'WORKER');
+  return sql`(exists (select 1 from ${nodeTags} where ${nodeTags.nodeId} = ${nodes.id} and ${nodeTags.tag} = ${tag})
+    or exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${nodes.clusterId} and ${clusterTags.tag} = ${tag}))`;
 }

@@ -5,9 +5,10 @@ import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { validateId } from '../../shared/validation.ts';
 import { NodeStatusEnum, StatusCauseEnum, ReportedStateEnum } from '../liveness/liveness.schema.ts';
-import type { NodeStatsRow, StatusHistoryRow } from '../liveness/liveness.table.ts';
-import { implicitTags } from '../tags/tags.rules.ts';
+import type { NodeStatsRow, NodeStatus, StatusHistoryRow } from '../liveness/liveness.types.ts';
+import { effectiveTags } from '../tags/tags.rules.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
+import { ClusterRef } from '../clusters/clusters.schema.ts';
 
 export const NodeRoleEnum = builder.enumType('NodeRole', {
   description: 'A node is its cluster’s manager (which talks to the OC) or one of its workers.',
@@ -168,11 +169,11 @@ export const NodeRef = builder.drizzleObject('nodes', {
         columns: { role: true },
         with: { tags: { columns: { tag: true } }, cluster: { columns: { name: true, productKind: true }, with: { tags: { columns: { tag: true } } } } },
       },
-      resolve: (node) => [
-        ...implicitTags(node, node.cluster),
-        ...node.cluster.tags.map((row) => row.tag).sort(),
-        ...node.tags.map((row) => row.tag).sort(),
-      ],
+      resolve: (node) =>
+        effectiveTags(
+          { ...node.cluster, tags: node.cluster.tags.map((row) => row.tag).sort() },
+          { role: node.role, tags: node.tags.map((row) => row.tag).sort() },
+        ),
     }),
     statusHistory: t.field({
       type: StatusChangeConnection,
@@ -194,6 +195,16 @@ export const NodeRef = builder.drizzleObject('nodes', {
 });
 
 export const NodeConnection = connectionOf('Node', NodeRef, 'node');
+
+builder.drizzleObjectField(ClusterRef, 'nodes', (t) =>
+  t.field({
+    type: NodeConnection,
+    description: 'The cluster’s nodes, manager first.',
+    args: { statuses: t.arg({ type: [NodeStatusEnum], description: 'Only these statuses.' }), ...pageArgs },
+    resolve: (cluster, args, context) =>
+      context.services.nodes.list({ target: { clusters: [cluster.id] }, statuses: args.statuses as NodeStatus[] | null }, args),
+  }),
+);
 
 builder.queryFields((t) => ({
   node: t.drizzleField({

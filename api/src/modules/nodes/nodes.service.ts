@@ -6,16 +6,15 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateLabels, validateName, validateText, validateUrl } from '../../shared/validation.ts';
-import type { ClustersRepository } from '../clusters/clusters.repository.ts';
-import type { ClusterRow } from '../clusters/clusters.table.ts';
+import type { ClustersService } from '../clusters/clusters.service.ts';
+import type { ClusterRow } from '../clusters/clusters.types.ts';
 import type { NamedStatusChange } from '../liveness/liveness.service.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import type { NodeStatus } from '../liveness/liveness.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 import type { TagsService } from '../tags/tags.service.ts';
-import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
-import type { TargetInput } from '../targets/targets.types.ts';
-import { DuplicateNodeError, NodeIsManagerError } from './nodes.errors.ts';
+import type { Target, TargetInput } from '../targets/targets.types.ts';
+import { DuplicateNodeError, ManagerNameTakenError, NodeIsManagerError } from './nodes.errors.ts';
 import { type TopologyEventType, topologyEvent } from '../../shared/topology-events.ts';
 import type { NodeListRow, NodesRepository, NodeValues } from './nodes.repository.ts';
 import type { NodeRow } from './nodes.table.ts';
@@ -76,11 +75,10 @@ export class NodesService {
   constructor(
     private readonly db: Database,
     private readonly repository: NodesRepository,
-    private readonly clusters: ClustersRepository,
+    private readonly clusters: ClustersService,
     private readonly liveness: LivenessService,
     private readonly tags: TagsService,
     private readonly targets: TargetsService,
-    private readonly targetConditions: TargetsRepository,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly maxReport: number,
@@ -93,15 +91,24 @@ export class NodesService {
   async list(input: { target?: TargetInput | null; statuses?: NodeStatus[] | null }, pageArgs: PageArgs): Promise<Page<NodeListRow>> {
     const request = checkPage(pageArgs, 3);
     const target = input.target ? await this.targets.normalize(input.target) : { kind: 'ALL' as const };
-    const condition = this.targetConditions.condition(target);
     const statuses = input.statuses?.length ? input.statuses : null;
-    const rows = await this.repository.list(this.db, condition, statuses, request.first + 1, request.after);
+    const rows = await this.repository.list(this.db, target, statuses, request.first + 1, request.after);
     return toPage(
       rows,
       request,
       (row) => [row.clusterName, row.role, row.name],
-      () => this.repository.count(this.db, condition, statuses),
+      () => this.repository.count(this.db, target, statuses),
     );
+  }
+
+  /** The members a target selects (not nodes that have left), with cluster and status. */
+  members(target: Target) {
+    return this.repository.matching(this.db, target, { includeLeft: false });
+  }
+
+  /** Every node a target selects, members or not, with cluster and status. */
+  everMatching(target: Target) {
+    return this.repository.matching(this.db, target, { includeLeft: true });
   }
 
   async statusCounts(): Promise<Record<NodeStatus, number>> {
@@ -119,7 +126,7 @@ export class NodesService {
         const current = await this.repository.find(work.tx, nodeId);
         if (!current) throw new NotFoundError('node', nodeId);
         if (current.role === 'MANAGER') throw new NodeIsManagerError(current.name);
-        const cluster = (await this.clusters.find(work.tx, current.clusterId)) as ClusterRow;
+        const cluster = (await this.clusters.find(current.clusterId, work.tx)) as ClusterRow;
         const tags = (await this.tags.effectiveTags(work.tx, cluster, [current])).get(current.id) ?? [];
         await this.repository.delete(work.tx, nodeId);
         work.emit(this.#nodeEvent('NODE_REMOVED', cluster, current, tags));
@@ -158,7 +165,7 @@ export class NodesService {
         meta,
         { action: 'membership.report', targetType: 'cluster', targetId: clusterId, args: { snapshot: isSnapshot, reported: clean.length, left: leftNames.length } },
         async (work) => {
-          const cluster = await this.clusters.find(work.tx, clusterId);
+          const cluster = await this.clusters.find(clusterId, work.tx);
           if (!cluster) throw new NotFoundError('cluster', clusterId);
           const existing = new Map((await this.repository.ofCluster(work.tx, clusterId)).map((node) => [node.name, node]));
           const toLeave: NodeRow[] = [];
@@ -203,6 +210,32 @@ export class NodesService {
   }
 
   /** Inserts the nodes new to the cluster all at once (a first snapshot may name tens of thousands), keyed by name with their tags. */
+  /**
+   * Makes `manager` the cluster's manager node in the registration's transaction: a node of that
+   * name that left is taken back, and the manager it replaces leaves the cluster.
+   */
+  async installManager(work: UnitOfWork, cluster: ClusterRow, manager: Omit<NodeValues, 'clusterId' | 'role'>, now: Date) {
+    const members = await this.repository.ofCluster(work.tx, cluster.id);
+    const existing = members.find((node) => node.name === manager.name);
+    if (existing && existing.role === 'WORKER' && existing.leftAt === null) throw new ManagerNameTakenError(manager.name);
+    const node = existing
+      ? await this.repository.update(work.tx, existing.id, { ...manager, role: 'MANAGER', leftAt: null })
+      : (await this.repository.insert(work.tx, [{ ...manager, clusterId: cluster.id, role: 'MANAGER', joinedAt: now }]))[0];
+    await this.liveness.initializeNodes(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
+    const previous = members.find((member) => member.id === cluster.managerNodeId && member.id !== node.id && member.leftAt === null);
+    if (previous) {
+      const statuses = await this.liveness.statusesOf(work.tx, [previous.id]);
+      await this.repository.markLeft(work.tx, [previous.id], now);
+      work.emit(...(await this.liveness.recordTransitions(work.tx, [this.#change(previous, statuses.get(previous.id) ?? 'UNKNOWN', 'LEFT', now)])));
+    }
+    return { node, previous };
+  }
+
+  /** Announces a node's topology change with its tags, in the change's transaction. */
+  announce(work: UnitOfWork, type: TopologyEventType, cluster: ClusterRow, node: NodeRow) {
+    return this.#emitNode(work, type, cluster, node);
+  }
+
   async #join(work: UnitOfWork, cluster: ClusterRow, reports: Omit<NodeValues, 'clusterId' | 'role'>[]) {
     if (reports.length === 0) return new Map<string, { node: NodeRow; tags: string[] }>();
     const now = this.clock.now();

@@ -8,9 +8,8 @@ import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagina
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import type { NodesRepository } from '../nodes/nodes.repository.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
-import type { TargetsRepository } from '../targets/targets.repository.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { decideBudget, managersCount } from './operations.budget.ts';
@@ -49,9 +48,8 @@ export class OperationsService {
   constructor(
     private readonly db: Database,
     private readonly repository: OperationsRepository,
-    private readonly nodes: NodesRepository,
+    private readonly nodes: NodesService,
     private readonly targets: TargetsService,
-    private readonly targetConditions: TargetsRepository,
     private readonly engine: OperationsEngine,
     private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
@@ -66,11 +64,11 @@ export class OperationsService {
       throw new InvalidTargetError('A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.');
     const target = await this.targets.normalize(input.target);
     const restarted = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
-    const listed = (await this.nodes.members(this.db, this.targetConditions.condition(target))).filter((node) => restarted(node.role));
+    const listed = (await this.nodes.members(target)).filter((node) => restarted(node.role));
     if (listed.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
     const clusterIds = [...new Set(listed.map((node) => node.clusterId))];
     const managers = managersCount(listed);
-    const clusterMembers = (await this.nodes.members(this.db, this.targetConditions.condition({ kind: 'CLUSTERS', clusterIds }))).filter(
+    const clusterMembers = (await this.nodes.members({ kind: 'CLUSTERS', clusterIds })).filter(
       (node) => node.role === 'WORKER' || managers,
     );
     const clusters = clusterIds.map((id) => {
@@ -172,6 +170,11 @@ export class OperationsService {
     work.emit(operationEvent(row, counts(steps)));
     work.afterCommit.push(() => this.engine.track(row, steps));
     return row;
+  }
+
+  /** A schedule's operations that have not finished. */
+  activeOfSchedule(scheduleId: string): Promise<OperationRow[]> {
+    return this.repository.activeOfSchedule(this.db, scheduleId);
   }
 
   pause(meta: RequestMeta, id: string) {

@@ -4,9 +4,8 @@ import type { Logger } from '../../logger.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
-import type { OperationsRepository } from '../operations/operations.repository.ts';
 import type { OperationsService } from '../operations/operations.service.ts';
-import type { OperationRow } from '../operations/operations.table.ts';
+import type { OperationRow } from '../operations/operations.types.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { CronSchedule } from './schedules.cron.ts';
 import type { SchedulesRepository } from './schedules.repository.ts';
@@ -42,7 +41,6 @@ export class Scheduler {
     private readonly db: Database,
     private readonly repository: SchedulesRepository,
     private readonly operations: OperationsService,
-    private readonly operationsRepository: OperationsRepository,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly tickMs: number,
@@ -101,7 +99,7 @@ export class Scheduler {
       await this.#record(schedule, scheduledFor, 'MISSED', `missed by ${Math.round(late / 1000)} s, beyond the starting deadline`);
       return;
     }
-    const active = await this.operationsRepository.activeOfSchedule(this.db, schedule.id);
+    const active = await this.operations.activeOfSchedule(schedule.id);
     if (active.length > 0) {
       const state: RunState = schedule.overlapPolicy === 'QUEUE' ? 'QUEUED' : 'SKIPPED';
       await this.#record(schedule, scheduledFor, state, `operation ${active[0].id} of this schedule is still running`);

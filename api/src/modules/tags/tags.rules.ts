@@ -1,5 +1,6 @@
 import { truncate } from '../../shared/validation.ts';
 import { InvalidTagError } from './tags.errors.ts';
+import type { TaggedCluster } from './tags.types.ts';
 
 /** Implicit groups every node belongs to; users cannot create tags with these prefixes. */
 export const IMPLICIT_PREFIXES = ['cluster:', 'product:', 'role:'] as const;
@@ -27,6 +28,13 @@ export function validateUserTags(raw: readonly string[]): string[] {
   return [...new Set(tags)];
 }
 
-export function implicitTags(node: { role: string }, cluster: { name: string; productKind: string }): string[] {
-  return [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`, `role:${node.role.toLowerCase()}`];
+/**
+ * The tags a node or cluster carries: its implicit groups, its cluster's tags and, for a node,
+ * its own. Node pages, topology and status events and subscription filters all use this one
+ * answer, so a filter on a cluster's tag sees every event of that cluster.
+ */
+export function effectiveTags(cluster: Pick<TaggedCluster, 'name' | 'productKind'> & { tags: readonly string[] }, node?: { role: string; tags: readonly string[] }): string[] {
+  const groups = [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`];
+  if (!node) return [...groups, ...cluster.tags];
+  return [...groups, `role:${node.role.toLowerCase()}`, ...cluster.tags, ...node.tags];
 }

@@ -3,13 +3,10 @@ import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId } from '../../shared/validation.ts';
-import type { ClusterRow } from '../clusters/clusters.table.ts';
-import type { ClustersRepository } from '../clusters/clusters.repository.ts';
 import { topologyEvent } from '../../shared/topology-events.ts';
-import type { NodesRepository } from '../nodes/nodes.repository.ts';
-import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { TagsRepository } from './tags.repository.ts';
-import { implicitTags, validateUserTags } from './tags.rules.ts';
+import { effectiveTags, validateUserTags } from './tags.rules.ts';
+import type { TaggedCluster, TaggedNode, TagSubjects } from './tags.types.ts';
 
 export interface TagChangeInput {
   nodeIds?: readonly string[] | null;
@@ -21,8 +18,7 @@ export class TagsService {
   constructor(
     private readonly db: Database,
     private readonly repository: TagsRepository,
-    private readonly nodes: NodesRepository,
-    private readonly clusters: ClustersRepository,
+    private readonly subjects: TagSubjects,
     private readonly transactor: Transactor,
   ) {}
 
@@ -34,16 +30,35 @@ export class TagsService {
     return this.#change(meta, input, 'tags.remove');
   }
 
-  /** A node's tags in full: its own, its cluster's, and the implicit cluster/product/role groups. */
-  async effectiveTags(db: Executor, cluster: ClusterRow, nodes: readonly Pick<NodeRow, 'id' | 'role'>[]): Promise<Map<string, string[]>> {
-    const own = await this.repository.nodeTagsOf(db, nodes.map((node) => node.id));
-    const ofCluster = (await this.repository.clusterTagsOf(db, [cluster.id])).get(cluster.id) ?? [];
-    return new Map(nodes.map((node) => [node.id, [...implicitTags(node, cluster), ...ofCluster, ...(own.get(node.id) ?? [])]]));
+  /** Nodes' tags in full (see effectiveTags), read in the caller's transaction. */
+  async effectiveTags(db: Executor, cluster: TaggedCluster, nodes: readonly Pick<TaggedNode, 'id' | 'role'>[]): Promise<Map<string, string[]>> {
+    return this.effectiveTagsAcross(db, new Map([[cluster.id, cluster]]), nodes.map((node) => ({ ...node, clusterId: cluster.id })));
   }
 
-  async clusterEventTags(db: Executor, cluster: ClusterRow): Promise<string[]> {
-    const ofCluster = (await this.repository.clusterTagsOf(db, [cluster.id])).get(cluster.id) ?? [];
-    return [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`, ...ofCluster];
+  /** The same for nodes of several clusters at once: two reads however many nodes change. */
+  async effectiveTagsAcross(
+    db: Executor,
+    clusters: ReadonlyMap<string, TaggedCluster>,
+    nodes: readonly Pick<TaggedNode, 'id' | 'role' | 'clusterId'>[],
+  ): Promise<Map<string, string[]>> {
+    const own = await this.repository.nodeTagsOf(db, nodes.map((node) => node.id));
+    const ofClusters = await this.repository.clusterTagsOf(db, [...clusters.keys()]);
+    const tags = new Map<string, string[]>();
+    for (const node of nodes) {
+      const cluster = clusters.get(node.clusterId);
+      if (!cluster) continue;
+      tags.set(node.id, effectiveTags({ ...cluster, tags: ofClusters.get(cluster.id) ?? [] }, { role: node.role, tags: own.get(node.id) ?? [] }));
+    }
+    return tags;
+  }
+
+  async clusterEventTags(db: Executor, cluster: TaggedCluster): Promise<string[]> {
+    return effectiveTags({ ...cluster, tags: (await this.repository.clusterTagsOf(db, [cluster.id])).get(cluster.id) ?? [] });
+  }
+
+  /** Attaches a new cluster's first tags in its registration's transaction. */
+  attachToCluster(db: Executor, clusterId: string, tags: readonly string[]) {
+    return this.repository.addClusterTags(db, [clusterId], [...tags]);
   }
 
   nodeTagsOf(nodeIds: string[]) {
@@ -67,10 +82,10 @@ export class TagsService {
     if (nodeIds.length + clusterIds.length > 1000)
       throw new ValidationError('INVALID_ARGUMENT', 'At most 1000 nodes and clusters can be tagged at once.', 'nodeIds');
     return this.transactor.run(meta, { action, targetType: 'tags', args: { nodeIds, clusterIds, tags } }, async (work) => {
-      const nodeRows = await this.nodes.findMany(work.tx, nodeIds);
+      const nodeRows = await this.subjects.nodes(work.tx, nodeIds);
       const missingNode = nodeIds.find((id) => !nodeRows.some((node) => node.id === id));
       if (missingNode) throw new NotFoundError('node', missingNode);
-      const clusterRows = await this.clusters.findMany(work.tx, clusterIds);
+      const clusterRows = await this.subjects.clusters(work.tx, clusterIds);
       const missingCluster = clusterIds.find((id) => !clusterRows.some((cluster) => cluster.id === id));
       if (missingCluster) throw new NotFoundError('cluster', missingCluster);
       if (action === 'tags.add') {
@@ -84,7 +99,7 @@ export class TagsService {
         work.emit(topologyEvent('TAGS_CHANGED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.clusterEventTags(work.tx, cluster) }));
       }
       const clustersOfNodes = new Map(
-        (await this.clusters.findMany(work.tx, [...new Set(nodeRows.map((node) => node.clusterId))])).map((cluster) => [cluster.id, cluster]),
+        (await this.subjects.clusters(work.tx, [...new Set(nodeRows.map((node) => node.clusterId))])).map((cluster) => [cluster.id, cluster]),
       );
       for (const cluster of clustersOfNodes.values()) {
         const members = nodeRows.filter((node) => node.clusterId === cluster.id);

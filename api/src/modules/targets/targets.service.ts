@@ -1,9 +1,7 @@
-import type { Database } from '../../db/client.ts';
 import { isUuid, truncate } from '../../shared/validation.ts';
 import { normalizeTag } from '../tags/tags.rules.ts';
 import { InvalidTargetError } from './targets.errors.ts';
-import type { TargetsRepository } from './targets.repository.ts';
-import type { Target, TargetInput } from './targets.types.ts';
+import type { Target, TargetInput, TargetLookup } from './targets.types.ts';
 
 const MAX_ITEMS = 1000;
 
@@ -14,10 +12,7 @@ function checkList(list: readonly string[], what: string): string[] {
 }
 
 export class TargetsService {
-  constructor(
-    private readonly db: Database,
-    private readonly repository: TargetsRepository,
-  ) {}
+  constructor(private readonly lookup: TargetLookup) {}
 
   /** Checks that exactly one way of choosing nodes is given and that everything it names exists. */
   async normalize(input: TargetInput): Promise<Target> {
@@ -38,7 +33,7 @@ export class TargetsService {
       const malformed = ids.find((id) => !isUuid(id));
       if (malformed) throw new InvalidTargetError(`"${truncate(malformed)}" is not a node id.`);
       const lowered = ids.map((id) => id.toLowerCase());
-      const existing = await this.repository.existingNodeIds(this.db, lowered);
+      const existing = await this.lookup.existingNodeIds(lowered);
       const missing = lowered.filter((id) => !existing.has(id));
       if (missing.length > 0) throw new InvalidTargetError(`No node with id ${missing.slice(0, 5).join(', ')}.`);
       return { kind: 'NODES', nodeIds: lowered };
@@ -64,7 +59,7 @@ export class TargetsService {
   async #clusterIds(references: string[]): Promise<string[]> {
     const ids = references.filter(isUuid).map((id) => id.toLowerCase());
     const names = references.filter((reference) => !isUuid(reference));
-    const found = await this.repository.clustersByIdOrName(this.db, ids, names);
+    const found = await this.lookup.clustersByIdOrName(ids, names);
     const known = new Set(found.flatMap((cluster) => [cluster.id, cluster.name]));
     const missing = references.filter((reference) => !known.has(isUuid(reference) ? reference.toLowerCase() : reference));
     if (missing.length > 0) throw new InvalidTargetError(`No cluster named or with id ${missing.slice(0, 5).map((m) => `"${truncate(m)}"`).join(', ')}.`);

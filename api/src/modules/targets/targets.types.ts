@@ -14,3 +14,12 @@ export type Target =
   | { kind: 'CLUSTERS'; clusterIds: string[] }
   | { kind: 'TAGS'; tags: string[]; match: TagMatch }
   | { kind: 'NODES'; nodeIds: string[] };
+
+/**
+ * What checking a target reads: which clusters and nodes exist. Clusters and nodes sit above
+ * targets (they are listed by target), so the composition root hands this in.
+ */
+export interface TargetLookup {
+  clustersByIdOrName(ids: string[], names: string[]): Promise<{ id: string; name: string }[]>;
+  existingNodeIds(ids: string[]): Promise<Set<string>>;
+}

@@ -1,0 +1,2 @@
+/** The clusters module's row and value types, for other modules: they import these, never its table. */
+export type { ClusterRow } from './clusters.table.ts';
