@@ -45,7 +45,7 @@ async function checkAccess(context: Context, access: Access, action: string, arg
  * its arguments, runs it through the transactor so that the call leaves exactly one audit row,
  * and returns expected failures as typed errors.
  */
-export function mutation<Type extends TypeParam<Types>, Args extends InputFieldMap = {}>(
+export function mutation<Type extends TypeParam<Types>, Args extends InputFieldMap = Record<never, never>>(
   t: PothosSchemaTypes.MutationFieldBuilder<Types, Types['Root']>,
   action: string,
   access: Access,

@@ -123,6 +123,6 @@ builder.mutationField('sendHeartbeats', (t) =>
     description: 'A manager reports itself and its workers. Agent credential only.',
     args: { input: t.arg({ type: HeartbeatBatchInput, required: true, description: 'The batch.' }) },
     audit: 'REFUSALS',
-      resolve: (meta, args, context) => context.services.liveness.ingest(meta, args.input),
+    resolve: (meta, args, context) => context.services.liveness.ingest(meta, args.input),
   }),
 );

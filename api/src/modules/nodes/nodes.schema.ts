@@ -223,6 +223,6 @@ builder.mutationField('removeNode', (t) =>
     type: RemovedRef,
     description: 'Removes a worker and its history from the inventory. If its manager reports it again, it joins as new.',
     args: { id: t.arg.id({ required: true, description: 'The node id.' }) },
-    resolve: (meta, args: { id: string | number }, context) => context.services.nodes.remove(meta, String(args.id)),
+    resolve: (meta, args, context) => context.services.nodes.remove(meta, String(args.id)),
   }),
 );
