@@ -1,11 +1,29 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldRef, InputFieldMap, InputShapeFromFields, ShapeFromTypeParam, TypeParam } from '@pothos/core';
 import { type RequestMeta, type Role, roleAtLeast } from '../shared/actor.ts';
-import { DomainError, ForbiddenError, type RequiredAccess } from '../shared/domain-error.ts';
+import { ForbiddenError, type RequiredAccess } from '../shared/domain-error.ts';
 import { refuseNul } from '../shared/validation.ts';
+import type { builder } from './builder.ts';
 import type { Context } from './context.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 /** Who may call a mutation: anyone, a manager agent, or a person with at least a role. */
 export type Access = 'PUBLIC' | RequiredAccess;
+
+/** A mutation's GraphQL shape and what it does. */
+export interface MutationSpec<Type extends TypeParam<Types>, Args extends InputFieldMap> {
+  type: Type;
+  description: string;
+  args?: Args;
+  /**
+   * EVERY_CALL (the default): each call leaves exactly one audit row (success, refusal, failure or
+   * error). REFUSALS: only refusals are audited, for a high-rate mutation (heartbeats) whose
+   * routine calls would make the audit log grow with every batch a manager sends.
+   */
+  audit?: 'EVERY_CALL' | 'REFUSALS';
+  /** Runs the mutation; `meta` is the one to hand to services, so that their change stores the call's audit row. */
+  resolve: (meta: RequestMeta, args: InputShapeFromFields<Args>, context: Context) => Promise<ShapeFromTypeParam<Types, Type, false>>;
+}
 
 function allowed(context: Context, access: Access): boolean {
   if (access === 'PUBLIC') return true;
@@ -22,52 +40,29 @@ async function checkAccess(context: Context, access: Access, action: string, arg
 }
 
 /**
- * A mutation's resolver: checks who may call it, then runs it so that every call leaves exactly
- * one audit row. The service writes it together with its change; this writes one for calls that
- * ended before any change (refused, bad input, nothing to do, an unexpected error).
+ * Declares a mutation field; every mutation is declared with it. `action` is the mutation's name
+ * in the audit log (e.g. "cluster.create"). It checks who may call it, refuses NUL characters in
+ * its arguments, runs it through the transactor so that the call leaves exactly one audit row,
+ * and returns expected failures as typed errors.
  */
-export function audited<Args extends object, Result>(
+export function mutation<Type extends TypeParam<Types>, Args extends InputFieldMap = Record<never, never>>(
+  t: PothosSchemaTypes.MutationFieldBuilder<Types, Types['Root']>,
   action: string,
   access: Access,
-  resolve: (meta: RequestMeta, args: Args, context: Context) => Promise<Result>,
-) {
-  return async (_parent: unknown, args: Args, context: Context, _info: GraphQLResolveInfo): Promise<Result> => {
+  spec: MutationSpec<Type, Args>,
+): FieldRef<Types, ShapeFromTypeParam<Types, Type, false>, 'Mutation'> {
+  const { audit = 'EVERY_CALL', resolve, ...field } = spec;
+  const run = async (_root: unknown, args: InputShapeFromFields<Args>, context: Context) => {
     await checkAccess(context, access, action, args);
-    const meta: RequestMeta = { ...context.meta, audit: { written: false } };
-    const { transactor } = context.services;
-    try {
+    if (audit === 'REFUSALS') {
       refuseNul(args);
-      const result = await resolve(meta, args, context);
-      if (!meta.audit?.written) await transactor.recordOutcome(meta, { action, args }, 'SUCCESS', null, null);
-      return result;
-    } catch (error) {
-      if (!meta.audit?.written) {
-        const expected = error instanceof DomainError;
-        await transactor.recordOutcome(
-          meta,
-          { action, args },
-          expected ? 'FAILED' : 'ERROR',
-          expected ? error.code : 'INTERNAL',
-          expected ? error.message : null,
-        );
-      }
-      throw error;
+      return resolve(context.meta, args, context);
     }
+    return context.services.transactor.call(context.meta, { action, args }, (meta) => {
+      refuseNul(args);
+      return resolve(meta, args, context);
+    });
   };
-}
-
-/**
- * The resolver of a high-rate mutation (heartbeats): refusals are audited, routine calls are not,
- * so the audit log does not grow with every batch a manager sends.
- */
-export function restricted<Args extends object, Result>(
-  action: string,
-  access: Access,
-  resolve: (meta: RequestMeta, args: Args, context: Context) => Promise<Result>,
-) {
-  return async (_parent: unknown, args: Args, context: Context, _info: GraphQLResolveInfo): Promise<Result> => {
-    await checkAccess(context, access, action, args);
-    refuseNul(args);
-    return resolve(context.meta, args, context);
-  };
+  // Pothos cannot match a resolver to a field type that is still generic here; MutationSpec checks each caller's.
+  return t.field<Type, unknown, unknown, false, Args>({ ...field, errors: {}, resolve: run } as never);
 }

@@ -1,4 +1,5 @@
-import type http from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../shared/actor.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
@@ -49,7 +50,11 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks, size);
 }
 
-/** The HTTP side of the OC: GraphQL (with GraphiQL for browsers), the health check and the dashboard. */
+/**
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), the health check and the
+ * dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
+ * text/event-stream with a stream, after the same checks as any other request.
+ */
 export function createRequestHandler(deps: HttpDeps): NodeHandler {
   const graphqlRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     setSecurityHeaders(res, API_POLICY);
@@ -109,4 +114,43 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
     });
   };
+}
+
+/** The HTTP server of the OC. A request line or header that does not parse gets a 400; it never reaches the process. */
+export function createHttpServer(handler: NodeHandler, logger: Logger): http.Server {
+  const server = http.createServer(handler);
+  server.on('clientError', (error, socket) => {
+    logger.debug({ err: error }, 'refused a malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+/** Starts listening; resolves with the address to reach the OC at. */
+export function listen(server: http.Server, port: number, host: string): Promise<{ url: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      resolve({ url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`, port: address.port });
+    });
+  });
+}
+
+/**
+ * Stops accepting connections and waits for open ones to finish: idle ones and WebSockets are
+ * asked to close at once, and whatever is still open after five seconds is cut.
+ */
+export async function closeGracefully(server: http.Server, sockets: { closeAll(): void; terminateAll(): void }): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  sockets.closeAll();
+  const force = setTimeout(() => {
+    server.closeAllConnections();
+    sockets.terminateAll();
+  }, 5_000);
+  force.unref();
+  await closed;
+  clearTimeout(force);
 }

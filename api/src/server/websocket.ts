@@ -38,6 +38,8 @@ export interface WebSocketDeps {
   maxPayloadBytes: number;
   maxSubscriptionsPerSocket: number;
   maxSocketsPerUser: number;
+  /** How often open sockets' credentials are checked again (expiry, revocation by another replica). */
+  revalidateEveryMs: number;
   logger: Logger;
 }
 
@@ -180,14 +182,20 @@ export function attachWebSockets(deps: WebSocketDeps) {
     });
   });
 
+  // Expiry and revocation by another OC replica are caught by asking again now and then.
+  const revalidation = setInterval(() => {
+    for (const [socket, auth] of sockets) {
+      void deps.authenticate(auth.authorization).then((actor) => {
+        if (!actor) socket.close(CLOSE_FORBIDDEN, 'Credentials expired or revoked');
+      });
+    }
+  }, deps.revalidateEveryMs);
+  revalidation.unref();
+
   return {
     /** Closes the sockets whose credentials no longer hold. */
     closeWhere(matches: (actor: Actor) => boolean, reason: string): void {
       for (const [socket, auth] of sockets) if (matches(auth.actor)) socket.close(CLOSE_FORBIDDEN, reason);
-    },
-    /** The credentials of every open socket, to check again now and then. */
-    credentials(): [WebSocket, string][] {
-      return [...sockets].map(([socket, auth]) => [socket, auth.authorization]);
     },
     closeAll(): void {
       for (const socket of wss.clients) socket.close(CLOSE_GOING_AWAY, 'Server shutting down');
@@ -196,6 +204,7 @@ export function attachWebSockets(deps: WebSocketDeps) {
       for (const socket of wss.clients) socket.terminate();
     },
     close(): void {
+      clearInterval(revalidation);
       wss.close();
     },
   };

@@ -17,8 +17,13 @@ export interface RequestMeta {
   requestId: string;
   /** Where the request came from (an IP address, or "websocket"); absent for the OC's own work. */
   clientAddress?: string;
-  /** Set once an audit row for this call is written, so the edge can write one for calls that never reached a change. */
-  audit?: { written: boolean };
+  /** The API call this request is making, which leaves exactly one audit row (see Transactor.call). */
+  call?: AuditedCall;
+}
+
+/** One call made through the API; the transactor keeps track of whether its change stored its audit row. */
+export interface AuditedCall {
+  readonly action: string;
 }
 
 const ROLE_RANK: Record<Role, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };

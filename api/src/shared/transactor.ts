@@ -3,7 +3,7 @@ import type { Database, Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditEntry, AuditResult, AuditWriter } from './audit.ts';
 import type { EventDraft, EventLog, Published } from './events.ts';
-import { actorId, actorName, type RequestMeta } from './actor.ts';
+import { type AuditedCall, actorId, actorName, type RequestMeta } from './actor.ts';
 import { DomainError } from './domain-error.ts';
 import { redact, storable } from './secrets.ts';
 
@@ -13,6 +13,11 @@ export interface AuditIntent {
   targetType?: string | null;
   targetId?: string | null;
   args?: unknown;
+}
+
+/** How a call that threw ended: an expected domain failure, or an unexpected error whose message is not recorded. */
+function failure(error: unknown): [AuditResult, string, string | null] {
+  return error instanceof DomainError ? ['FAILED', error.code, error.message] : ['ERROR', 'INTERNAL', null];
 }
 
 /** Collects what a change wants to publish and whom it affected, while its transaction runs. */
@@ -39,6 +44,9 @@ export class UnitOfWork {
  * publishes the events only after the commit. A failed change leaves one audit row saying why.
  */
 export class Transactor {
+  /** The API calls whose audit row their change has stored (with the change, or saying why it failed). */
+  readonly #recorded = new WeakSet<AuditedCall>();
+
   constructor(
     private readonly db: Database,
     private readonly events: EventLog,
@@ -61,7 +69,7 @@ export class Transactor {
         published = await this.events.append(tx, work.events, at);
         return value;
       });
-      if (meta?.audit && intent) meta.audit.written = true;
+      if (meta?.call && intent) this.#recorded.add(meta.call);
       this.events.publish(published);
       for (const callback of committed) {
         try {
@@ -77,16 +85,32 @@ export class Transactor {
     }
   }
 
+  /**
+   * Runs one call made through the API so that it leaves exactly one audit row: the row its change
+   * stored, or else one saying how the call ended without a change (nothing to do, invalid, an
+   * unexpected error). The handler passes the meta it is given to the services it calls.
+   */
+  async call<T>(meta: RequestMeta, intent: AuditIntent, handler: (meta: RequestMeta) => Promise<T>): Promise<T> {
+    const call: AuditedCall = { action: intent.action };
+    try {
+      const result = await handler({ ...meta, call });
+      if (!this.#recorded.has(call)) await this.recordOutcome(meta, intent, 'SUCCESS', null, null);
+      return result;
+    } catch (error) {
+      if (!this.#recorded.has(call)) await this.recordOutcome(meta, intent, ...failure(error));
+      throw error;
+    }
+  }
+
   /** Audits a call that ended without running a change: refused, invalid, or with nothing to do. */
   async recordOutcome(meta: RequestMeta, intent: AuditIntent, result: AuditResult, code: string | null, message: string | null): Promise<void> {
     await this.#insertOrMinimal({ ...this.entry(meta, intent, this.clock.now(), result, code, null), message: message === null ? null : storable(message, 2000) });
-    if (meta.audit) meta.audit.written = true;
   }
 
   private async recordFailure(meta: RequestMeta, intent: AuditIntent, error: unknown): Promise<void> {
-    const expected = error instanceof DomainError;
     try {
-      await this.recordOutcome(meta, intent, expected ? 'FAILED' : 'ERROR', expected ? error.code : 'INTERNAL', expected ? error.message : null);
+      await this.recordOutcome(meta, intent, ...failure(error));
+      if (meta.call) this.#recorded.add(meta.call);
     } catch (auditError) {
       this.logger.error({ err: auditError, action: intent.action }, 'could not write the audit row of a failed change');
     }

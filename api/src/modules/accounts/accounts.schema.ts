@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { actorName } from '../../shared/actor.ts';
 import { checkPage, pageInMemory } from '../../shared/pagination.ts';
@@ -151,82 +151,72 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  login: t.field({
+  login: mutation(t, 'login', 'PUBLIC', {
     type: SessionRef,
     description: 'Exchanges a username and password for a session token. Repeated failures for a user name or from an address lock it for a while (RateLimitedError), longer each time. One login per request.',
-    errors: {},
     args: {
       username: t.arg.string({ required: true, description: 'Login name.' }),
       password: t.arg.string({ required: true, description: 'Password.' }),
     },
-    resolve: audited('login', 'PUBLIC', (meta, args, context) => context.services.accounts.login(meta, args.username, args.password)),
+    resolve: (meta, args, context) => context.services.accounts.login(meta, args.username, args.password),
   }),
-  logout: t.field({
+  logout: mutation(t, 'logout', 'VIEWER', {
     type: LogoutRef,
     description: 'Ends the current session (an API token is revoked with revokeApiToken instead).',
-    errors: {},
-    resolve: audited('logout', 'VIEWER', async (meta, _args, context) => ({ ended: await context.services.accounts.logout(meta) })),
+    resolve: async (meta, _args, context) => ({ ended: await context.services.accounts.logout(meta) }),
   }),
-  changePassword: t.field({
+  changePassword: mutation(t, 'user.changePassword', 'VIEWER', {
     type: UserRef,
     description: 'Changes your own password; your other sessions end (this one goes on). Wrong current passwords count as failed logins.',
-    errors: {},
     args: {
       currentPassword: t.arg.string({ required: true, description: 'Your current password.' }),
       newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
     },
-    resolve: audited('user.changePassword', 'VIEWER', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.accounts.changePassword(meta, args.currentPassword, args.newPassword),
-    ),
   }),
-  createApiToken: t.field({
+  createApiToken: mutation(t, 'apiToken.create', 'VIEWER', {
     type: CreatedApiTokenRef,
     description: 'Creates a personal API token for scripts, from a login session only. Its role cannot exceed yours. It dies when it expires, is revoked, your account is disabled or your password is reset.',
-    errors: {},
     args: {
       name: t.arg.string({ required: true, description: 'What it is for.' }),
       role: t.arg({ type: RoleEnum, description: 'Its role; default yours.' }),
       expiresInDays: t.arg.int({ description: 'Days until it stops working; default and at most the OC’s maximum token lifetime (365 days unless configured).' }),
     },
-    resolve: audited('apiToken.create', 'VIEWER', (meta, args, context) => context.services.accounts.createApiToken(meta, args)),
+    resolve: (meta, args, context) => context.services.accounts.createApiToken(meta, args),
   }),
-  revokeApiToken: t.field({
+  revokeApiToken: mutation(t, 'apiToken.revoke', 'VIEWER', {
     type: ApiTokenRef,
     description: 'Revokes an API token (yours, or anyone’s for admins). Open sockets using it are closed.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The token id.' }) },
-    resolve: audited('apiToken.revoke', 'VIEWER', (meta, args, context) => context.services.accounts.revokeApiToken(meta, String(args.id))),
+    resolve: (meta, args, context) => context.services.accounts.revokeApiToken(meta, String(args.id)),
   }),
-  createUser: t.field({
+  createUser: mutation(t, 'user.create', 'ADMIN', {
     type: CreatedUserRef,
     description: 'Creates a personal account. Without a password, one is generated and returned once.',
-    errors: {},
     args: {
       username: t.arg.string({ required: true, description: 'Login name.' }),
       role: t.arg({ type: RoleEnum, required: true, description: 'Its role.' }),
       password: t.arg.string({ description: 'At least 12 characters; default generated.' }),
     },
-    resolve: audited('user.create', 'ADMIN', (meta, args, context) => context.services.accounts.createUser(meta, args)),
+    resolve: (meta, args, context) => context.services.accounts.createUser(meta, args),
   }),
-  setUserRole: t.field({
+  setUserRole: mutation(t, 'user.setRole', 'ADMIN', {
     type: UserRef,
     description: 'Changes a user’s role. The last active admin cannot be demoted.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The user id.' }), role: t.arg({ type: RoleEnum, required: true, description: 'The new role.' }) },
-    resolve: audited('user.setRole', 'ADMIN', (meta, args, context) => context.services.accounts.setUserRole(meta, String(args.id), args.role)),
+    resolve: (meta, args, context) => context.services.accounts.setUserRole(meta, String(args.id), args.role),
   }),
-  setUserDisabled: t.field({
+  setUserDisabled: mutation(t, 'user.disable', 'ADMIN', {
     type: UserRef,
     description: 'Disables (or enables) an account. Disabling ends its sessions and revokes its API tokens at once; enabling it again restores none of them.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The user id.' }), disabled: t.arg.boolean({ required: true, description: 'true to disable.' }) },
-    resolve: audited('user.disable', 'ADMIN', (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled)),
+    resolve: (meta, args, context) => context.services.accounts.setUserDisabled(meta, String(args.id), args.disabled),
   }),
-  resetUserPassword: t.field({
+  resetUserPassword: mutation(t, 'user.resetPassword', 'ADMIN', {
     type: PasswordResetRef,
     description: 'Gives a user a new generated password, shown once, ends their sessions and revokes their API tokens.',
-    errors: {},
     args: { username: t.arg.string({ required: true, description: 'The login name.' }) },
-    resolve: audited('user.resetPassword', 'ADMIN', (meta, args, context) => context.services.accounts.resetPassword(meta, args.username)),
+    resolve: (meta, args, context) => context.services.accounts.resetPassword(meta, args.username),
   }),
 }));

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import { ClusterRef } from '../clusters/clusters.schema.ts';
 import type { ClusterRow } from '../clusters/clusters.types.ts';
@@ -128,46 +128,40 @@ builder.objectField(HeartbeatReceiptRef, 'credentialRenewAfter', (t) =>
 );
 
 builder.mutationFields((t) => ({
-  renewAgentCredential: t.field({
+  renewAgentCredential: mutation(t, 'agent.credential.renew', 'AGENT', {
     type: RenewedCredentialRef,
     description: 'A manager agent exchanges its credential for a new one before it expires. Agent credential only.',
-    errors: {},
-    resolve: audited('agent.credential.renew', 'AGENT', (meta, _args, context) => context.services.agents.renewCredential(meta)),
+    resolve: (meta, _args, context) => context.services.agents.renewCredential(meta),
   }),
-  revokeAgentCredentials: t.field({
+  revokeAgentCredentials: mutation(t, 'agent.credential.revoke', 'ADMIN', {
     type: ClusterRef,
     description: 'Revokes the credentials of a cluster’s manager agent at once (its sockets close); it must enroll again with a new token.',
-    errors: {},
     args: { cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }) },
-    resolve: audited('agent.credential.revoke', 'ADMIN', (meta, args, context) => context.services.agents.revokeCredentials(meta, args.cluster)),
+    resolve: (meta, args, context) => context.services.agents.revokeCredentials(meta, args.cluster),
   }),
-  createEnrollmentToken: t.field({
+  createEnrollmentToken: mutation(t, 'enrollmentToken.create', 'ADMIN', {
     type: EnrollmentTokenRef,
     description: 'Creates a single-use enrollment token for a cluster’s manager (default lifetime 1 hour).',
-    errors: {},
     args: {
       cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }),
       expiresInSeconds: t.arg.int({ description: 'Lifetime, 60 to 604800 seconds.' }),
     },
-    resolve: audited('enrollmentToken.create', 'ADMIN', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.agents.createEnrollmentToken(meta, args.cluster, args.expiresInSeconds),
-    ),
   }),
-  registerManager: t.field({
+  registerManager: mutation(t, 'agent.register', 'PUBLIC', {
     type: ManagerRegistrationRef,
     description: 'A manager enrolls with its token and receives its own credential, bound to its cluster.',
-    errors: {},
     args: { input: t.arg({ type: RegisterManagerInput, required: true, description: 'The enrollment.' }) },
-    resolve: audited('agent.register', 'PUBLIC', (meta, args, context) => context.services.agents.registerManager(meta, args.input)),
+    resolve: (meta, args, context) => context.services.agents.registerManager(meta, args.input),
   }),
-  reportMembership: t.field({
+  reportMembership: mutation(t, 'membership.report', 'AGENT', {
     type: MembershipReceiptRef,
     description: 'A manager reports its cluster’s workers. Repeating a report changes nothing. Agent credential only.',
-    errors: {},
     args: { input: t.arg({ type: MembershipInput, required: true, description: 'The report.' }) },
-    resolve: audited('membership.report', 'AGENT', (meta, args, context) => {
+    resolve: (meta, args, context) => {
       const actor = context.meta.actor as AgentActor;
       return context.services.nodes.applyMembership(meta, actor.clusterId, args.input);
-    }),
+    },
   }),
 }));

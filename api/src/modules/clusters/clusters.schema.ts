@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
@@ -171,25 +171,22 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createCluster: t.field({
+  createCluster: mutation(t, 'cluster.create', 'ADMIN', {
     type: ClusterRef,
     description: 'Creates a cluster; then create an enrollment token for its manager.',
-    errors: {},
     args: { input: t.arg({ type: CreateClusterInput, required: true, description: 'The new cluster.' }) },
-    resolve: audited('cluster.create', 'ADMIN', (meta, args, context) => context.services.clusters.create(meta, args.input)),
+    resolve: (meta, args, context) => context.services.clusters.create(meta, args.input),
   }),
-  updateCluster: t.field({
+  updateCluster: mutation(t, 'cluster.update', 'ADMIN', {
     type: ClusterRef,
     description: 'Changes a cluster’s name, product kind, description or console URL.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The cluster id.' }), input: t.arg({ type: UpdateClusterInput, required: true, description: 'The changes.' }) },
-    resolve: audited('cluster.update', 'ADMIN', (meta, args, context) => context.services.clusters.update(meta, String(args.id), args.input)),
+    resolve: (meta, args, context) => context.services.clusters.update(meta, String(args.id), args.input),
   }),
-  deleteCluster: t.field({
+  deleteCluster: mutation(t, 'cluster.delete', 'ADMIN', {
     type: RemovedRef,
     description: 'Deletes a cluster with its nodes, history and agent credentials.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The cluster id.' }) },
-    resolve: audited('cluster.delete', 'ADMIN', (meta, args, context) => context.services.clusters.remove(meta, String(args.id))),
+    resolve: (meta, args, context) => context.services.clusters.remove(meta, String(args.id)),
   }),
 }));

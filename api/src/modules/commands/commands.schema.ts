@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import type { CommandWithNode } from './commands.repository.ts';
 import type { CommandKind, CommandRow } from './commands.table.ts';
@@ -101,13 +101,11 @@ builder.subscriptionField('agentCommands', (t) =>
 );
 
 builder.mutationField('reportCommandProgress', (t) =>
-  t.field({
+  mutation(t, 'command.report', 'AGENT', {
     type: CommandReceiptRef,
     description: 'A manager reports progress of one of its commands. Agent credential only.',
-    errors: {},
     args: { input: t.arg({ type: CommandProgressInput, required: true, description: 'The report.' }) },
-    resolve: audited('command.report', 'AGENT', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.commands.report(meta, context.meta.actor as AgentActor, { ...args.input, commandId: String(args.input.commandId) }),
-    ),
   }),
 );

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { restricted } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import { REFUSAL_CODES } from './liveness.errors.ts';
 import type { HeartbeatReceipt, HeartbeatRefusal } from './liveness.service.ts';
@@ -118,11 +118,11 @@ export const HeartbeatReceiptRef = builder.objectRef<HeartbeatReceipt>('Heartbea
 });
 
 builder.mutationField('sendHeartbeats', (t) =>
-  t.field({
+  mutation(t, 'heartbeats.send', 'AGENT', {
     type: HeartbeatReceiptRef,
     description: 'A manager reports itself and its workers. Agent credential only.',
-    errors: {},
     args: { input: t.arg({ type: HeartbeatBatchInput, required: true, description: 'The batch.' }) },
-    resolve: restricted('heartbeats.send', 'AGENT', (meta, args, context) => context.services.liveness.ingest(meta, args.input)),
+    audit: 'REFUSALS',
+    resolve: (meta, args, context) => context.services.liveness.ingest(meta, args.input),
   }),
 );

@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import type { CostExtensions } from '../../graphql/limits.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
@@ -230,11 +230,10 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationField('removeNode', (t) =>
-  t.field({
+  mutation(t, 'node.remove', 'OPERATOR', {
     type: RemovedRef,
     description: 'Removes a worker and its history from the inventory. If its manager reports it again, it joins as new.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The node id.' }) },
-    resolve: audited('node.remove', 'OPERATOR', (meta, args: { id: string | number }, context) => context.services.nodes.remove(meta, String(args.id))),
+    resolve: (meta, args, context) => context.services.nodes.remove(meta, String(args.id)),
   }),
 );

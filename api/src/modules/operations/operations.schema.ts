@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { validateId } from '../../shared/validation.ts';
 import { isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
@@ -8,6 +8,7 @@ import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import { counts } from './operations.engine.ts';
 import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
+import { StrategyInput } from './operations.inputs.ts';
 import type { Strategy } from './operations.strategy.ts';
 import type { OperationRow, StepRow } from './operations.table.ts';
 import type { OperationUpdatedEvent, StepUpdatedEvent } from './operations.events.ts';
@@ -70,27 +71,6 @@ const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
     autoPromote: t.exposeBoolean('autoPromote', { description: 'Continue after healthy canaries without promotion.' }),
     pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches.', resolve: (strategy) => strategy.pauseBetweenBatchesMs }),
     includeManagers: t.exposeBoolean('includeManagers', { description: 'Managers are restarted too, last.' }),
-  }),
-});
-
-const StrategyInput = builder.inputType('StrategyInput', {
-  description: 'How an operation should proceed; omitted fields take the defaults shown.',
-  fields: (t) => ({
-    maxParallel: t.int({ description: 'Nodes per batch (default 1).' }),
-    maxUnavailable: t.int({
-      description:
-        'Per cluster, nodes that may be unavailable at once, counting nodes in maintenance for any operation, DOWN, SUSPECT and UNKNOWN (default 1). ' +
-        'Nodes that are DOWN or SUSPECT are restarted first and take no budget of their own: restarting them takes nothing more down.',
-    }),
-    maxUnavailablePercent: t.int({ description: 'The same as a percentage of each cluster, rounded down; refused if it rounds to 0.' }),
-    minHealthyTime: t.field({ type: 'Duration', description: 'How long a restarted node must stay healthy (default 10s).' }),
-    healthyDeadline: t.field({ type: 'Duration', description: 'How long a node may take to become healthy (default 5m).' }),
-    progressDeadline: t.field({ type: 'Duration', description: 'How long without any node becoming healthy before timing out (default 10m).' }),
-    maxFailures: t.int({ description: 'Failures tolerated; one more aborts (default 0: the first failure aborts).' }),
-    canary: t.int({ description: 'Nodes restarted first as a batch of their own (default 0).' }),
-    autoPromote: t.boolean({ description: 'Continue after healthy canaries without promotion (default false).' }),
-    pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches (default none).' }),
-    includeManagers: t.boolean({ description: 'Restart managers too, after all workers (default false).' }),
   }),
 });
 
@@ -302,50 +282,40 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const controlArgs = (t: PothosSchemaTypes.MutationFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<import('../../graphql/builder.ts').PothosTypes>, object>) => ({
-  id: t.arg.id({ required: true, description: 'The operation id.' }),
-});
-
 builder.mutationFields((t) => ({
-  createOperation: t.field({
+  createOperation: mutation(t, 'operation.create', 'OPERATOR', {
     type: OperationRef,
     description: 'Starts an operation. With an idempotency key, repeating the same request returns the same operation.',
-    errors: {},
     args: {
       input: t.arg({ type: OperationInput, required: true, description: 'The operation.' }),
       idempotencyKey: t.arg.string({ description: 'A key of your choice (e.g. a UUID) that makes retries safe.' }),
     },
-    resolve: audited('operation.create', 'OPERATOR', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.operations.create(meta, { ...args.input, strategy: strategyFromInput(args.input.strategy), idempotencyKey: args.idempotencyKey }),
-    ),
   }),
-  pauseOperation: t.field({
+  pauseOperation: mutation(t, 'operation.pause', 'OPERATOR', {
     type: OperationRef,
     description: 'Pauses: steps in flight finish, no new ones start.',
-    errors: {},
-    args: controlArgs(t),
-    resolve: audited('operation.pause', 'OPERATOR', (meta, args, context) => context.services.operations.pause(meta, String(args.id))),
+    args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
+    resolve: (meta, args, context) => context.services.operations.pause(meta, String(args.id)),
   }),
-  resumeOperation: t.field({
+  resumeOperation: mutation(t, 'operation.resume', 'OPERATOR', {
     type: OperationRef,
     description: 'Resumes a paused operation.',
-    errors: {},
-    args: controlArgs(t),
-    resolve: audited('operation.resume', 'OPERATOR', (meta, args, context) => context.services.operations.resume(meta, String(args.id))),
+    args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
+    resolve: (meta, args, context) => context.services.operations.resume(meta, String(args.id)),
   }),
-  cancelOperation: t.field({
+  cancelOperation: mutation(t, 'operation.cancel', 'OPERATOR', {
     type: OperationRef,
     description: 'Cancels: steps in flight finish safely, no new ones start; it ends CANCELLED.',
-    errors: {},
-    args: controlArgs(t),
-    resolve: audited('operation.cancel', 'OPERATOR', (meta, args, context) => context.services.operations.cancel(meta, String(args.id))),
+    args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
+    resolve: (meta, args, context) => context.services.operations.cancel(meta, String(args.id)),
   }),
-  promoteOperation: t.field({
+  promoteOperation: mutation(t, 'operation.promote', 'OPERATOR', {
     type: OperationRef,
     description: 'Lets an operation waiting after its canaries continue.',
-    errors: {},
-    args: controlArgs(t),
-    resolve: audited('operation.promote', 'OPERATOR', (meta, args, context) => context.services.operations.promote(meta, String(args.id))),
+    args: { id: t.arg.id({ required: true, description: 'The operation id.' }) },
+    resolve: (meta, args, context) => context.services.operations.promote(meta, String(args.id)),
   }),
 }));
 

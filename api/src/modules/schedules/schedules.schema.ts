@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { OperationInput, OperationKindEnum, strategyFromInput } from '../operations/operations.schema.ts';
@@ -119,37 +119,32 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createSchedule: t.field({
+  createSchedule: mutation(t, 'schedule.create', 'OPERATOR', {
     type: ScheduleRef,
     description: 'Creates a schedule. Its operation template is checked now, as if it were to run.',
-    errors: {},
     args: { input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }) },
-    resolve: audited('schedule.create', 'OPERATOR', (meta, args, context) => context.services.schedules.create(meta, scheduleInput(args.input as ScheduleArgs))),
+    resolve: (meta, args, context) => context.services.schedules.create(meta, scheduleInput(args.input as ScheduleArgs)),
   }),
-  updateSchedule: t.field({
+  updateSchedule: mutation(t, 'schedule.update', 'OPERATOR', {
     type: ScheduleRef,
     description: 'Replaces a schedule. A new timetable starts from now.',
-    errors: {},
     args: {
       id: t.arg.id({ required: true, description: 'The schedule id.' }),
       input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }),
     },
-    resolve: audited('schedule.update', 'OPERATOR', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.schedules.update(meta, String(args.id), scheduleInput(args.input as ScheduleArgs)),
-    ),
   }),
-  setScheduleEnabled: t.field({
+  setScheduleEnabled: mutation(t, 'schedule.enable', 'OPERATOR', {
     type: ScheduleRef,
     description: 'Enables or disables a schedule. Times that pass while disabled are not owed later.',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The schedule id.' }), enabled: t.arg.boolean({ required: true, description: 'true to enable.' }) },
-    resolve: audited('schedule.enable', 'OPERATOR', (meta, args, context) => context.services.schedules.setEnabled(meta, String(args.id), args.enabled)),
+    resolve: (meta, args, context) => context.services.schedules.setEnabled(meta, String(args.id), args.enabled),
   }),
-  deleteSchedule: t.field({
+  deleteSchedule: mutation(t, 'schedule.delete', 'OPERATOR', {
     type: RemovedRef,
     description: 'Deletes a schedule and its run history (operations it started stay).',
-    errors: {},
     args: { id: t.arg.id({ required: true, description: 'The schedule id.' }) },
-    resolve: audited('schedule.delete', 'OPERATOR', (meta, args, context) => context.services.schedules.remove(meta, String(args.id))),
+    resolve: (meta, args, context) => context.services.schedules.remove(meta, String(args.id)),
   }),
 }));

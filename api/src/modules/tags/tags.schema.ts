@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { audited } from '../../graphql/mutation.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { checkPage, pageInMemory } from '../../shared/pagination.ts';
 import type { TagUsage } from './tags.repository.ts';
@@ -50,22 +50,18 @@ builder.queryField('tags', (t) =>
 );
 
 builder.mutationFields((t) => ({
-  addTags: t.field({
+  addTags: mutation(t, 'tags.add', 'OPERATOR', {
     type: TagChangeRef,
     description: 'Adds tags to nodes and clusters. Adding a tag twice is harmless.',
-    errors: {},
     args: { input: t.arg({ type: TagChangeInput, required: true, description: 'The nodes, clusters and tags.' }) },
-    resolve: audited('tags.add', 'OPERATOR', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.tags.add(meta, { ...args.input, nodeIds: args.input.nodeIds?.map(String), clusterIds: args.input.clusterIds?.map(String) }),
-    ),
   }),
-  removeTags: t.field({
+  removeTags: mutation(t, 'tags.remove', 'OPERATOR', {
     type: TagChangeRef,
     description: 'Removes tags from nodes and clusters.',
-    errors: {},
     args: { input: t.arg({ type: TagChangeInput, required: true, description: 'The nodes, clusters and tags.' }) },
-    resolve: audited('tags.remove', 'OPERATOR', (meta, args, context) =>
+    resolve: (meta, args, context) =>
       context.services.tags.remove(meta, { ...args.input, nodeIds: args.input.nodeIds?.map(String), clusterIds: args.input.clusterIds?.map(String) }),
-    ),
   }),
 }));
