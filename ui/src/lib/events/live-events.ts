@@ -37,18 +37,18 @@ export class LiveEventStream {
     socket: SocketClient,
   ) {
     this.follow<NodeStatusEvent>({
-      open: (api, afterSequence) =>
+      open: (client, afterSequence) =>
         pipe(
-          api.subscription(NodeStatusEventsSubscription, { afterSequence }),
+          client.subscription(NodeStatusEventsSubscription, { afterSequence }),
           map((result) => result.data?.nodeStatusChanged),
         ),
       isResync: (event) => event.__typename === 'ResyncRequired',
       receive: (event) => (event.__typename === 'ResyncRequired' ? this.#events.emit('Resync') : this.#events.emit('NodeStatusChanged', event)),
     });
     this.follow<TopologyEvent>({
-      open: (api, afterSequence) =>
+      open: (client, afterSequence) =>
         pipe(
-          api.subscription(TopologyEventsSubscription, { afterSequence }),
+          client.subscription(TopologyEventsSubscription, { afterSequence }),
           map((result) => result.data?.topologyEvents),
         ),
       isResync: (event) => event.__typename === 'ResyncRequired',
