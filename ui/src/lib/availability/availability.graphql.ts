@@ -94,3 +94,4 @@ export const AvailabilityNodesQuery = graphql(`
 export type AvailabilityReport = ResultOf<typeof AvailabilityQuery>['availability'];
 export type AvailabilityBucket = AvailabilityReport['buckets'][number];
 export type DowntimeInterval = AvailabilityReport['intervals'][number];
+export type NodeAvailability = AvailabilityReport['nodes'][number];

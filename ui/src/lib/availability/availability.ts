@@ -1,4 +1,5 @@
 import type { TargetInput } from '$lib/operations/strategy-form';
+import { formatExactDuration } from '$lib/utils/format';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -35,6 +36,11 @@ export function durationSeconds(text: string | null | undefined): number {
   let total = 0;
   for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(match[1]) * UNIT_SECONDS[match[2]];
   return total;
+}
+
+/** Durations come from the OC in whole seconds, rounded as in the CSV; they are shown to the second. */
+export function formatReportDuration(text: string): string {
+  return formatExactDuration(durationSeconds(text));
 }
 
 /** Hands text to the browser as a file download. */

@@ -1,8 +1,7 @@
 import type { Client } from '@urql/core';
 import type { Client as SocketClient } from 'graphql-ws';
 import { getContext, onMount, setContext } from 'svelte';
-import { map, onEnd, pipe, type Source, subscribe, type Subscription } from 'wonka';
-import { backoffDelay } from '$lib/utils/backoff';
+import { map, pipe } from 'wonka';
 import { EventManager } from './event-manager';
 import {
   type NodeStatusChange,
@@ -12,6 +11,7 @@ import {
   type TopologyEvent,
   TopologyEventsSubscription,
 } from './events.graphql';
+import { type Feed, ResumableSubscription, type SequencedEvent } from './resumable-subscription';
 
 export type LiveEvents = {
   NodeStatusChanged: [NodeStatusChange];
@@ -20,18 +20,15 @@ export type LiveEvents = {
   Resync: [];
 };
 
-type Stream = 'status' | 'topology';
-
 /**
- * The one place live events enter the dashboard. It keeps the last sequence seen on each
- * stream and, after every reconnect, subscribes again with `afterSequence` so that the OC
- * replays what was missed. Views listen here instead of subscribing themselves.
+ * The one place live events enter the dashboard. Every subscription runs here: the status and
+ * topology streams for as long as the session lasts, and whatever a view follows while it is
+ * open. After every reconnect each one subscribes again with `afterSequence`, so that the OC
+ * replays what was missed.
  */
 export class LiveEventStream {
   #events = new EventManager<LiveEvents>();
-  #lastSequence: Record<Stream, number | null> = { status: null, topology: null };
-  #active = new Map<Stream, Subscription>();
-  #retries: Record<Stream, number> = { status: 0, topology: 0 };
+  #subscriptions = new Set<{ start(): void; stop(): void }>();
   #connected = false;
   #unlisten: (() => void)[];
 
@@ -39,25 +36,52 @@ export class LiveEventStream {
     private readonly client: Client,
     socket: SocketClient,
   ) {
+    this.follow<NodeStatusEvent>({
+      open: (client, afterSequence) =>
+        pipe(
+          client.subscription(NodeStatusEventsSubscription, { afterSequence }),
+          map((result) => result.data?.nodeStatusChanged),
+        ),
+      isResync: (event) => event.__typename === 'ResyncRequired',
+      receive: (event) => (event.__typename === 'ResyncRequired' ? this.#events.emit('Resync') : this.#events.emit('NodeStatusChanged', event)),
+    });
+    this.follow<TopologyEvent>({
+      open: (client, afterSequence) =>
+        pipe(
+          client.subscription(TopologyEventsSubscription, { afterSequence }),
+          map((result) => result.data?.topologyEvents),
+        ),
+      isResync: (event) => event.__typename === 'ResyncRequired',
+      receive: (event) => (event.__typename === 'ResyncRequired' ? this.#events.emit('Resync') : this.#events.emit('TopologyChanged', event)),
+    });
     this.#unlisten = [
       socket.on('connected', () => {
         this.#connected = true;
-        this.#subscribe('status');
-        this.#subscribe('topology');
+        for (const subscription of this.#subscriptions) subscription.start();
         // Whatever happened before these subscriptions started is only in a fresh query.
         this.#events.emit('Resync');
       }),
       // graphql-ws would resubscribe with the old variables; we resubscribe from the last sequence instead.
       socket.on('closed', () => {
         this.#connected = false;
-        this.#stop('status');
-        this.#stop('topology');
+        for (const subscription of this.#subscriptions) subscription.stop();
       }),
     ];
   }
 
   on<Name extends keyof LiveEvents>(name: Name, handler: (...args: LiveEvents[Name]) => void): () => void {
     return this.#events.on(name, handler);
+  }
+
+  /** Keeps a subscription running, resumed after each reconnect, until the returned function is called. */
+  follow<Event extends SequencedEvent>(feed: Feed<Event>): () => void {
+    const subscription = new ResumableSubscription(this.client, feed);
+    this.#subscriptions.add(subscription);
+    if (this.#connected) subscription.start();
+    return () => {
+      this.#subscriptions.delete(subscription);
+      subscription.stop();
+    };
   }
 
   /** Asks every view to refetch, e.g. when HTTP requests work again after failing. */
@@ -67,59 +91,8 @@ export class LiveEventStream {
 
   dispose(): void {
     for (const unlisten of this.#unlisten) unlisten();
-    this.#stop('status');
-    this.#stop('topology');
-  }
-
-  #subscribe(stream: Stream): void {
-    this.#stop(stream);
-    const afterSequence = this.#lastSequence[stream];
-    const events: Source<NodeStatusEvent | TopologyEvent | undefined> =
-      stream === 'status'
-        ? pipe(
-            this.client.subscription(NodeStatusEventsSubscription, { afterSequence }),
-            map((result) => result.data?.nodeStatusChanged),
-          )
-        : pipe(
-            this.client.subscription(TopologyEventsSubscription, { afterSequence }),
-            map((result) => result.data?.topologyEvents),
-          );
-    let subscription: Subscription | undefined;
-    subscription = pipe(
-      events,
-      // The OC ends a stream whose subscriber fell too far behind (after a ResyncRequired).
-      onEnd(() => {
-        if (!subscription || this.#active.get(stream) !== subscription) return;
-        this.#active.delete(stream);
-        setTimeout(() => {
-          if (this.#connected && !this.#active.has(stream)) this.#subscribe(stream);
-        }, backoffDelay(this.#retries[stream]++));
-      }),
-      subscribe((event) => this.#receive(stream, event)),
-    );
-    this.#active.set(stream, subscription);
-  }
-
-  #receive(stream: Stream, event: NodeStatusEvent | TopologyEvent | undefined): void {
-    if (!event) return;
-    this.#retries[stream] = 0;
-    if (event.__typename === 'ResyncRequired') {
-      this.#lastSequence[stream] = event.sequence;
-      this.#events.emit('Resync');
-      return;
-    }
-    // A replay after reconnecting may repeat events that arrived just before the connection dropped.
-    const last = this.#lastSequence[stream];
-    if (last !== null && event.sequence <= last) return;
-    this.#lastSequence[stream] = event.sequence;
-    if (event.__typename === 'NodeStatusChange') this.#events.emit('NodeStatusChanged', event);
-    else this.#events.emit('TopologyChanged', event);
-  }
-
-  #stop(stream: Stream): void {
-    const subscription = this.#active.get(stream);
-    this.#active.delete(stream);
-    subscription?.unsubscribe();
+    for (const subscription of this.#subscriptions) subscription.stop();
+    this.#subscriptions.clear();
   }
 }
 

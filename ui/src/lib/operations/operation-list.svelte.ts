@@ -1,10 +1,9 @@
 import type { Client } from '@urql/core';
-import { pipe, subscribe } from 'wonka';
 import { fetchAllPages, fetchQuery } from '$lib/graphql/request';
 import { ClustersQuery } from '$lib/clusters/clusters.graphql';
 import type { VariablesOf } from '$lib/graphql/graphql';
 import { describeLoadError } from '$lib/utils/handle-error';
-import { OperationProgressSubscription, type OperationSummary, OperationsQuery } from './operations.graphql';
+import { type OperationSummary, OperationsQuery } from './operations.graphql';
 
 export type OperationFilter = NonNullable<VariablesOf<typeof OperationsQuery>['filter']>;
 
@@ -52,15 +51,4 @@ export class OperationList {
       this.loadingMore = false;
     }
   };
-}
-
-/** Calls `onChange` whenever any operation or step changes state; returns how to stop. */
-export function watchAllOperations(client: Client, onChange: () => void): () => void {
-  const subscription = pipe(
-    client.subscription(OperationProgressSubscription, { id: null, afterSequence: null }),
-    subscribe((result) => {
-      if (result.data) onChange();
-    }),
-  );
-  return () => subscription.unsubscribe();
 }

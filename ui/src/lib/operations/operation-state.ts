@@ -57,16 +57,6 @@ export function isFinal(state: OperationState): boolean {
   return FINAL_STATES.includes(state);
 }
 
-/** What a person may do to an operation in each state; the OC refuses anything else. */
-export function allowedControls(state: OperationState): { pause: boolean; resume: boolean; cancel: boolean; promote: boolean } {
-  return {
-    pause: ['RUNNING', 'WAITING', 'PENDING', 'AWAITING_PROMOTION'].includes(state),
-    resume: state === 'PAUSED',
-    cancel: !isFinal(state),
-    promote: state === 'AWAITING_PROMOTION',
-  };
-}
-
 /** The stored target of an operation or schedule (`{ kind: 'CLUSTERS', clusterIds }` and so on), in words. */
 export function describeTarget(target: Record<string, unknown>, clusterNames: ReadonlyMap<string, string> = new Map()): string {
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);

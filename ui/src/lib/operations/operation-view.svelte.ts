@@ -1,25 +1,12 @@
 import type { Client } from '@urql/core';
-import { onEnd, pipe, subscribe, type Subscription } from 'wonka';
-import { unionError } from '$lib/graphql/errors';
+import type { LiveEventStream } from '$lib/events/live-events';
 import type { StepState } from '$lib/graphql/enums';
-import { fetchAllPages, fetchQuery, runMutation } from '$lib/graphql/request';
-import { backoffDelay } from '$lib/utils/backoff';
+import { fetchAllPages, fetchQuery } from '$lib/graphql/request';
 import { describeError, describeLoadError } from '$lib/utils/handle-error';
 import { Refresher } from '$lib/utils/refresher';
-import {
-  CancelOperationMutation,
-  type OperationDetails,
-  type OperationProgressEvent,
-  OperationProgressSubscription,
-  OperationQuery,
-  type OperationStep,
-  OperationStepsQuery,
-  PauseOperationMutation,
-  PromoteOperationMutation,
-  ResumeOperationMutation,
-} from './operations.graphql';
-
-export type ControlAction = 'pause' | 'resume' | 'cancel' | 'promote';
+import { type ControlAction, controlOperation } from './operation-controls';
+import { operationProgressFeed } from './operation-progress';
+import { type OperationDetails, type OperationProgressEvent, OperationQuery, type OperationStep, OperationStepsQuery } from './operations.graphql';
 
 type Progress = OperationDetails['progress'];
 
@@ -54,10 +41,6 @@ export class OperationView {
   acting = $state<ControlAction | null>(null);
 
   #refresh = new Refresher(() => this.load(), 500);
-  #subscription: Subscription | null = null;
-  #lastSequence: number | null = null;
-  #retries = 0;
-  #disposed = false;
 
   constructor(
     private readonly client: Client,
@@ -90,35 +73,27 @@ export class OperationView {
     }
   };
 
-  /** Refetches soon, e.g. after the connection came back. */
-  refresh = (): void => this.#refresh.request();
-
-  /** Subscribes first and loads after, so that no change falls between the snapshot and the stream. */
-  start(): void {
-    this.#subscribe();
+  /**
+   * Follows the operation's events first and loads after, so that no change falls between the
+   * snapshot and the stream; refetches whenever events may have been missed. Returns how to stop.
+   */
+  start(live: LiveEventStream): () => void {
+    const stopFollowing = live.follow(operationProgressFeed(this.id, this.#apply));
+    // After a reconnect, whatever happened meanwhile is only in a fresh query.
+    const stopResync = live.on('Resync', this.#refresh.request);
     this.#refresh.request();
-  }
-
-  dispose(): void {
-    this.#disposed = true;
-    this.#subscription?.unsubscribe();
-    this.#refresh.dispose();
+    return () => {
+      stopFollowing();
+      stopResync();
+      this.#refresh.dispose();
+    };
   }
 
   async control(action: ControlAction): Promise<void> {
     this.acting = action;
     this.actionError = null;
     try {
-      const variables = { id: this.id };
-      const result =
-        action === 'pause'
-          ? (await runMutation(this.client, PauseOperationMutation, variables)).pauseOperation
-          : action === 'resume'
-            ? (await runMutation(this.client, ResumeOperationMutation, variables)).resumeOperation
-            : action === 'cancel'
-              ? (await runMutation(this.client, CancelOperationMutation, variables)).cancelOperation
-              : (await runMutation(this.client, PromoteOperationMutation, variables)).promoteOperation;
-      this.actionError = unionError(result)?.message ?? null;
+      this.actionError = await controlOperation(this.client, this.id, action);
       this.#refresh.request();
     } catch (error) {
       this.actionError = describeError(error, `The operation could not be told to ${action}.`);
@@ -127,32 +102,7 @@ export class OperationView {
     }
   }
 
-  #subscribe(): void {
-    const previous = this.#subscription;
-    this.#subscription = null;
-    previous?.unsubscribe();
-    let subscription: Subscription | null = null;
-    subscription = pipe(
-      this.client.subscription(OperationProgressSubscription, { id: this.id, afterSequence: this.#lastSequence }),
-      // The OC ends the stream of a subscriber that fell too far behind; start again from where it was.
-      onEnd(() => {
-        if (this.#disposed || this.#subscription !== subscription) return;
-        this.#subscription = null;
-        setTimeout(() => {
-          if (!this.#disposed && !this.#subscription) this.#subscribe();
-        }, backoffDelay(this.#retries++));
-      }),
-      subscribe((result) => {
-        if (result.data) this.#apply(result.data.operationProgress);
-      }),
-    );
-    this.#subscription = subscription;
-  }
-
-  #apply(event: OperationProgressEvent): void {
-    this.#retries = 0;
-    if (this.#lastSequence !== null && event.sequence <= this.#lastSequence) return;
-    this.#lastSequence = event.sequence;
+  #apply = (event: OperationProgressEvent): void => {
     if (event.__typename === 'OperationUpdate' && this.operation) {
       this.operation = { ...this.operation, state: event.state, stateReason: event.reason, progress: event.progress };
     } else if (event.__typename === 'StepUpdate') {
@@ -165,5 +115,5 @@ export class OperationView {
       }
     }
     this.#refresh.request();
-  }
+  };
 }
