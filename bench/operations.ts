@@ -144,7 +144,11 @@ function startServer(env: Record<string, string | undefined>) {
     new Promise<any>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the OC sent no "${type}" within ${ms} ms`)), ms);
       void exited.then(() => reject(new Error(`the OC exited while waiting for "${type}"`)));
-      waiters.push({ type, resolve: (message) => (clearTimeout(timer), resolve(message)) });
+      waiters.push({ type, resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+      });
     });
   return {
     child,

@@ -62,7 +62,7 @@ export class OcClient {
   constructor(readonly url: string) {}
 
   async register(enrollmentToken: string, cluster: string, manager: { name: string; address: string; labels: Record<string, string> }, version: string) {
-    const data = await this.#request<{ registerManager: any }>(
+    const data = await this.#request<{ registerManager: { __typename: string; code?: string; message?: string } }>(
       `mutation($input: RegisterManagerInput!) {
         registerManager(input: $input) { __typename ... on ManagerRegistration { credential clusterId nodeId heartbeatIntervalMs } ${RESULT_ERROR} }
       }`,
@@ -73,7 +73,7 @@ export class OcClient {
   }
 
   async reportMembership(workers: WorkerInfo[]) {
-    const data = await this.#request<{ reportMembership: any }>(
+    const data = await this.#request<{ reportMembership: { __typename: string; code?: string; message?: string } }>(
       `mutation($input: MembershipInput!) {
         reportMembership(input: $input) { __typename ... on MembershipReceipt { joined rejoined updated left unchanged } ${RESULT_ERROR} }
       }`,
@@ -83,7 +83,7 @@ export class OcClient {
   }
 
   async sendHeartbeats(sequence: number, entries: HeartbeatEntry[]): Promise<HeartbeatReceipt> {
-    const data = await this.#request<{ sendHeartbeats: any }>(
+    const data = await this.#request<{ sendHeartbeats: { __typename: string; code?: string; message?: string } }>(
       `mutation($input: HeartbeatBatchInput!) {
         sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint refused { node code message } heartbeatIntervalMs credentialRenewAfter } ${RESULT_ERROR} }
       }`,
@@ -94,7 +94,7 @@ export class OcClient {
 
   /** Exchanges the credential for a new one; the old one keeps working for a grace period. */
   async renewCredential(): Promise<{ credential: string; expiresAt: string; renewAfter: string }> {
-    const data = await this.#request<{ renewAgentCredential: any }>(
+    const data = await this.#request<{ renewAgentCredential: { __typename: string; code?: string; message?: string } }>(
       `mutation { renewAgentCredential { __typename ... on RenewedAgentCredential { credential expiresAt renewAfter } ${RESULT_ERROR} } }`,
       {},
     );
@@ -102,7 +102,7 @@ export class OcClient {
   }
 
   async reportCommandProgress(commandId: string, epoch: number, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
-    const data = await this.#request<{ reportCommandProgress: any }>(
+    const data = await this.#request<{ reportCommandProgress: { __typename: string; code?: string; message?: string } }>(
       `mutation($input: CommandProgressInput!) {
         reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ${RESULT_ERROR} }
       }`,

@@ -214,13 +214,13 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
   };
 }
 
-async function call(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
+async function call<Data = unknown>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<Data> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: any; errors?: { message: string }[] };
+  const body = (await response.json()) as { data: Data; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors[0].message);
   return body.data;
 }
@@ -239,7 +239,7 @@ async function waitForServer(url: string, oc: ChildProcess): Promise<void> {
 }
 
 async function login(url: string, password: string): Promise<string> {
-  const data = await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } ... on Error { message } } }`, { p: password });
+  const data = await call<{ login: { token?: string; message?: string } }>(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } ... on Error { message } } }`, { p: password });
   if (!data.login.token) throw new Error(`Cannot log in as admin (${data.login.message}); run the demo with --fresh.`);
   return data.login.token;
 }
@@ -249,7 +249,7 @@ async function login(url: string, password: string): Promise<string> {
  * links its own. Demo data from older versions pointed the cluster's console at a worker's.
  */
 async function ensureCluster(url: string, token: string, cluster: DemoCluster): Promise<void> {
-  const existing = await call(url, 'query($n: String!) { cluster(name: $n) { id consoleUrl } }', { n: cluster.name }, token);
+  const existing = await call<{ cluster: { id: string; consoleUrl: string | null } | null }>(url, 'query($n: String!) { cluster(name: $n) { id consoleUrl } }', { n: cluster.name }, token);
   if (existing.cluster) {
     if (existing.cluster.consoleUrl)
       await call(url, 'mutation($id: ID!) { updateCluster(id: $id, input: { consoleUrl: null }) { __typename } }', { id: existing.cluster.id }, token);
@@ -264,6 +264,6 @@ async function ensureCluster(url: string, token: string, cluster: DemoCluster): 
 }
 
 async function createEnrollmentToken(url: string, token: string, cluster: string): Promise<string> {
-  const data = await call(url, 'mutation($c: String!) { createEnrollmentToken(cluster: $c) { ... on EnrollmentToken { token } } }', { c: cluster }, token);
+  const data = await call<{ createEnrollmentToken: { token: string } }>(url, 'mutation($c: String!) { createEnrollmentToken(cluster: $c) { ... on EnrollmentToken { token } } }', { c: cluster }, token);
   return data.createEnrollmentToken.token;
 }

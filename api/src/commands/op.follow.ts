@@ -74,7 +74,7 @@ export class LineView implements ProgressView {
     }
   }
 
-  event(tracker: OperationTracker, event: LiveEvent): void {
+  event(_tracker: OperationTracker, event: LiveEvent): void {
     const at = timestamp(event.at);
     if (event.__typename === 'OperationUpdate') this.out.write(`${at} operation ${event.state}: ${event.reason} (${progressText(event.progress)})\n`);
     else this.out.write(`${at} ${stepLabel(event)} ${event.stepState}: ${event.message}\n`);

@@ -1,5 +1,6 @@
 /** Input quoted in a message: control and invisible characters shown as "?", and bounded. */
 function printable(value: string, max = 100): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
   const shown = value.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '?');
   return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }

@@ -35,6 +35,7 @@ const REDACT_STRING = 500;
 
 /** A string safe to store and show: control characters visible but inert (NUL cannot be stored at all), bounded length. */
 export function storable(text: string, max = REDACT_STRING): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
   const printable = text.replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }

@@ -1,4 +1,4 @@
-import { ConflictError, CredentialError } from '../../shared/domain-error.ts';
+import { CredentialError } from '../../shared/domain-error.ts';
 
 export class EnrollmentTokenInvalidError extends CredentialError {
   constructor() {

@@ -1,9 +1,7 @@
-import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf } from '../../shared/batching.ts';
-import { clusters } from '../clusters/clusters.table.ts';
-import { nodeLiveness, nodeStatusHistory, type StatusHistoryRow } from '../liveness/liveness.table.ts';
-import { nodes } from '../nodes/nodes.table.ts';
+import { nodeStatusHistory, type StatusHistoryRow } from '../liveness/liveness.table.ts';
 
 export class AvailabilityRepository {
   async transitions(db: Executor, nodeIds: string[], from: Date, to: Date): Promise<StatusHistoryRow[]> {

@@ -62,6 +62,7 @@ function entryProblem(entry: HeartbeatEntryInput): string | null {
     inRange(entry.diskPercent, 0, 100) &&
     inRange(entry.uptimeSeconds, 0, Number.MAX_SAFE_INTEGER);
   if (!statsFit) return 'Stats out of range: cpuPercent, load1 and memoryBytes must be ≥ 0, diskPercent 0–100.';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
   if (entry.version && (entry.version.length > 100 || /[\u0000-\u001f]/.test(entry.version))) return 'version must be at most 100 printable characters.';
   return null;
 }

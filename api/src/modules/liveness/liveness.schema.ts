@@ -1,9 +1,8 @@
 import { builder } from '../../graphql/builder.ts';
 import { mutation } from '../../graphql/mutation.ts';
-import type { AgentActor } from '../../shared/actor.ts';
 import { REFUSAL_CODES } from './liveness.errors.ts';
 import type { HeartbeatReceipt, HeartbeatRefusal } from './liveness.service.ts';
-import { nodeStatus, reportedState, statusCause } from './liveness.table.ts';
+import type { nodeStatus, reportedState, statusCause } from './liveness.table.ts';
 
 export const NodeStatusEnum = builder.enumType('NodeStatus', {
   description: 'Liveness of a node, judged from heartbeats its manager relays.',

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
-import type { OperationsService } from '../operations/operations.service.ts';
+import type { OperationPlan, OperationsService } from '../operations/operations.service.ts';
 import type { OperationRow } from '../operations/operations.types.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { CronSchedule } from './schedules.cron.ts';
@@ -122,7 +122,7 @@ export class Scheduler {
   /** Starts the schedule's operation for a scheduled time (a new run, or one that was queued). */
   async #start(schedule: ScheduleRow, scheduledFor: Date, queuedRunId: string | null): Promise<void> {
     const meta = this.#meta(schedule);
-    let plan;
+    let plan: OperationPlan;
     try {
       plan = await this.operations.plan({ ...schedule.template, target: targetInput(schedule.template.target) });
     } catch (error) {

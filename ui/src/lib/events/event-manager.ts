@@ -7,7 +7,11 @@ export class EventManager<Events extends EventMap> {
 
   /** Returns the function that removes the handler. */
   on<Name extends keyof Events>(name: Name, handler: Handler<Events[Name]>): () => void {
-    const handlers = (this.#handlers[name] ??= new Set());
+    let handlers = this.#handlers[name];
+    if (!handlers) {
+      handlers = new Set();
+      this.#handlers[name] = handlers;
+    }
     handlers.add(handler);
     return () => {
       handlers.delete(handler);

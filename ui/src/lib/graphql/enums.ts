@@ -1,4 +1,4 @@
-import { graphql } from './graphql';
+import type { graphql } from './graphql';
 
 export type NodeStatus = ReturnType<typeof graphql.scalar<'NodeStatus'>>;
 export type ClusterHealth = ReturnType<typeof graphql.scalar<'ClusterHealth'>>;
