@@ -2,7 +2,6 @@ import type { Clock } from '../../clock.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { CommandsService } from '../commands/commands.service.ts';
-import type { CommandRow } from '../commands/commands.table.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import { managersCount } from './operations.budget.ts';
 import { counts, type DispatchDecision, type OperationProgress, stepBudget } from './operations.decide.ts';
@@ -31,7 +30,7 @@ export class OperationActions {
     private readonly clock: Clock,
   ) {}
 
-  /** An operation to drive, its stored times turned into monotonic ones as if no time had passed unseen. */
+  /** An operation to drive, its stored times turned into monotonic ones by the wall-clock time since (a time ahead of the clock counts as now). */
   track(row: OperationRow, steps: StepRow[]): ActiveOperation {
     const now = this.clock.monotonic();
     const wall = this.clock.now().getTime();
@@ -109,7 +108,7 @@ export class OperationActions {
   }
 
   /** The one place that issues a step's command: a restart under the operation's current epoch (I8). */
-  #send(work: UnitOfWork, operation: OperationRow, step: StepRow): Promise<CommandRow> {
+  #send(work: UnitOfWork, operation: OperationRow, step: StepRow) {
     return this.commands.issue(work, {
       clusterId: step.clusterId,
       nodeId: step.nodeId,
