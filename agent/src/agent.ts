@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Client } from 'graphql-ws';
 import type { Logger } from 'pino';
-import { type AgentCommand, CredentialRefusedError, type HeartbeatEntry, OcClient, OcRefusedError, OcUnavailableError } from './api-client.ts';
+import { type AgentCommand, type CommandProgress, CredentialRefusedError, type HeartbeatEntry, OcClient, OcRefusedError, OcUnavailableError } from './api-client.ts';
 import type { AgentConfig, ProcessWorkerConfig } from './config.ts';
 import type { WorkerDriver, WorkerInfo } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process.driver.ts';
@@ -13,6 +13,9 @@ import { type AgentState, StateFile } from './state.ts';
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 /** How long executed-command records are kept: far longer than any retry of their operation. */
 const EXECUTED_RETENTION_MS = 7 * 86_400_000;
+
+/** The states a command ends in. */
+type Finished = Exclude<CommandProgress['state'], 'RUNNING'>;
 
 export class EnrollmentError extends Error {}
 
@@ -269,14 +272,14 @@ export class Agent {
     const log = this.logger.child({ command: command.id, kind: command.kind, node: command.nodeName });
     const done = this.#state.executed[command.id];
     if (done) {
-      const [state, message] = done.outcome.split(':', 2) as ['SUCCEEDED' | 'FAILED' | 'REJECTED', string];
-      await this.#report(command, state, message ?? 'already done');
+      const [state, message] = done.outcome.split(':', 2) as [Finished, string];
+      await this.#report(command, { state, code: done.code, message: message ?? 'already done' });
       return;
     }
     if (command.operationId) {
       const newest = this.#state.epochs[command.operationId] ?? 0;
       if (command.epoch < newest) {
-        await this.#finish(command, 'REJECTED', `stale epoch ${command.epoch}; epoch ${newest} was already seen for this operation`);
+        await this.#finish(command, { state: 'REJECTED', code: 'STALE_EPOCH', message: `stale epoch ${command.epoch}; epoch ${newest} was already seen for this operation` });
         return;
       }
       this.#state.epochs[command.operationId] = command.epoch;
@@ -284,7 +287,12 @@ export class Agent {
     const self = command.nodeName === this.config.manager.name;
     const driver = this.#drivers.find((candidate) => candidate.workers().some((worker) => worker.name === command.nodeName));
     if (command.kind !== 'RESTART' || (!driver && !self)) {
-      await this.#finish(command, 'REJECTED', driver ? `unknown command kind ${command.kind}` : `no worker named ${command.nodeName} here`);
+      await this.#finish(
+        command,
+        driver
+          ? { state: 'REJECTED', code: 'UNKNOWN_KIND', message: `unknown command kind ${command.kind}` }
+          : { state: 'REJECTED', code: 'UNKNOWN_NODE', message: `no worker named ${command.nodeName} here` },
+      );
       return;
     }
     const startedKey = `started:${command.id}`;
@@ -295,23 +303,29 @@ export class Agent {
     if (interrupted && (self || interrupted.outcome !== `RUNNING:${before}`)) {
       const state = self ? 'HEALTHY' : await this.#settledState(driver as WorkerDriver, command.nodeName);
       delete this.#state.executed[startedKey];
-      await this.#finish(command, state === 'HEALTHY' ? 'SUCCEEDED' : 'FAILED', `the agent restarted during this command; not run again, ${command.nodeName} is ${state}`);
+      const message = `the agent restarted during this command; not run again, ${command.nodeName} is ${state}`;
+      await this.#finish(command, state === 'HEALTHY' ? { state: 'SUCCEEDED', message } : { state: 'FAILED', code: 'INTERRUPTED', message });
       return;
     }
     this.#state.executed[startedKey] = { at: new Date().toISOString(), outcome: `RUNNING:${before}` };
     this.#stateFile.save(this.#state);
-    await this.#report(command, 'RUNNING', `restarting ${command.nodeName}`);
+    await this.#report(command, { state: 'RUNNING', message: `restarting ${command.nodeName}` });
     if (self) {
       log.info('restarting the manager agent');
       await this.#restartSelf();
       delete this.#state.executed[startedKey];
-      await this.#finish(command, 'SUCCEEDED', 'the manager agent reconnected to the OC');
+      await this.#finish(command, { state: 'SUCCEEDED', message: 'the manager agent reconnected to the OC' });
       return;
     }
     log.info('restarting worker');
     const outcome = await (driver as WorkerDriver).restart(command.nodeName);
     delete this.#state.executed[startedKey];
-    await this.#finish(command, outcome.ok ? 'SUCCEEDED' : 'FAILED', outcome.message, outcome.details);
+    await this.#finish(
+      command,
+      outcome.ok
+        ? { state: 'SUCCEEDED', message: outcome.message, details: outcome.details }
+        : { state: 'FAILED', code: 'RESTART_FAILED', message: outcome.message, details: outcome.details },
+    );
     log.info({ ok: outcome.ok }, outcome.message);
   }
 
@@ -324,20 +338,21 @@ export class Agent {
     }
   }
 
-  async #finish(command: AgentCommand, state: 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
-    this.#state.executed[command.id] = { at: new Date().toISOString(), outcome: `${state}:${message}` };
+  async #finish(command: AgentCommand, progress: CommandProgress & { state: Finished }) {
+    const { state, code, message } = progress;
+    this.#state.executed[command.id] = { at: new Date().toISOString(), outcome: `${state}:${message}`, ...(code ? { code } : {}) };
     const cutoff = Date.now() - EXECUTED_RETENTION_MS;
     for (const [id, record] of Object.entries(this.#state.executed)) if (Date.parse(record.at) < cutoff) delete this.#state.executed[id];
     this.#stateFile.save(this.#state);
-    await this.#report(command, state, message, details);
+    await this.#report(command, progress);
   }
 
   /** Reports progress, retrying while the OC is away; the command is redelivered if this never lands. */
-  async #report(command: AgentCommand, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
+  async #report(command: AgentCommand, progress: CommandProgress) {
     const backoff = new Backoff(250, 10_000);
     for (let attempt = 0; attempt < 20 && !this.#stopped.signal.aborted; attempt += 1) {
       try {
-        await this.#client.reportCommandProgress(command.id, command.epoch, state, message, details);
+        await this.#client.reportCommandProgress(command.id, command.epoch, progress);
         return;
       } catch (error) {
         if (error instanceof OcRefusedError || error instanceof CredentialRefusedError) {

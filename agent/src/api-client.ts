@@ -31,6 +31,17 @@ export interface AgentCommand {
   epoch: number;
 }
 
+/** Why a command was refused (REJECTED) or failed (FAILED), for the OC to act on (CommandOutcomeCode in the schema). */
+export type CommandOutcomeCode = 'STALE_EPOCH' | 'UNKNOWN_KIND' | 'UNKNOWN_NODE' | 'RESTART_FAILED' | 'INTERRUPTED';
+
+/** What became of a command: its state, why (with REJECTED and FAILED), and details for people and programs. */
+export interface CommandProgress {
+  state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+  code?: CommandOutcomeCode | null;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
 export interface HeartbeatEntry {
   name: string;
   state: ReportedState;
@@ -101,12 +112,12 @@ export class OcClient {
     return this.#result(data.renewAgentCredential) as { credential: string; expiresAt: string; renewAfter: string };
   }
 
-  async reportCommandProgress(commandId: string, epoch: number, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message: string, details: Record<string, unknown> = {}) {
+  async reportCommandProgress(commandId: string, epoch: number, progress: CommandProgress) {
     const data = await this.#request<{ reportCommandProgress: { __typename: string; code?: string; message?: string } }>(
       `mutation($input: CommandProgressInput!) {
         reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ${RESULT_ERROR} }
       }`,
-      { input: { commandId, epoch, state, message, details } },
+      { input: { commandId, epoch, state: progress.state, code: progress.code ?? null, message: progress.message, details: progress.details ?? {} } },
     );
     return this.#result(data.reportCommandProgress) as { state: string };
   }

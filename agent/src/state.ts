@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CommandOutcomeCode } from './api-client.ts';
 
 /** What the agent must remember across its own restarts. */
 export interface AgentState {
@@ -9,8 +10,8 @@ export interface AgentState {
   nodeId?: string;
   /** Processes the agent started, so a restarted agent adopts them instead of starting more. */
   processes: Record<string, { pid: number; startTicks: number }>;
-  /** Commands executed (by id), so redelivered ones are not run twice; newest epoch per operation. */
-  executed: Record<string, { at: string; outcome: string }>;
+  /** Commands executed (by id), so redelivered ones are not run twice and are answered as before; newest epoch per operation. */
+  executed: Record<string, { at: string; outcome: string; code?: CommandOutcomeCode }>;
   epochs: Record<string, number>;
 }
 

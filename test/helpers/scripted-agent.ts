@@ -63,8 +63,8 @@ export class ScriptedAgent {
     return this.commands;
   }
 
-  async report(command: ReceivedCommand, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message = state.toLowerCase()) {
-    const result = ok<any>(await this.server.gql(REPORT, { input: { commandId: command.id, epoch: command.epoch, state, message } }, this.manager.credential));
+  async report(command: ReceivedCommand, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message = state.toLowerCase(), code: string | null = null) {
+    const result = ok<any>(await this.server.gql(REPORT, { input: { commandId: command.id, epoch: command.epoch, state, code, message } }, this.manager.credential));
     return result.reportCommandProgress;
   }
 

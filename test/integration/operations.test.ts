@@ -411,7 +411,7 @@ describe('the operations engine', () => {
     const operation = await create({ target: { clusters: ['epoch'] } });
     await engine();
     const [stale] = await agent.received(1);
-    await agent.report(stale, 'REJECTED', 'stale epoch 1; epoch 2 was already seen for this operation');
+    await agent.report(stale, 'REJECTED', 'stale epoch 1; epoch 2 was already seen for this operation', 'STALE_EPOCH');
     const [, fresh] = await agent.received(2);
     expect(fresh.nodeName).toBe(stale.nodeName);
     expect(fresh.id).not.toBe(stale.id);

@@ -2,6 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import type { CommandWithNode } from './commands.repository.ts';
+import type { CommandOutcomeCode } from './commands.service.ts';
 import type { CommandKind, CommandRow } from './commands.table.ts';
 
 export const CommandStateEnum = builder.enumType('CommandState', {
@@ -71,12 +72,29 @@ const CommandProgressStateEnum = builder.enumType('CommandProgressState', {
   },
 });
 
+const CommandOutcomeCodeEnum = builder.enumType('CommandOutcomeCode', {
+  description: 'Why a manager refused (REJECTED) or failed (FAILED) a command, for programs to act on; the message says it for people.',
+  values: {
+    STALE_EPOCH: {
+      description: 'REJECTED without running it: a higher epoch was already seen for its operation. The OC sends the step again under its current epoch.',
+    },
+    UNKNOWN_KIND: { description: 'REJECTED: the manager does not know this CommandKind.' },
+    UNKNOWN_NODE: { description: 'REJECTED: the manager has no node by this name.' },
+    RESTART_FAILED: { description: 'FAILED: the node was restarted but did not become healthy (it exited, or failed its health check within its start timeout).' },
+    INTERRUPTED: { description: 'FAILED: the manager restarted while carrying it out; it was not run again, and the node is not healthy.' },
+  } satisfies Record<CommandOutcomeCode, { description: string }>,
+});
+
 const CommandProgressInput = builder.inputType('CommandProgressInput', {
   description: 'What became of a command.',
   fields: (t) => ({
     commandId: t.id({ required: true, description: 'The command.' }),
     epoch: t.int({ required: true, description: 'The epoch the command carried.' }),
     state: t.field({ type: CommandProgressStateEnum, required: true, description: 'Where it stands.' }),
+    code: t.field({
+      type: CommandOutcomeCodeEnum,
+      description: 'With REJECTED and FAILED: why, for the OC to act on. Without it a refusal or failure is taken as final (agents from before codes send none).',
+    }),
     message: t.string({ description: 'Details for people.' }),
     details: t.field({ type: 'JSONObject', description: 'Details for programs (e.g. the new process id).' }),
   }),

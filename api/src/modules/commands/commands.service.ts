@@ -18,10 +18,18 @@ export type IssueCommandInput = CommandSpec & {
   epoch?: number;
 };
 
+/**
+ * Why a manager refused or failed a command, for programs to act on (the message is for people).
+ * Agents from before these codes send none; their refusals and failures are plain failures.
+ */
+export const COMMAND_OUTCOME_CODES = ['STALE_EPOCH', 'UNKNOWN_KIND', 'UNKNOWN_NODE', 'RESTART_FAILED', 'INTERRUPTED'] as const;
+export type CommandOutcomeCode = (typeof COMMAND_OUTCOME_CODES)[number];
+
 export interface CommandReport {
   commandId: string;
   epoch: number;
   state: Exclude<CommandState, 'PENDING' | 'CANCELLED'>;
+  code?: CommandOutcomeCode | null;
   message?: string | null;
   details?: Record<string, unknown> | null;
 }
@@ -115,7 +123,7 @@ export class CommandsService {
     let changed: CommandRow | null = null;
     const row = await this.transactor.run(
       meta,
-      { action: 'command.report', targetType: 'command', targetId: commandId, args: { state: input.state, epoch: input.epoch, message } },
+      { action: 'command.report', targetType: 'command', targetId: commandId, args: { state: input.state, code: input.code ?? null, epoch: input.epoch, message } },
       async (work) => {
         const current = await this.repository.find(work.tx, commandId);
         if (!current || current.clusterId !== actor.clusterId) throw new NotFoundError('command', commandId);

@@ -97,3 +97,16 @@ export function decideBudget(question: BudgetQuestion): BudgetAnswer {
   if (unavailable.length >= question.maxUnavailable) return answer('BUDGET', `${question.clusterName} is at its disruption budget (${count}: ${listed(unavailable)})`);
   return answer(null, `${unavailable.length} of ${question.size} unavailable now, within the budget of ${question.maxUnavailable} at once`);
 }
+
+/**
+ * The budget of one cluster of an operation, asked of the cluster's conditions: what the engine
+ * asks before each step, and what planOperation and Operation.budgets show.
+ */
+export function clusterBudget(
+  budget: Pick<BudgetQuestion, 'clusterName' | 'size' | 'maxUnavailable'>,
+  managers: boolean,
+  conditions: { reachable: boolean; nodes: BudgetNode[] },
+  stepNodeId: string | null,
+): BudgetAnswer {
+  return decideBudget({ ...budget, managers, reachable: conditions.reachable, nodes: conditions.nodes, stepNodeId });
+}

@@ -6,7 +6,7 @@ import { validateId } from '../../shared/validation.ts';
 import { isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
-import { counts } from './operations.engine.ts';
+import { counts } from './operations.decide.ts';
 import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
 import { StrategyInput } from './operations.inputs.ts';
 import type { Strategy } from './operations.strategy.ts';

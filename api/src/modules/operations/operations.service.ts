@@ -12,8 +12,9 @@ import type { NodesService } from '../nodes/nodes.service.ts';
 import { InvalidTargetError } from '../targets/targets.errors.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
-import { decideBudget, managersCount } from './operations.budget.ts';
-import { counts, type OperationsEngine } from './operations.engine.ts';
+import { clusterBudget, managersCount } from './operations.budget.ts';
+import { counts } from './operations.decide.ts';
+import type { OperationsEngine } from './operations.engine.ts';
 import { IdempotencyKeyReusedError, OperationStateError } from './operations.errors.ts';
 import { operationEvent } from './operations.events.ts';
 import type { OperationFilter, OperationsRepository } from './operations.repository.ts';
@@ -102,8 +103,7 @@ export class OperationsService {
   }
 
   #check(clusterId: string, budget: Budget, managers: boolean, stepNodeId: string | null): ClusterBudgetCheck {
-    const { reachable, nodes } = this.liveness.conditions(clusterId);
-    const answer = decideBudget({ ...budget, managers, reachable, nodes, stepNodeId });
+    const answer = clusterBudget(budget, managers, this.liveness.conditions(clusterId), stepNodeId);
     return { ...budget, clusterId, unavailableNow: answer.unavailable.length, ok: answer.ok, reason: answer.reason };
   }
 
@@ -207,18 +207,15 @@ export class OperationsService {
 
   async #control(meta: RequestMeta, id: string, action: string, change: (row: OperationRow) => Partial<OperationRow> & { state?: OperationState }) {
     const operationId = validateId(id);
-    return this.engine.control(operationId, async (active) => {
-      return this.transactor.run(meta, { action: `operation.${action}`, targetType: 'operation', targetId: operationId }, async (work) => {
-        const current = active?.row ?? (await this.repository.find(work.tx, operationId));
+    return this.engine.control(operationId, (tracked) =>
+      this.transactor.run(meta, { action: `operation.${action}`, targetType: 'operation', targetId: operationId }, async (work) => {
+        const current = tracked?.row ?? (await this.repository.find(work.tx, operationId));
         if (!current) throw new NotFoundError('operation', operationId);
         const updated = await this.repository.update(work.tx, operationId, change(current));
-        work.emit(operationEvent(updated, counts(active?.steps ?? (await this.repository.steps(work.tx, operationId)))));
-        work.afterCommit.push(() => {
-          if (active) active.row = updated;
-        });
+        work.emit(operationEvent(updated, counts(tracked?.steps ?? (await this.repository.steps(work.tx, operationId)))));
         return updated;
-      });
-    });
+      }),
+    );
   }
 
   find(id: string): Promise<OperationRow | undefined> {
