@@ -1,4 +1,4 @@
-import type { NodeStatus } from '../liveness/liveness.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 
 /**
  * The one definition of "unavailable" for a cluster's disruption budget: every node that is not

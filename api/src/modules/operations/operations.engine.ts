@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import type { CommandReport, CommandsService } from '../commands/commands.service.ts';
-import type { CommandRow } from '../commands/commands.table.ts';
+import type { CommandRow } from '../commands/commands.types.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import { type ActiveOperation, OperationActions } from './operations.actions.ts';
 import { type ClusterConditions, type Conditions, type Decision, decide, decideReport } from './operations.decide.ts';

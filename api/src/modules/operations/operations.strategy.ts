@@ -1,6 +1,6 @@
 import { counted } from '@opscenter/agent/shared/text';
 import { ValidationError } from '../../shared/domain-error.ts';
-import type { NodeStatus } from '../liveness/liveness.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 import { hasFailed } from './operations.budget.ts';
 
 /** How an operation proceeds; the names follow Nomad's update block and Kubernetes' rolling updates. */
