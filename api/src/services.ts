@@ -8,7 +8,6 @@ import { AgentsRepository } from './modules/agents/agents.repository.ts';
 import { AgentsService } from './modules/agents/agents.service.ts';
 import { AuditRepository } from './modules/audit/audit.repository.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
-import { AvailabilityRepository } from './modules/availability/availability.repository.ts';
 import { AvailabilityService } from './modules/availability/availability.service.ts';
 import { CommandsRepository } from './modules/commands/commands.repository.ts';
 import { CommandsService } from './modules/commands/commands.service.ts';
@@ -71,6 +70,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     db,
     livenessRepository,
     tags,
+    { clusters: (clusterId) => clustersRepository.infos(db, clusterId), nodes: (clusterId) => nodesRepository.identities(db, clusterId) },
     transactor,
     clock,
     {
@@ -113,11 +113,11 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     { enrollmentTokenTtlMs: config.enrollmentTokenTtl, credentialTtlMs: config.agentCredentialTtl, credentialGraceMs: config.agentCredentialGrace },
   );
   clusters.onRemoved((clusterId) => agents.forgetCluster(clusterId));
-  const commands = new CommandsService(db, new CommandsRepository(), transactor, clock);
+  const commands = new CommandsService(db, new CommandsRepository(), nodes, transactor, clock);
   const operationsRepository = new OperationsRepository();
   const engine = new OperationsEngine(db, operationsRepository, commands, liveness, transactor, clock, { tickMs: config.operationsTick }, log('operations'));
   const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock);
-  const availability = new AvailabilityService(db, new AvailabilityRepository(), targets, nodes, clock);
+  const availability = new AvailabilityService(liveness, targets, nodes, clock);
   const schedulesRepository = new SchedulesRepository();
   const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
   const scheduler = new Scheduler(db, schedulesRepository, operations, transactor, clock, config.scheduleTick, log('scheduler'));

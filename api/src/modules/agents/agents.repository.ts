@@ -1,7 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { clusters } from '../clusters/clusters.table.ts';
-import { nodes } from '../nodes/nodes.table.ts';
 import { type AgentCredentialRow, agentCredentials, type EnrollmentTokenRow, enrollmentTokens } from './agents.table.ts';
 
 export class AgentsRepository {
@@ -55,10 +53,8 @@ export class AgentsRepository {
 
   async findCredential(db: Executor, tokenHash: string) {
     const [row] = await db
-      .select({ credential: agentCredentials, clusterName: clusters.name, nodeName: nodes.name })
+      .select()
       .from(agentCredentials)
-      .innerJoin(clusters, eq(clusters.id, agentCredentials.clusterId))
-      .innerJoin(nodes, eq(nodes.id, agentCredentials.nodeId))
       .where(eq(agentCredentials.tokenHash, tokenHash));
     return row;
   }

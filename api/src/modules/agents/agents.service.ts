@@ -148,15 +148,17 @@ export class AgentsService {
     const now = this.clock.now();
     const cached = this.#credentials.get(token);
     if (cached) return cached.credentialExpiresAt > now ? cached : null;
-    const found = await this.repository.findCredential(this.db, hashToken(token));
-    if (!found || found.credential.revokedAt || found.credential.expiresAt <= now) return null;
+    const credential = await this.repository.findCredential(this.db, hashToken(token));
+    if (!credential || credential.revokedAt || credential.expiresAt <= now) return null;
+    const [cluster, node] = await Promise.all([this.clusters.find(credential.clusterId), this.nodes.find(credential.nodeId)]);
+    if (!cluster || !node) return null;
     const actor: AgentActor = {
       type: 'AGENT',
-      credentialId: found.credential.id,
-      clusterId: found.credential.clusterId,
-      nodeId: found.credential.nodeId,
-      name: `agent:${found.clusterName}/${found.nodeName}`,
-      credentialExpiresAt: found.credential.expiresAt,
+      credentialId: credential.id,
+      clusterId: credential.clusterId,
+      nodeId: credential.nodeId,
+      name: `agent:${cluster.name}/${node.name}`,
+      credentialExpiresAt: credential.expiresAt,
     };
     this.#credentials.set(token, actor);
     return actor;

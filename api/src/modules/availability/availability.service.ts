@@ -1,11 +1,10 @@
 import type { Clock } from '../../clock.ts';
-import type { Database } from '../../db/client.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
+import type { LivenessService } from '../liveness/liveness.service.ts';
 import type { NodeStatus, StatusCause, StatusHistoryRow } from '../liveness/liveness.types.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';
-import type { AvailabilityRepository } from './availability.repository.ts';
 
 /**
  * How a stretch of time counts: UP and SUSPECT are up; LEFT is outside membership and not counted
@@ -126,8 +125,7 @@ export function mtbfMs(totals: Totals): number | null {
  */
 export class AvailabilityService {
   constructor(
-    private readonly db: Database,
-    private readonly repository: AvailabilityRepository,
+    private readonly liveness: LivenessService,
     private readonly targets: TargetsService,
     private readonly nodes: NodesService,
     private readonly clock: Clock,
@@ -142,11 +140,7 @@ export class AvailabilityService {
     const target = await this.targets.normalize(targetInput);
     const nodes = await this.nodes.everMatching(target);
     const ids = nodes.map((node) => node.id);
-    const [before, within, after] = await Promise.all([
-      this.repository.lastBefore(this.db, ids, since),
-      this.repository.transitions(this.db, ids, since, to),
-      this.repository.firstFrom(this.db, ids, since),
-    ]);
+    const { before, within, after } = await this.liveness.historyAround(ids, since, to);
     const startOf = new Map(before.map((row) => [row.nodeId, row]));
     const firstOf = new Map(after.map((row) => [row.nodeId, row]));
     const changesOf = new Map<string, StatusHistoryRow[]>();

@@ -15,6 +15,14 @@ export interface StatusCountRow {
 }
 
 export class ClustersRepository {
+  /** What liveness tracks a cluster by, of one cluster or of all. */
+  async infos(db: Executor, clusterId?: string) {
+    return db
+      .select({ id: clusters.id, name: clusters.name, productKind: clusters.productKind, managerNodeId: clusters.managerNodeId })
+      .from(clusters)
+      .where(clusterId ? eq(clusters.id, clusterId) : undefined);
+  }
+
   async byIdsOrNames(db: Executor, ids: string[], names: string[]) {
     if (ids.length === 0 && names.length === 0) return [];
     return db

@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { nodes } from '../nodes/nodes.table.ts';
 import { type CommandRow, type CommandState, commands } from './commands.table.ts';
 
 export type CommandWithNode = CommandRow & { nodeName: string };
@@ -18,23 +17,12 @@ export class CommandsRepository {
     return row;
   }
 
-  async outstanding(db: Executor, clusterId: string): Promise<CommandWithNode[]> {
-    const rows = await db
-      .select({ command: commands, nodeName: nodes.name })
+  async outstanding(db: Executor, clusterId: string): Promise<CommandRow[]> {
+    return db
+      .select()
       .from(commands)
-      .innerJoin(nodes, eq(nodes.id, commands.nodeId))
       .where(and(eq(commands.clusterId, clusterId), inArray(commands.state, OUTSTANDING)))
       .orderBy(asc(commands.createdAt), asc(commands.id));
-    return rows.map((row) => ({ ...row.command, nodeName: row.nodeName }));
-  }
-
-  async withNode(db: Executor, id: string): Promise<CommandWithNode | undefined> {
-    const [row] = await db
-      .select({ command: commands, nodeName: nodes.name })
-      .from(commands)
-      .innerJoin(nodes, eq(nodes.id, commands.nodeId))
-      .where(eq(commands.id, id));
-    return row ? { ...row.command, nodeName: row.nodeName } : undefined;
   }
 
   async setState(tx: Executor, id: string, state: CommandState, message: string | null, at: Date): Promise<CommandRow> {

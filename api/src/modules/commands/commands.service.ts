@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { BoundedQueue } from '../../shared/event-queue.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import { StaleCommandReportError } from './commands.errors.ts';
 import { type CommandsRepository, type CommandWithNode, OUTSTANDING } from './commands.repository.ts';
 import type { CommandRow, CommandSpec, CommandState } from './commands.table.ts';
@@ -50,6 +51,7 @@ export class CommandsService {
   constructor(
     private readonly db: Database,
     private readonly repository: CommandsRepository,
+    private readonly nodes: NodesService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
   ) {}
@@ -79,8 +81,13 @@ export class CommandsService {
     if (current && OUTSTANDING.includes(current.state)) await this.repository.setState(tx, commandId, 'CANCELLED', message, this.clock.now());
   }
 
-  outstanding(clusterId: string): Promise<CommandWithNode[]> {
-    return this.repository.outstanding(this.db, clusterId);
+  async outstanding(clusterId: string): Promise<CommandWithNode[]> {
+    const rows = await this.repository.outstanding(this.db, clusterId);
+    const names = await this.nodes.namesOf([...new Set(rows.map((row) => row.nodeId))]);
+    return rows.flatMap((row) => {
+      const nodeName = names.get(row.nodeId);
+      return nodeName === undefined ? [] : [{ ...row, nodeName }];
+    });
   }
 
   /** Every unfinished command of the cluster, then each new one as it is issued. */
@@ -104,8 +111,7 @@ export class CommandsService {
     };
     const listener = (command: CommandWithNode) => (replaying ? buffered.push(command) : send(command));
     listeners.add(listener);
-    void this.repository
-      .outstanding(this.db, clusterId)
+    void this.outstanding(clusterId)
       .then((commands) => commands.forEach(send))
       .finally(() => {
         replaying = false;

@@ -7,6 +7,7 @@ import { isUuid } from '../../shared/validation.ts';
 import type { RefusalCode } from './liveness.errors.ts';
 import { judgeReport, judgeSilence, type LivenessPolicy, reportsFailure } from './liveness.judge.ts';
 import type { BatchRow, LivenessRepository } from './liveness.repository.ts';
+import type { TopologyReader } from './liveness.topology.ts';
 import { hasStats, type NodeStatsInput, type StatsAccumulator } from './liveness.stats.ts';
 import type { ReportedState } from './liveness.table.ts';
 import { applyVerdict, type LivenessTracker, type NamedStatusChange, type TrackedCluster, type TrackedNode } from './liveness.tracker.ts';
@@ -78,6 +79,7 @@ export class BatchIngest {
   constructor(
     private readonly db: Database,
     private readonly repository: LivenessRepository,
+    private readonly topology: TopologyReader,
     private readonly tracker: LivenessTracker,
     private readonly recorder: TransitionRecorder,
     private readonly stats: StatsAccumulator,
@@ -216,7 +218,7 @@ export class BatchIngest {
       const now = this.clock.monotonic();
       if (now - cluster.lastReloadMono >= RELOAD_COOLDOWN_MS) {
         cluster.lastReloadMono = now;
-        this.tracker.addMissing(cluster.id, await this.repository.tracked(this.db, cluster.id));
+        this.tracker.addMissing(cluster.id, await this.topology.tracked(cluster.id));
       }
       const retry = unknown;
       unknown = [];

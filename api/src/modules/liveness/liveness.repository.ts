@@ -1,8 +1,6 @@
 import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
-import { clusters } from '../clusters/clusters.table.ts';
-import { nodes } from '../nodes/nodes.table.ts';
 import {
   type NodeStatus,
   nodeLiveness,
@@ -13,22 +11,12 @@ import {
   type StatusHistoryRow,
 } from './liveness.table.ts';
 
-export interface TrackedRow {
+export interface JudgedRow {
   nodeId: string;
-  nodeName: string;
-  role: 'MANAGER' | 'WORKER';
-  clusterId: string;
   status: NodeStatus;
   statusCause: StatusCause;
   statusSince: Date;
   reportedState: ReportedState | null;
-}
-
-export interface ClusterInfoRow {
-  id: string;
-  name: string;
-  productKind: string;
-  managerNodeId: string | null;
 }
 
 export interface StatusChange {
@@ -64,29 +52,19 @@ export interface StatsRow {
 }
 
 export class LivenessRepository {
-  async clusters(db: Executor, clusterId?: string): Promise<ClusterInfoRow[]> {
-    return db
-      .select({ id: clusters.id, name: clusters.name, productKind: clusters.productKind, managerNodeId: clusters.managerNodeId })
-      .from(clusters)
-      .where(clusterId ? eq(clusters.id, clusterId) : undefined);
-  }
-
-  /** Every node whose liveness is judged (all but those that left), optionally of one cluster. */
-  async tracked(db: Executor, clusterId?: string): Promise<TrackedRow[]> {
+  /** The stored liveness of the nodes it judges (all but those that left), of these nodes or of all. */
+  async judged(db: Executor, nodeIds: string[] | null): Promise<JudgedRow[]> {
+    if (nodeIds?.length === 0) return [];
     return db
       .select({
-        nodeId: nodes.id,
-        nodeName: nodes.name,
-        role: nodes.role,
-        clusterId: nodes.clusterId,
+        nodeId: nodeLiveness.nodeId,
         status: nodeLiveness.status,
         statusCause: nodeLiveness.statusCause,
         statusSince: nodeLiveness.statusSince,
         reportedState: nodeLiveness.reportedState,
       })
-      .from(nodes)
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(ne(nodeLiveness.status, 'LEFT'), clusterId ? eq(nodes.clusterId, clusterId) : undefined));
+      .from(nodeLiveness)
+      .where(and(ne(nodeLiveness.status, 'LEFT'), nodeIds ? anyOf(nodeLiveness.nodeId, nodeIds) : undefined));
   }
 
   async statusesOf(db: Executor, nodeIds: string[]): Promise<Map<string, NodeStatus>> {
@@ -225,5 +203,34 @@ export class LivenessRepository {
       .from(nodeStats)
       .where(and(eq(nodeStats.nodeId, nodeId), gte(nodeStats.minute, from), lte(nodeStats.minute, to)))
       .orderBy(asc(nodeStats.minute));
+  }
+
+  async transitionsWithin(db: Executor, nodeIds: string[], from: Date, to: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .select()
+      .from(nodeStatusHistory)
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
+      .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
+  }
+
+  /** Each node's last transition before `at`: its status when the window opens. */
+  async lastTransitionBefore(db: Executor, nodeIds: string[], at: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .selectDistinctOn([nodeStatusHistory.nodeId])
+      .from(nodeStatusHistory)
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), lt(nodeStatusHistory.at, at)))
+      .orderBy(nodeStatusHistory.nodeId, desc(nodeStatusHistory.at), desc(nodeStatusHistory.id));
+  }
+
+  /** Each node's first transition at or after `at` (its `from` is the status before it, for nodes with no earlier history). */
+  async firstTransitionFrom(db: Executor, nodeIds: string[], at: Date): Promise<StatusHistoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .selectDistinctOn([nodeStatusHistory.nodeId])
+      .from(nodeStatusHistory)
+      .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), sql`${nodeStatusHistory.at} >= ${at}`))
+      .orderBy(nodeStatusHistory.nodeId, asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
   }
 }

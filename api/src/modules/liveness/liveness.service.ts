@@ -13,7 +13,8 @@ import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './
 import type { LivenessPolicy } from './liveness.judge.ts';
 import { LeaseSweeper } from './liveness.lease.ts';
 import { Maintenance } from './liveness.maintenance.ts';
-import type { ClusterInfoRow, LivenessRepository } from './liveness.repository.ts';
+import type { LivenessRepository } from './liveness.repository.ts';
+import { type ClusterInfoRow, TopologyReader, type TopologySource } from './liveness.topology.ts';
 import { StatsAccumulator } from './liveness.stats.ts';
 import type { NodeStatsRow, NodeStatus, ReportedState, StatusCause, StatusHistoryRow } from './liveness.table.ts';
 import { LivenessTracker, type NamedStatusChange, type NodeCondition, type TrackedNodeInput } from './liveness.tracker.ts';
@@ -48,20 +49,23 @@ export class LivenessService {
   readonly #ingest: BatchIngest;
   readonly #sweeper: LeaseSweeper;
   readonly #maintenance: Maintenance;
+  readonly #topology: TopologyReader;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly repository: LivenessRepository,
     tags: TagsService,
+    topology: TopologySource,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly options: LivenessOptions,
     private readonly logger: Logger,
   ) {
     this.#tracker = new LivenessTracker(clock);
+    this.#topology = new TopologyReader(db, topology, repository);
     this.#recorder = new TransitionRecorder(repository, tags, this.#tracker);
-    this.#ingest = new BatchIngest(db, repository, this.#tracker, this.#recorder, this.#stats, transactor, clock, options);
+    this.#ingest = new BatchIngest(db, repository, this.#topology, this.#tracker, this.#recorder, this.#stats, transactor, clock, options);
     this.#sweeper = new LeaseSweeper(db, repository, this.#tracker, this.#recorder, this.#stats, this.#mutex, transactor, clock, options, logger);
     this.#maintenance = new Maintenance(this.#tracker, this.#recorder, clock);
   }
@@ -72,9 +76,9 @@ export class LivenessService {
 
   async start(): Promise<void> {
     this.#sweeper.started();
-    const clusters = await this.repository.clusters(this.db);
+    const clusters = await this.#topology.clusters();
     for (const info of clusters) this.#tracker.upsertCluster(info);
-    for (const row of await this.repository.tracked(this.db)) {
+    for (const row of await this.#topology.tracked()) {
       this.#tracker.addNode(row.clusterId, { nodeId: row.nodeId, name: row.nodeName, role: row.role, status: row.status, cause: row.statusCause, since: row.statusSince });
     }
     this.#timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
@@ -197,6 +201,20 @@ export class LivenessService {
   }
 
   /** A node's status transitions, newest first. */
+  /**
+   * The status history availability is computed from: each node's last transition before the
+   * window (its status when it opens), the transitions within it, and each node's first one from
+   * its start (for nodes with no earlier history, its `from` is the status they had).
+   */
+  async historyAround(nodeIds: string[], since: Date, until: Date) {
+    const [before, within, after] = await Promise.all([
+      this.repository.lastTransitionBefore(this.db, nodeIds, since),
+      this.repository.transitionsWithin(this.db, nodeIds, since, until),
+      this.repository.firstTransitionFrom(this.db, nodeIds, since),
+    ]);
+    return { before, within, after };
+  }
+
   async history(nodeId: string, pageArgs: PageArgs): Promise<Page<StatusHistoryRow>> {
     const request = checkPage(pageArgs, 1);
     const rows = await this.repository.history(this.db, nodeId, request.first + 1, request.after ? Number(request.after[0]) : undefined);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { NodeLiveness, Verdict } from './liveness.judge.ts';
-import type { ClusterInfoRow, StatusChange, TrackedRow } from './liveness.repository.ts';
+import type { StatusChange } from './liveness.repository.ts';
+import type { ClusterInfoRow, TrackedRow } from './liveness.topology.ts';
 import type { NodeStatus, StatusCause } from './liveness.table.ts';
 
 /** A status change with what an event about it needs to say. */

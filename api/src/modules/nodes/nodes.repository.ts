@@ -38,6 +38,14 @@ export class NodesRepository {
     return db.select().from(nodes).where(anyOf(nodes.id, ids));
   }
 
+  /** Who each node is, of one cluster or of all: what liveness tracks them by. */
+  async identities(db: Executor, clusterId?: string) {
+    return db
+      .select({ nodeId: nodes.id, nodeName: nodes.name, role: nodes.role, clusterId: nodes.clusterId })
+      .from(nodes)
+      .where(clusterId ? eq(nodes.clusterId, clusterId) : undefined);
+  }
+
   async ofCluster(db: Executor, clusterId: string): Promise<NodeRow[]> {
     return db.select().from(nodes).where(eq(nodes.clusterId, clusterId)).orderBy(asc(nodes.name));
   }

@@ -101,6 +101,10 @@ export class NodesService {
     );
   }
 
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    return new Map((await this.repository.findMany(this.db, ids)).map((node) => [node.id, node.name]));
+  }
+
   /** The members a target selects (not nodes that have left), with cluster and status. */
   members(target: Target) {
     return this.repository.matching(this.db, target, { includeLeft: false });

@@ -42,9 +42,9 @@ export class OperationsEngine {
   constructor(
     private readonly db: Database,
     private readonly repository: OperationsRepository,
-    private readonly commands: CommandsService,
+    commands: CommandsService,
     private readonly liveness: LivenessService,
-    private readonly transactor: Transactor,
+    transactor: Transactor,
     private readonly clock: Clock,
     private readonly options: EngineOptions,
     private readonly logger: Logger,
