@@ -1,16 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollManager, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-const CREATE = `mutation($input: OperationInput!, $key: String) {
-  createOperation(input: $input, idempotencyKey: $key) {
-    __typename
-    ... on Operation { id state stateReason }
-    ... on Error { code message }
-  }
-}`;
 
 const OPERATION = `query($id: ID!) {
   operation(id: $id) {
@@ -42,7 +35,7 @@ describe('the operations engine', () => {
   }
 
   const create = async (input: Record<string, unknown>, key?: string) =>
-    ok<any>(await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', ...input }, key }, server.adminToken)).createOperation;
+    ok<any>(await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', ...input }, key }, server.adminToken)).createOperation;
   const read = async (id: string) => ok<any>(await server.gql(OPERATION, { id }, server.adminToken)).operation;
   const engine = () => server.app.services.engine.tick();
   /** Moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
@@ -387,7 +380,7 @@ describe('the operations engine', () => {
       const result = await create({ target: { clusters: ['tiny'] }, strategy });
       expect(result.message, JSON.stringify(strategy)).toMatch(message);
     }
-    const badDuration = await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
+    const badDuration = await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
     expect(badDuration.errors?.[0].message).toMatch(/A Duration is written like/);
     const explicit = await create({ kind: 'RESTART', target: { clusters: ['tiny'] } });
     expect(explicit).toMatchObject({ code: 'INVALID_TARGET' });
