@@ -1,8 +1,9 @@
-import os from 'node:os';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+const cores = os.availableParallelism();
 
 export default defineConfig({
   resolve: {
@@ -14,15 +15,25 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Integration and e2e files start servers, databases and processes that spend much of their
-    // time waiting on each other; one file more than there are cores keeps the cores busy.
-    maxWorkers: os.availableParallelism() + 1,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      // Real HTTP, WebSocket and database in this process; the contract tests run the generators.
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'] } },
-      // Real OC, agent and worker processes, and Chromium.
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      {
+        extends: true,
+        // Pure code: no server, database or process.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: cores + 1, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        // Real HTTP, WebSocket and database in the test process, on the OC's ManualClock; the contract
+        // tests run the generators. Their files wait on I/O part of the time: one more than there are
+        // cores keeps the cores busy.
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'], maxWorkers: cores + 1, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        // Real OC, agent and worker processes and Chromium, judged on wall-clock time: they run after
+        // the other tiers, on a machine left to them.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], maxWorkers: Math.max(1, cores - 1), sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

@@ -4,6 +4,7 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/wait.ts';
 
 const CREATE = `mutation($input: ScheduleInput!) {
   createSchedule(input: $input) {
@@ -98,9 +99,11 @@ describe('schedules', () => {
     // When the running operation ends, the queued run starts.
     await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id: started.operationId }, server.adminToken);
     await server.app.services.engine.tick();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const [now] = await runs(queue.id);
-    expect(now).toMatchObject({ scheduledFor: queued.scheduledFor, state: 'STARTED' });
+    const [now] = await eventually(async () => {
+      const current = await runs(queue.id);
+      expect(current[0]).toMatchObject({ scheduledFor: queued.scheduledFor, state: 'STARTED' });
+      return current;
+    });
     expect(now.operationId).not.toBe(started.operationId);
   });
 
