@@ -32,7 +32,8 @@ describe('CronSchedule', () => {
 
   it('refuses bad expressions, time zones and runs less than a minute apart, naming the field', () => {
     const refused: [string, string, RegExp, string][] = [
-      ['every night', 'UTC', /uses digits/, 'cron'],
+      ['0 0 * * *; reboot', 'UTC', /uses digits/, 'cron'],
+      ['every night', 'UTC', /not a valid cron expression/, 'cron'],
       ['61 0 * * *', 'UTC', /not a valid cron expression/, 'cron'],
       ['* * * * * *', 'UTC', /at least a minute apart/, 'cron'],
       ['0 0 30 2 *', 'UTC', /never runs|not a valid cron expression/, 'cron'],
