@@ -15,6 +15,8 @@ const CREATE = `mutation($input: ScheduleInput!) {
 }`;
 const RUNS = `query($id: ID!) { schedule(id: $id) { runs(first: 50) { nodes { scheduledFor state operationId message } } } }`;
 
+// A server per test: each starts at the same instant of the OC's clock (23:50 in London) and moves it
+// across midnight, which a shared clock could do only once.
 describe('schedules', () => {
   let server: TestServer;
 
