@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+const cores = os.availableParallelism();
 
 export default defineConfig({
   resolve: {
@@ -10,9 +12,27 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        // Pure code: no server, database or process.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: cores, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        // Real HTTP, WebSocket and database in the test process, on the OC's ManualClock; the contract
+        // tests run the generators. One file per core: more starves the 20 000-node file of its timeouts.
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'], maxWorkers: cores, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        // Real OC, agent and worker processes and Chromium, judged on wall-clock time: they run after
+        // the other tiers, on a machine left to them.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], maxWorkers: Math.max(1, cores - 1), sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

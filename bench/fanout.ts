@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
+import { call } from '../test/helpers/gql.ts';
 import { freePort, runOpscenter } from '../test/helpers/process.ts';
 
 const { values } = parseArgs({
@@ -28,17 +29,6 @@ interface Run {
   received: number;
   p50: number;
   p99: number;
-}
-
-async function call(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 /** Starts the subscriber processes (two, one per core) and measures what they receive while `drive` runs. */

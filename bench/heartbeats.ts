@@ -12,8 +12,9 @@ import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { openDatabase } from '../api/src/db/client.ts';
 import { migrateDatabase } from '../api/src/db/migrate.ts';
+import { scratchDatabase } from '../test/helpers/database.ts';
+import { call } from '../test/helpers/gql.ts';
 import { freePort, runOpscenter } from '../test/helpers/process.ts';
-import { scratchDatabase } from './scratch-database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,17 +34,6 @@ interface Result {
   apiRate: number;
   rawRate: number;
   peakRssMb: number;
-}
-
-async function call(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 const BEAT = `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { ... on HeartbeatReceipt { accepted } } }`;
@@ -209,8 +199,8 @@ async function bench(engine: 'pglite' | 'postgres'): Promise<Result> {
     const raw = await rawUpsert(undefined);
     return { engine, apiRate: api.rate, rawRate: raw, peakRssMb: api.peak };
   }
-  const apiDb = await scratchDatabase(serverUrl as string);
-  const rawDb = await scratchDatabase(serverUrl as string);
+  const apiDb = await scratchDatabase(serverUrl as string, 'oc_bench');
+  const rawDb = await scratchDatabase(serverUrl as string, 'oc_bench');
   try {
     const api = await throughApi(apiDb.url);
     const raw = await rawUpsert(rawDb.url);

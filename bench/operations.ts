@@ -40,9 +40,11 @@ import { PGlite } from '@electric-sql/pglite';
 import { type Client, createClient } from 'graphql-ws';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { scratchDatabase } from '../test/helpers/database.ts';
+import { call } from '../test/helpers/gql.ts';
+import { CREATE_OPERATION } from '../test/helpers/operations.ts';
 import { freePort } from '../test/helpers/process.ts';
 import type { Counters } from './operations-server.ts';
-import { scratchDatabase } from './scratch-database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,17 +78,6 @@ function quantile(samples: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function call(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 /** Runs `work` over `items`, `parallel` at a time. */
 async function each<T>(items: T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -97,7 +88,6 @@ async function each<T>(items: T[], parallel: number, work: (item: T) => Promise<
 
 const BEAT = `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale } ... on Error { code message } } }`;
 const REPORT = `mutation($input: CommandProgressInput!) { reportCommandProgress(input: $input) { __typename ... on CommandReceipt { state } ... on Error { code message } } }`;
-const CREATE = `mutation($input: OperationInput!) { createOperation(input: $input) { __typename ... on Operation { id } ... on Error { code message } } }`;
 
 interface Command {
   id: string;
@@ -396,7 +386,7 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
     await server.request('reset', 'reset');
     const beatsAtStart = beats;
     createdAt = performance.now();
-    const created = await call(url, CREATE, {
+    const created = await call(url, CREATE_OPERATION, {
       input: {
         kind: 'ROLLING_RESTART',
         target: { all: true },
@@ -526,7 +516,7 @@ async function rawSteps(databaseUrl: string | undefined, dataDir: string): Promi
 }
 
 async function bench(engine: 'pglite' | 'postgres'): Promise<{ oc: OcResult; raw: RawResult }> {
-  const scratch = engine === 'postgres' ? await scratchDatabase(serverUrl as string) : null;
+  const scratch = engine === 'postgres' ? await scratchDatabase(serverUrl as string, 'oc_bench') : null;
   let dataDir: string | undefined;
   try {
     const oc = await throughOc(scratch?.url);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+import { eventually } from '../helpers/wait.ts';
 
 /** A real agent keeps its credential alive by itself, and stops for good when an admin revokes it. */
 describe('manager agent credentials with real processes', () => {
@@ -23,11 +24,16 @@ describe('manager agent credentials with real processes', () => {
     agent.start();
     await oc.eventually(() => oc.statuses('renew'), allUp);
     const enrolled = agent.state().credential;
-    // Well past the first credential's expiry: two renewals at least.
-    await new Promise((resolve) => setTimeout(resolve, 14_000));
+    // Past the first credential's expiry: two renewals at least.
+    const renewals = await eventually(
+      async () => {
+        const log = await oc.query('{ auditLog(first: 10, filter: { action: "agent.credential.renew" }) { totalCount nodes { result } } }');
+        expect(log.auditLog.totalCount).toBeGreaterThanOrEqual(2);
+        return log;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(agent.state().credential).not.toBe(enrolled);
-    const renewals = await oc.query('{ auditLog(first: 10, filter: { action: "agent.credential.renew" }) { totalCount nodes { result } } }');
-    expect(renewals.auditLog.totalCount).toBeGreaterThanOrEqual(2);
     expect(renewals.auditLog.nodes.every((row: { result: string }) => row.result === 'SUCCESS')).toBe(true);
     const history = await oc.query(
       `query($n: String!) { cluster(name: $n) { nodes(first: 10) { nodes { name statusHistory(first: 20) { nodes { to cause } } } } } }`,

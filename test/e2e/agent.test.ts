@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, ok } from '../helpers/gql.ts';
 import { alive, LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+import { consistently } from '../helpers/wait.ts';
 
 /** The manager agent as a real process, supervising real worker processes, against a real OC process. */
 describe('manager agent with real processes', () => {
@@ -79,13 +80,19 @@ describe('manager agent with real processes', () => {
   it('rides out an OC restart: everything back UP, no duplicates, no false DOWN', async () => {
     const since = new Date().toISOString();
     await oc.stop('SIGTERM');
+    // The outage itself, longer than the manager lease (FAST_LIVENESS): not a wait for anything.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await oc.restart();
     await oc.eventually(() => oc.statuses('app'), allUp);
-    // Several liveness windows later, still all UP and still four nodes.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Through several liveness windows, still all UP and still four nodes.
+    await consistently(
+      async () => {
+        const statuses = await oc.statuses('app');
+        expect(allUp(statuses), JSON.stringify(statuses)).toBe(true);
+      },
+      { forMs: 3000, intervalMs: 250 },
+    );
     const statuses = await oc.statuses('app');
-    expect(allUp(statuses), JSON.stringify(statuses)).toBe(true);
     const history = await Promise.all(
       Object.values(statuses).map((node) =>
         oc.query(`query($id: ID!) { node(id: $id) { statusHistory(first: 50) { nodes { to at } } } }`, { id: node.id }),

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandNemesis } from '../helpers/command-nemesis.ts';
 import { InvariantChecker } from '../helpers/invariants.ts';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 
 const WORKERS = ['web-1', 'web-2', 'web-3', 'web-4'];
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
@@ -48,9 +49,9 @@ describe('command delivery that duplicates and reorders', () => {
   }
 
   async function rollingRestart(): Promise<string> {
-    const created = await oc.query(
-      `mutation { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] }, strategy: { maxParallel: 2, maxUnavailable: 2, minHealthyTime: "500ms" } }) { ... on Operation { id } ... on Error { message } } }`,
-    );
+    const created = await oc.query(CREATE_OPERATION, {
+      input: { kind: 'ROLLING_RESTART', target: { clusters: ['web'] }, strategy: { maxParallel: 2, maxUnavailable: 2, minHealthyTime: '500ms' } },
+    });
     expect(created.createOperation.id, JSON.stringify(created)).toBeTruthy();
     return created.createOperation.id;
   }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvariantChecker } from '../helpers/invariants.ts';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 
 /**
  * Fault tests of reliability.md (R1, R3, R5, R7, R9, F2–F4) with real processes: the OC or the
@@ -55,10 +56,7 @@ describe('operations under faults, with real agents and workers', () => {
 
   /** With `null`, the default strategy. */
   async function rollingRestart(strategy: Record<string, unknown> | null = { maxParallel: 1, minHealthyTime: '500ms' }): Promise<string> {
-    const created = await oc.query(
-      `mutation($strategy: StrategyInput) { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] }, strategy: $strategy }) { ... on Operation { id } ... on Error { message } } }`,
-      { strategy },
-    );
+    const created = await oc.query(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['web'] }, strategy } });
     expect(created.createOperation.id, JSON.stringify(created)).toBeTruthy();
     return created.createOperation.id;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvariantChecker } from '../helpers/invariants.ts';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 
 /** Rolling restarts of real worker processes by a real agent, watched by the invariant checker. */
 describe('operations with real agents and workers', () => {
@@ -29,10 +30,7 @@ describe('operations with real agents and workers', () => {
     checker = new InvariantChecker(oc, [agent], { web: budget });
     checker.start();
     const before = checker.restarts();
-    const created = await oc.query(
-      `mutation($strategy: StrategyInput) { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] }, strategy: $strategy }) { ... on Operation { id } ... on Error { message } } }`,
-      { strategy },
-    );
+    const created = await oc.query(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['web'] }, strategy } });
     const id = created.createOperation.id as string;
     expect(id, JSON.stringify(created)).toBeTruthy();
     return { id, before };
@@ -74,8 +72,8 @@ describe('operations with real agents and workers', () => {
     expect(agent.pid('web-4')).toBe(pids['web-4']);
     // Bring web-2 back for the next tests (a restart without the failure file).
     fs.rmSync(agent.failFile('web-2'));
-    const repair = await oc.query(`mutation($n: ID!) { createOperation(input: { kind: RESTART, target: { nodes: [$n] }, strategy: { minHealthyTime: "500ms" } }) { ... on Operation { id } } }`, {
-      n: (await oc.statuses('web'))['web-2'].id,
+    const repair = await oc.query(CREATE_OPERATION, {
+      input: { kind: 'RESTART', target: { nodes: [(await oc.statuses('web'))['web-2'].id] }, strategy: { minHealthyTime: '500ms' } },
     });
     expect(await settle(repair.createOperation.id)).toMatchObject({ state: 'SUCCEEDED' });
   });

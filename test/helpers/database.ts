@@ -2,6 +2,29 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../../api/src/db/client.ts';
 
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on the PostgreSQL server at `serverUrl`, for tests and benchmarks. */
+export async function scratchDatabase(serverUrl: string, prefix = 'oc_test'): Promise<ScratchDatabase> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
 /**
  * A fresh, empty database for one test file: an in-memory PGlite by default, or a new
  * database on the server named by TEST_DATABASE_URL (dropped again on close).
@@ -9,21 +32,14 @@ import { type DatabaseHandle, openDatabase } from '../../api/src/db/client.ts';
 export async function createTestDatabase(onQuery?: (sql: string, params: readonly unknown[]) => void): Promise<DatabaseHandle & { url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return openDatabase({ dataDir: 'memory://', onQuery });
-  const name = `oc_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: '', onQuery });
+  const scratch = await scratchDatabase(serverUrl);
+  const handle = await openDatabase({ databaseUrl: scratch.url, dataDir: '', onQuery });
   return {
     ...handle,
-    url: url.toString(),
+    url: scratch.url,
     close: async () => {
       await handle.close();
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }
@@ -32,19 +48,10 @@ export async function createTestDatabase(onQuery?: (sql: string, params: readonl
 export async function createPersistentDatabase(dir: string): Promise<{ open(): Promise<DatabaseHandle>; dispose(): Promise<void>; url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return { open: () => openDatabase({ dataDir: dir }), dispose: async () => {} };
-  const name = `oc_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(serverUrl);
   return {
-    url: url.toString(),
-    open: () => openDatabase({ databaseUrl: url.toString(), dataDir: '' }),
-    dispose: async () => {
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
+    url: scratch.url,
+    open: () => openDatabase({ databaseUrl: scratch.url, dataDir: '' }),
+    dispose: scratch.drop,
   };
 }

@@ -32,3 +32,8 @@ export function ok<T>(response: GqlResponse<T>): T {
   if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
   return response.data as T;
 }
+
+/** Sends a request and returns its data, failing on any GraphQL error: for scripts and benchmarks. */
+export async function call<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  return ok(await gql<T>(url, query, variables, token));
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { createPersistentDatabase } from './database.ts';
-import { gql, ok } from './gql.ts';
+import { call, gql, ok } from './gql.ts';
 import { freePort, type RunningProcess, runOpscenter } from './process.ts';
 
 export const LIVE_PASSWORD = 'live-fleet-admin-password';
@@ -60,7 +60,7 @@ export class LiveOc {
   }
 
   query<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    return gql(this.url, query, variables, this.token).then((response) => ok(response) as T);
+    return call<T>(this.url, query, variables, this.token);
   }
 
   async createCluster(name: string, productKind = 'application-server'): Promise<string> {

@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../api/src/app.ts';
 import { ManualClock } from '../../api/src/clock.ts';
@@ -7,6 +8,7 @@ import type { DatabaseHandle } from '../../api/src/db/client.ts';
 import { createLogger } from '../../api/src/logger.ts';
 import { createTestDatabase } from './database.ts';
 import { gql, ok } from './gql.ts';
+import { eventually } from './wait.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -20,6 +22,8 @@ export interface TestServer {
   /** Advances the clock and runs one liveness sweep. */
   tick(ms: number): Promise<void>;
   wsClient(token: string): Client;
+  /** Resolves once the server has acknowledged the connection of a client made by wsClient(). */
+  connected(client: Client): Promise<void>;
   restart(options?: { keepClock?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const adminToken = (ok(login) as { login: { token: string } }).login.token;
   const clients: Client[] = [];
+  const connections = new WeakMap<Client, Promise<void>>();
 
   const server: TestServer = {
     get app() {
@@ -86,6 +91,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await app.services.liveness.sweep();
     },
     wsClient(token: string) {
+      let acknowledged = () => {};
+      const connection = new Promise<void>((resolve) => {
+        acknowledged = resolve;
+      });
       const client = createClient({
         url: url.replace('http', 'ws') + '/graphql',
         webSocketImpl: WebSocket,
@@ -93,9 +102,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         retryAttempts: 0,
         lazy: false,
         onNonLazyError: () => {},
+        on: { connected: () => acknowledged() },
       });
+      connections.set(client, connection);
       clients.push(client);
       return client;
+    },
+    connected(client: Client) {
+      return connections.get(client) ?? Promise.reject(new Error('not a client of this server'));
     },
     /** Stops the app and starts a new one on the same database and port, as an OC restart. */
     async restart() {
@@ -111,6 +125,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
   return server;
+}
+
+/** Starts a subscription and waits until the OC's event bus delivers to it. */
+export async function subscribed<T>(server: TestServer, subscribe: () => T): Promise<T> {
+  const before = server.app.services.bus.listenerCount;
+  const subscription = subscribe();
+  await eventually(() => expect(server.app.services.bus.listenerCount).toBeGreaterThan(before));
+  return subscription;
 }
 
 /** Collects what a subscription delivers, for assertions. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -42,7 +43,7 @@ describe('availability', () => {
       (candidate: any) => candidate.name === 'a-2',
     );
     const operation = ok<any>(
-      await server.gql(`mutation($n: ID!) { createOperation(input: { kind: RESTART, target: { nodes: [$n] }, strategy: { minHealthyTime: "1m" } }) { ... on Operation { id } } }`, { n: node.id }, server.adminToken),
+      await server.gql(CREATE_OPERATION, { input: { kind: 'RESTART', target: { nodes: [node.id] }, strategy: { minHealthyTime: '1m' } } }, server.adminToken),
     ).createOperation;
     await server.app.services.engine.tick();
     const [command] = await agent.received(1);

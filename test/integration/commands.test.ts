@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { consistently } from '../helpers/wait.ts';
 
 const COMMANDS = 'subscription { agentCommands { id kind nodeName params { __typename ... on RestartParams { operationId } } epoch operationId } }';
 const REPORT = `mutation($input: CommandProgressInput!) {
@@ -29,9 +30,11 @@ describe('the command channel', () => {
   }
 
   it('delivers a cluster’s commands to its manager only, and replays unfinished ones on reconnect', async () => {
-    const eastStream = collect(server.wsClient(east.credential), COMMANDS);
-    const westStream = collect(server.wsClient(west.credential), COMMANDS);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const eastClient = server.wsClient(east.credential);
+    const westClient = server.wsClient(west.credential);
+    const eastStream = collect(eastClient, COMMANDS);
+    const westStream = collect(westClient, COMMANDS);
+    await Promise.all([server.connected(eastClient), server.connected(westClient)]);
     const command = await issue(east, 'east-1');
     const [delivered] = await eastStream.waitFor(1);
     expect(delivered.agentCommands).toMatchObject({
@@ -41,8 +44,7 @@ describe('the command channel', () => {
       params: { __typename: 'RestartParams', operationId: null },
       epoch: 1,
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(westStream.received).toEqual([]);
+    await consistently(() => expect(westStream.received).toEqual([]), { forMs: 200 });
 
     const again = collect(server.wsClient(east.credential), COMMANDS);
     expect((await again.waitFor(1))[0].agentCommands.id).toBe(command.id);
@@ -56,8 +58,7 @@ describe('the command channel', () => {
     expect(late.reportCommandProgress.state).toBe('SUCCEEDED');
     // Finished commands are not replayed.
     const after = collect(server.wsClient(east.credential), COMMANDS);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(after.received).toEqual([]);
+    await consistently(() => expect(after.received).toEqual([]), { forMs: 300 });
   });
 
   it('types a command: its kind is a CommandKind, and its params an object of that kind', async () => {

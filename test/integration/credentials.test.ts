@@ -2,7 +2,7 @@ import { and, asc, eq, gt, max } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { gql, ok } from '../helpers/gql.ts';
-import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, startTestServer, subscribed, type TestServer } from '../helpers/server.ts';
 
 const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on Session { token } ... on Error { code message } ... on RateLimitedError { retryAfter } } }';
 const CREATE_TOKEN = `mutation($name: String!, $days: Int) {
@@ -52,8 +52,7 @@ describe('what ends API tokens and sessions', () => {
     const session = await login(server, 'leaver');
     const created = ok<any>(await server.gql(CREATE_TOKEN, { name: 'ci' }, session)).createApiToken;
     const token = created.token;
-    const socket = collect(server.wsClient(token), 'subscription { topologyEvents { __typename } }');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const socket = await subscribed(server, () => collect(server.wsClient(token), 'subscription { topologyEvents { __typename } }'));
     ok(await server.gql(`mutation { setUserDisabled(id: "${id}", disabled: true) { __typename } }`, {}, server.adminToken));
     await expect(socket.waitFor(1)).rejects.toThrow();
     ok(await server.gql(`mutation { setUserDisabled(id: "${id}", disabled: false) { __typename } }`, {}, server.adminToken));
@@ -77,9 +76,8 @@ describe('what ends API tokens and sessions', () => {
     const laptop = await login(server, 'careful');
     const phone = await login(server, 'careful');
     const token = ok<any>(await server.gql(CREATE_TOKEN, { name: 'ci' }, laptop)).createApiToken.token;
-    const phoneSocket = collect(server.wsClient(phone), 'subscription { topologyEvents { __typename } }');
-    const laptopSocket = collect(server.wsClient(laptop), 'subscription { topologyEvents { __typename } }');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const phoneSocket = await subscribed(server, () => collect(server.wsClient(phone), 'subscription { topologyEvents { __typename } }'));
+    const laptopSocket = await subscribed(server, () => collect(server.wsClient(laptop), 'subscription { topologyEvents { __typename } }'));
     const changed = ok<any>(
       await server.gql('mutation { changePassword(currentPassword: "password-of-careful", newPassword: "a-new-long-password") { __typename } }', {}, laptop),
     );

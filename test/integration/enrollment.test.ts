@@ -145,8 +145,9 @@ describe('agent credential lifetime', () => {
 
   it('lets an admin revoke a manager’s credentials from the cluster, closing its socket at once', async () => {
     const manager = await enrollManager(server, 'revoked', { workers: ['v-1'] });
-    const commands = collect(server.wsClient(manager.credential), 'subscription { agentCommands { id } }');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const client = server.wsClient(manager.credential);
+    const commands = collect(client, 'subscription { agentCommands { id } }');
+    await server.connected(client);
     const operator = ok<any>(await server.gql(`mutation { createUser(username: "op", role: OPERATOR, password: "password-of-op") { __typename } }`, {}, server.adminToken));
     expect(operator.createUser.__typename).toBe('CreatedUser');
     const opToken = ok<any>(await server.gql('mutation { login(username: "op", password: "password-of-op") { ... on Session { token } } }')).login.token;

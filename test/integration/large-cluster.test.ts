@@ -5,6 +5,7 @@ import { nodes } from '../../api/src/modules/nodes/nodes.table.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const WORKERS = 20_000;
@@ -22,7 +23,6 @@ function largestStatement() {
   return { largest, onQuery };
 }
 
-const CREATE = `mutation($input: OperationInput!) { createOperation(input: $input) { __typename ... on Operation { id } ... on Error { code message } } }`;
 const PROGRESS = `query($id: ID!) { operation(id: $id) { state progress { total pending inFlight cancelled } } }`;
 
 describe(`a cluster of ${WORKERS} workers`, () => {
@@ -96,7 +96,7 @@ describe(`a cluster of ${WORKERS} workers`, () => {
   });
 
   it('plans and starts a rolling restart of every worker, and cancels it', async () => {
-    const operation = ok<any>(await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['big'] } } }, server.adminToken)).createOperation;
+    const operation = ok<any>(await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['big'] } } }, server.adminToken)).createOperation;
     expect(operation.__typename).toBe('Operation');
     await server.app.services.engine.tick();
     const cancelled = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id: operation.id }, server.adminToken));

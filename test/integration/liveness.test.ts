@@ -20,6 +20,8 @@ async function nodeId(server: TestServer, clusterName: string, nodeName: string)
   return result.cluster.nodes.nodes.find((node: any) => node.name === nodeName).id;
 }
 
+// A server per test: the tests judge every node the sweep sees, count every statement and history
+// row, and restart the OC at chosen instants of its clock, so one test's fleet would be another's.
 describe('liveness', () => {
   let server: TestServer;
   const statements: string[] = [];

@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollManager, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { CREATE_OPERATION } from '../helpers/operations.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-const CREATE = `mutation($input: OperationInput!, $key: String) {
-  createOperation(input: $input, idempotencyKey: $key) {
-    __typename
-    ... on Operation { id state stateReason }
-    ... on Error { code message }
-  }
-}`;
 
 const OPERATION = `query($id: ID!) {
   operation(id: $id) {
@@ -24,14 +17,16 @@ const MAINTENANCE = `query($name: String!) {
   cluster(name: $name) { nodes(first: 100) { nodes { name maintenanceOperationId statusHistory(first: 2) { nodes { to cause operationId } } } } }
 }`;
 
+// One server for the file: each test works on clusters of its own, and every timing it checks is
+// relative to the shared clock's present.
 describe('the operations engine', () => {
   let server: TestServer;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ config: { operationsTick: '1h' } });
     await server.tick(30_000);
   });
-  afterEach(() => server.stop());
+  afterAll(() => server.stop());
 
   async function fleet(name: string, workers = 4) {
     const names = Array.from({ length: workers }, (_, index) => `${name}-${index + 1}`);
@@ -42,7 +37,7 @@ describe('the operations engine', () => {
   }
 
   const create = async (input: Record<string, unknown>, key?: string) =>
-    ok<any>(await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', ...input }, key }, server.adminToken)).createOperation;
+    ok<any>(await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', ...input }, key }, server.adminToken)).createOperation;
   const read = async (id: string) => ok<any>(await server.gql(OPERATION, { id }, server.adminToken)).operation;
   const engine = () => server.app.services.engine.tick();
   /** Moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
@@ -387,7 +382,7 @@ describe('the operations engine', () => {
       const result = await create({ target: { clusters: ['tiny'] }, strategy });
       expect(result.message, JSON.stringify(strategy)).toMatch(message);
     }
-    const badDuration = await server.gql(CREATE, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
+    const badDuration = await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
     expect(badDuration.errors?.[0].message).toMatch(/A Duration is written like/);
     const explicit = await create({ kind: 'RESTART', target: { clusters: ['tiny'] } });
     expect(explicit).toMatchObject({ code: 'INVALID_TARGET' });
@@ -396,13 +391,13 @@ describe('the operations engine', () => {
   });
 
   it('returns the same operation for the same idempotency key and input, and refuses a different input', async () => {
-    await fleet('idem', 2);
+    const agent = await fleet('idem', 2);
     const first = await create({ target: { clusters: ['idem'] } }, 'key-1');
     const again = await create({ target: { clusters: ['idem'] } }, 'key-1');
     expect(again.id).toBe(first.id);
     const different = await create({ target: { clusters: ['idem'] }, strategy: { maxParallel: 2 } }, 'key-1');
     expect(different).toMatchObject({ __typename: 'ConflictError', code: 'IDEMPOTENCY_KEY_REUSED' });
-    const listed = ok<any>(await server.gql('{ operations(first: 10) { totalCount } }', {}, server.adminToken));
+    const listed = ok<any>(await server.gql('query($c: [ID!]) { operations(first: 10, filter: { clusters: $c }) { totalCount } }', { c: [agent.manager.clusterId] }, server.adminToken));
     expect(listed.operations.totalCount).toBe(1);
   });
 

@@ -5,6 +5,7 @@ import { enrollManager } from '../helpers/fleet.ts';
 import { gql, ok } from '../helpers/gql.ts';
 import { rawConnect } from '../helpers/raw-socket.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { consistently, eventually } from '../helpers/wait.ts';
 
 /** The query a viewer once stalled the OC with for 8.5 minutes, with the page size in a variable. */
 const FAN_OUT = `query($n: Int!) {
@@ -16,12 +17,18 @@ async function createViewer(server: TestServer, name: string): Promise<string> {
   return ok<any>(await server.gql(`mutation { login(username: "${name}", password: "password-of-${name}") { ... on Session { token } } }`)).login.token;
 }
 
+/** Resolves once the OC has sent the database a statement reading `table`, among those logged from `since` on. */
+async function queried(statements: string[], since: number, table: string): Promise<void> {
+  await eventually(() => expect(statements.slice(since).some((text) => text.includes(`from "${table}"`))).toBe(true));
+}
+
 describe('query cost, size and time limits', () => {
   let server: TestServer;
   let viewer: string;
+  const statements: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ config: { queryDeadline: '10s', maxQueryCost: '50000' } });
+    server = await startTestServer({ config: { queryDeadline: '10s', maxQueryCost: '50000' }, database: await createTestDatabase((text) => statements.push(text)) });
     await enrollManager(server, 'wide', { workers: Array.from({ length: 40 }, (_, index) => `wide-${index + 1}`) });
     viewer = await createViewer(server, 'viewer');
   });
@@ -72,9 +79,10 @@ describe('query cost, size and time limits', () => {
       });
     });
     await lockTaken;
+    const since = statements.length;
     const slow = server.gql('{ nodes(first: 5) { nodes { name } } }', {}, viewer);
-    // Wait until the query is waiting on the lock, then let the OC's clock pass its deadline.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once the query is waiting on the lock, let the OC's clock pass its deadline.
+    await queried(statements, since, 'nodes');
     server.clock.advance(10_001);
     const result = await slow;
     expect(result.errors?.[0].extensions?.code).toBe('DEADLINE_EXCEEDED');
@@ -129,20 +137,20 @@ describe('a query whose client went away', () => {
       });
     });
     await lockTaken;
+    const since = statements.length;
     // A client that sends its query and hangs up before the answer.
     const client = await rawConnect(Number(new URL(server.url).port));
     const body = JSON.stringify({ query: '{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }' });
     client.socket.write(
       `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await queried(statements, since, 'clusters');
     client.socket.destroy();
     await client.closed;
     const before = statements.length;
     release();
     await holder;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(statements.slice(before).filter((text) => /node_status_history/.test(text))).toEqual([]);
+    await consistently(() => expect(statements.slice(before).filter((text) => /node_status_history/.test(text))).toEqual([]), { forMs: 500 });
     // The same query from a client that waits is answered in full.
     const answered = ok<any>(await server.gql('{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }', {}, server.adminToken));
     expect(answered.cluster.nodes.nodes).toHaveLength(3);

@@ -4,6 +4,7 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/wait.ts';
 
 const CREATE = `mutation($input: ScheduleInput!) {
   createSchedule(input: $input) {
@@ -14,6 +15,8 @@ const CREATE = `mutation($input: ScheduleInput!) {
 }`;
 const RUNS = `query($id: ID!) { schedule(id: $id) { runs(first: 50) { nodes { scheduledFor state operationId message } } } }`;
 
+// A server per test: each starts at the same instant of the OC's clock (23:50 in London) and moves it
+// across midnight, which a shared clock could do only once.
 describe('schedules', () => {
   let server: TestServer;
 
@@ -98,9 +101,11 @@ describe('schedules', () => {
     // When the running operation ends, the queued run starts.
     await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id: started.operationId }, server.adminToken);
     await server.app.services.engine.tick();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const [now] = await runs(queue.id);
-    expect(now).toMatchObject({ scheduledFor: queued.scheduledFor, state: 'STARTED' });
+    const [now] = await eventually(async () => {
+      const current = await runs(queue.id);
+      expect(current[0]).toMatchObject({ scheduledFor: queued.scheduledFor, state: 'STARTED' });
+      return current;
+    });
     expect(now.operationId).not.toBe(started.operationId);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSequence } from '../../api/src/modules/events/events.table.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
-import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, startTestServer, subscribed, type TestServer } from '../helpers/server.ts';
 
 const STATUS = `subscription($filter: NodeStatusEventFilter, $after: SafeInt) {
   nodeStatusChanged(filter: $filter, afterSequence: $after) {
@@ -119,15 +119,16 @@ describe('subscriptions', () => {
     const manager = await enrollManager(server, 'sse-app', { workers: ['sse-1'] });
     const after = await head(server);
     const controller = new AbortController();
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${server.adminToken}` },
-      body: JSON.stringify({ query: STATUS, variables: { filter: { clusters: ['sse-app'] }, after } }),
-      signal: controller.signal,
-    });
+    const response = await subscribed(server, () =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${server.adminToken}` },
+        body: JSON.stringify({ query: STATUS, variables: { filter: { clusters: ['sse-app'] }, after } }),
+        signal: controller.signal,
+      }),
+    );
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    await new Promise((resolve) => setTimeout(resolve, 100));
     await manager.beat([{ name: 'sse-1' }]);
     let text = '';
     while (!(text.match(/"to":"UP"/g)?.length === 2)) text += new TextDecoder().decode((await reader.read()).value);

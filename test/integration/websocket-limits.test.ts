@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/wait.ts';
 
 /** Limits over WebSocket refuse one operation or one socket, never the others. */
 describe('WebSocket limits', () => {
@@ -37,9 +38,11 @@ describe('WebSocket limits', () => {
     await expect(fourth.waitFor(1)).rejects.toThrow(/TOO_MANY_SUBSCRIPTIONS/);
     for (const subscription of held) expect(subscription.errors).toEqual([]);
     held[0].dispose();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const again = collect(client, '{ viewer { name } }');
-    expect(await again.waitFor(1)).toEqual([{ viewer: { name: 'admin' } }]);
+    // The server frees the slot once it has seen the complete message.
+    await eventually(async () => {
+      const again = collect(client, '{ viewer { name } }');
+      expect(await again.waitFor(1)).toEqual([{ viewer: { name: 'admin' } }]);
+    });
     for (const subscription of held) subscription.dispose();
   });
 
@@ -75,8 +78,12 @@ describe('WebSocket limits', () => {
     expect([first.connected, second.connected, third.connected]).toEqual([true, true, false]);
     expect(third.closed).toMatchObject({ code: 4008, reason: expect.stringMatching(/TOO_MANY_SOCKETS: at most 2/) });
     await first.client.dispose();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const fourth = await open();
+    // The server counts the socket out once it has seen it close; until then a new one is refused.
+    const fourth = await eventually(async () => {
+      const attempt = await open();
+      if (!attempt.connected) throw new Error(`refused: ${attempt.closed.reason}`);
+      return attempt;
+    });
     expect(fourth.connected).toBe(true);
     await second.client.dispose();
     await fourth.client.dispose();
