@@ -18,9 +18,11 @@ export async function gql<T = Record<string, any>>(
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body: JSON.stringify({ query, variables }),
     });
-  // A kept-alive connection to a server the test just restarted fails once; a new one works.
+  // A kept-alive connection fails once when the server closed it just as it was reused (a server
+  // the test restarted, or one idle past its keep-alive timeout on a slow machine): the request
+  // never reached it, and a new connection works.
   const response = await request().catch((error: { cause?: { code?: string } }) => {
-    if (error.cause?.code === 'UND_ERR_SOCKET') return request();
+    if (error.cause?.code === 'UND_ERR_SOCKET' || error.cause?.code === 'ECONNRESET') return request();
     throw error;
   });
   const body = (await response.json()) as GqlResponse<T>;
