@@ -20,15 +20,20 @@ for (let index = 0; index < Number(count); index += 1) {
   if (mode === 'graphql') {
     const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, lazy: false, retryAttempts: 0 });
     connected.push(new Promise((resolve) => client.on('connected', () => resolve())));
-    client.subscribe<{ nodeStatusChanged: { at: string } }>({ query: SUBSCRIPTION }, {
-      next: (message) => record(message.data?.nodeStatusChanged.at as string),
-      error: () => {},
-      complete: () => {},
-    });
+    client.subscribe<{ nodeStatusChanged: { at: string } }>(
+      { query: SUBSCRIPTION },
+      {
+        next: (message) => record(message.data?.nodeStatusChanged.at as string),
+        error: () => {},
+        complete: () => {},
+      },
+    );
   } else {
     const socket = new WebSocket(url);
     connected.push(new Promise((resolve) => socket.once('open', () => resolve())));
-    socket.on('message', (data) => record((JSON.parse(String(data)) as { payload: { data: { nodeStatusChanged: { at: string } } } }).payload.data.nodeStatusChanged.at));
+    socket.on('message', (data) =>
+      record((JSON.parse(String(data)) as { payload: { data: { nodeStatusChanged: { at: string } } } }).payload.data.nodeStatusChanged.at),
+    );
   }
 }
 await Promise.all(connected);

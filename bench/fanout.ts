@@ -77,16 +77,23 @@ async function throughOc(): Promise<Map<number, Run>> {
   try {
     await server.waitFor(/listening on/);
     const url = `http://127.0.0.1:${port}`;
-    const token = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login.token;
+    const token = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login
+      .token;
     await call(url, 'mutation { createCluster(input: { name: "flap", productKind: "bench" }) { __typename } }', {}, token);
-    const enrollment = (await call(url, 'mutation { createEnrollmentToken(cluster: "flap") { ... on EnrollmentToken { token } } }', {}, token)).createEnrollmentToken.token;
+    const enrollment = (await call(url, 'mutation { createEnrollmentToken(cluster: "flap") { ... on EnrollmentToken { token } } }', {}, token))
+      .createEnrollmentToken.token;
     const credential = (
       await call(url, `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { ... on ManagerRegistration { credential } } }`, {
         i: { enrollmentToken: enrollment, cluster: 'flap', manager: { name: 'flap-manager' } },
       })
     ).registerManager.credential;
     const names = Array.from({ length: WORKERS }, (_, index) => `flap-${index}`);
-    await call(url, `mutation($i: MembershipInput!) { reportMembership(input: $i) { __typename } }`, { i: { snapshot: names.map((name) => ({ name })) } }, credential);
+    await call(
+      url,
+      `mutation($i: MembershipInput!) { reportMembership(input: $i) { __typename } }`,
+      { i: { snapshot: names.map((name) => ({ name })) } },
+      credential,
+    );
     const healthy = new Set(names);
     let sequence = 0;
     let cursor = 0;
@@ -103,7 +110,12 @@ async function throughOc(): Promise<Map<number, Run>> {
         void call(
           url,
           `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { __typename } }`,
-          { i: { sequence, entries: [{ name: 'flap-manager', state: 'HEALTHY' }, ...names.map((name) => ({ name, state: healthy.has(name) ? 'HEALTHY' : 'STOPPED' }))] } },
+          {
+            i: {
+              sequence,
+              entries: [{ name: 'flap-manager', state: 'HEALTHY' }, ...names.map((name) => ({ name, state: healthy.has(name) ? 'HEALTHY' : 'STOPPED' }))],
+            },
+          },
           credential,
         ).catch((error: Error) => console.error(`heartbeat failed: ${error.message}`));
       }, TICK_MS);

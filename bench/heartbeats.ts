@@ -82,26 +82,29 @@ function resetPeakRss(pid: number): void {
 async function throughApi(databaseUrl: string | undefined): Promise<{ rate: number; peak: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-bench-'));
   const port = await freePort();
-  const server = runOpscenter(['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info'], {
-    DATABASE_URL: databaseUrl,
-    OPSCENTER_INITIAL_ADMIN_PASSWORD: PASSWORD,
-    OPSCENTER_MAX_HEARTBEAT_BATCH: String(WORKERS + 1),
-  }, process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean));
+  const server = runOpscenter(
+    ['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info'],
+    {
+      DATABASE_URL: databaseUrl,
+      OPSCENTER_INITIAL_ADMIN_PASSWORD: PASSWORD,
+      OPSCENTER_MAX_HEARTBEAT_BATCH: String(WORKERS + 1),
+    },
+    process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean),
+  );
   try {
     await server.waitFor(/listening on/);
     const url = `http://127.0.0.1:${port}`;
-    const admin = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login.token;
+    const admin = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login
+      .token;
     const credentials: string[] = [];
     for (let manager = 0; manager < MANAGERS; manager += 1) {
       const name = `bench-${manager}`;
       await call(url, `mutation($n: String!) { createCluster(input: { name: $n, productKind: "bench" }) { __typename } }`, { n: name }, admin);
       const token = (await call(url, `mutation($n: String!) { createEnrollmentToken(cluster: $n) { ... on EnrollmentToken { token } } }`, { n: name }, admin))
         .createEnrollmentToken.token;
-      const registration = await call(
-        url,
-        `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { ... on ManagerRegistration { credential } } }`,
-        { i: { enrollmentToken: token, cluster: name, manager: { name: `${name}-manager` } } },
-      );
+      const registration = await call(url, `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { ... on ManagerRegistration { credential } } }`, {
+        i: { enrollmentToken: token, cluster: name, manager: { name: `${name}-manager` } },
+      });
       const credential = registration.registerManager.credential;
       await call(
         url,

@@ -81,9 +81,11 @@ function quantile(samples: number[], q: number): number {
 /** Runs `work` over `items`, `parallel` at a time. */
 async function each<T>(items: T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 const BEAT = `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { __typename ... on HeartbeatReceipt { accepted stale } ... on Error { code message } } }`;
@@ -134,7 +136,9 @@ function startServer(env: Record<string, string | undefined>) {
     new Promise<any>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the OC sent no "${type}" within ${ms} ms`)), ms);
       void exited.then(() => reject(new Error(`the OC exited while waiting for "${type}"`)));
-      waiters.push({ type, resolve: (message) => {
+      waiters.push({
+        type,
+        resolve: (message) => {
           clearTimeout(timer);
           resolve(message);
         },
@@ -174,7 +178,8 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
   const timers: NodeJS.Timeout[] = [];
   try {
     const { url } = await server.next('ready');
-    const admin = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login.token;
+    const admin = (await call(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: PASSWORD })).login
+      .token;
 
     // --- the fleet: one registered manager per cluster, its workers reported as members ---
     const credentials: string[] = new Array(CLUSTERS);
@@ -183,9 +188,13 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
       await call(url, `mutation($n: String!) { createCluster(input: { name: $n, productKind: "bench" }) { __typename } }`, { n: name }, admin);
       const token = (await call(url, `mutation($n: String!) { createEnrollmentToken(cluster: $n) { ... on EnrollmentToken { token } } }`, { n: name }, admin))
         .createEnrollmentToken.token;
-      const registration = await call(url, `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { __typename ... on ManagerRegistration { credential } } }`, {
-        i: { enrollmentToken: token, cluster: name, manager: { name: `${name}-manager` } },
-      });
+      const registration = await call(
+        url,
+        `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { __typename ... on ManagerRegistration { credential } } }`,
+        {
+          i: { enrollmentToken: token, cluster: name, manager: { name: `${name}-manager` } },
+        },
+      );
       credentials[cluster] = registration.registerManager.credential;
       await call(
         url,
@@ -236,32 +245,43 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
     const entries = (cluster: number) =>
       JSON.stringify([
         { name: `${clusterName(cluster)}-manager`, state: 'HEALTHY' },
-        ...Array.from({ length: WORKERS }, (_, worker) => ({ name: workerName(cluster, worker), state: 'HEALTHY', cpuPercent: 20, memoryBytes: 512e6, load1: 0.5, diskPercent: 40, uptimeSeconds: 1000 })),
+        ...Array.from({ length: WORKERS }, (_, worker) => ({
+          name: workerName(cluster, worker),
+          state: 'HEALTHY',
+          cpuPercent: 20,
+          memoryBytes: 512e6,
+          load1: 0.5,
+          diskPercent: 40,
+          uptimeSeconds: 1000,
+        })),
       ]);
     const bodies = managers.map((manager) => entries(manager.cluster));
 
     /** Sends the manager's next heartbeat batch (one at a time per manager, so sequences stay in order). */
     const beat = (manager: Manager) => {
-      manager.chain = manager.chain.then(async () => {
-        manager.sequence += 1;
-        const flushed = manager.awaitingBeat.splice(0);
-        const sentAt = performance.now();
-        for (const worker of flushed) triggers[manager.cluster][worker] = sentAt;
-        const response = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${manager.credential}` },
-          body: `{"query":${JSON.stringify(BEAT)},"variables":{"input":{"sequence":${manager.sequence},"entries":${bodies[manager.cluster]}}}}`,
+      manager.chain = manager.chain
+        .then(async () => {
+          manager.sequence += 1;
+          const flushed = manager.awaitingBeat.splice(0);
+          const sentAt = performance.now();
+          for (const worker of flushed) triggers[manager.cluster][worker] = sentAt;
+          const response = await fetch(`${url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${manager.credential}` },
+            body: `{"query":${JSON.stringify(BEAT)},"variables":{"input":{"sequence":${manager.sequence},"entries":${bodies[manager.cluster]}}}}`,
+          });
+          const body = (await response.json()) as { data?: { sendHeartbeats: { __typename: string; stale?: boolean } }; errors?: unknown };
+          const ackAt = performance.now();
+          manager.lastAck = ackAt;
+          for (const worker of flushed) triggerAcks[manager.cluster][worker] = ackAt;
+          beats += 1;
+          beatRtt.push(ackAt - sentAt);
+          if (body.data?.sendHeartbeats.__typename !== 'HeartbeatReceipt' || body.data.sendHeartbeats.stale)
+            failures.push(`heartbeat: ${JSON.stringify(body)}`);
+        })
+        .catch((error: Error) => {
+          failures.push(`heartbeat: ${error.message}`);
         });
-        const body = (await response.json()) as { data?: { sendHeartbeats: { __typename: string; stale?: boolean } }; errors?: unknown };
-        const ackAt = performance.now();
-        manager.lastAck = ackAt;
-        for (const worker of flushed) triggerAcks[manager.cluster][worker] = ackAt;
-        beats += 1;
-        beatRtt.push(ackAt - sentAt);
-        if (body.data?.sendHeartbeats.__typename !== 'HeartbeatReceipt' || body.data.sendHeartbeats.stale) failures.push(`heartbeat: ${JSON.stringify(body)}`);
-      }).catch((error: Error) => {
-        failures.push(`heartbeat: ${error.message}`);
-      });
       return manager.chain;
     };
 
@@ -271,7 +291,13 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
       setInterval(() => {
         const now = performance.now();
         const late = managers.filter((manager) => now - manager.lastAck > 5000);
-        if (late.length && createdAt) stalls.push(`${((now - createdAt) / 1000).toFixed(1)}s: ${late.length} manager(s) without a heartbeat answer for over 5 s (${late.slice(0, 3).map((manager) => `${clusterName(manager.cluster)} ${debug[manager.cluster] || ''}`).join(', ')})`);
+        if (late.length && createdAt)
+          stalls.push(
+            `${((now - createdAt) / 1000).toFixed(1)}s: ${late.length} manager(s) without a heartbeat answer for over 5 s (${late
+              .slice(0, 3)
+              .map((manager) => `${clusterName(manager.cluster)} ${debug[manager.cluster] || ''}`)
+              .join(', ')})`,
+          );
       }, 1000),
     );
     const report = async (manager: Manager, command: Command, state: 'RUNNING' | 'SUCCEEDED', message: string) => {
@@ -353,26 +379,37 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
     // Every worker UP before the operation starts, then steady periodic heartbeats (staggered).
     await Promise.all(managers.map((manager) => beat(manager)));
     for (const manager of managers) {
-      const start = setTimeout(() => {
-        timers.push(
-          setInterval(() => {
-            // Like a real agent, it keeps beating while it restarts a worker (the manager's lease must not
-            // run out), but it does not pile up batches while the OC is slow to answer.
-            if (manager.beating) return;
-            manager.beating = true;
-            void beat(manager).finally(() => {
-              manager.beating = false;
-            });
-          }, HEARTBEAT_MS),
-        );
-      }, (HEARTBEAT_MS * manager.cluster) / CLUSTERS);
+      const start = setTimeout(
+        () => {
+          timers.push(
+            setInterval(() => {
+              // Like a real agent, it keeps beating while it restarts a worker (the manager's lease must not
+              // run out), but it does not pile up batches while the OC is slow to answer.
+              if (manager.beating) return;
+              manager.beating = true;
+              void beat(manager).finally(() => {
+                manager.beating = false;
+              });
+            }, HEARTBEAT_MS),
+          );
+        },
+        (HEARTBEAT_MS * manager.cluster) / CLUSTERS,
+      );
       timers.push(start);
     }
-    const plan = await call(url, `query($i: OperationInput!) { planOperation(input: $i) { warnings batches { nodes { status } } } }`, {
-      i: { kind: 'ROLLING_RESTART', target: { all: true } },
-    }, admin);
-    const notUp = plan.planOperation.batches.flatMap((batch: { nodes: { status: string }[] }) => batch.nodes).filter((node: { status: string }) => node.status !== 'UP').length;
-    if (plan.planOperation.warnings.length || notUp) throw new Error(`the fleet is not ready: ${notUp} node(s) not UP, ${plan.planOperation.warnings.join('; ')}`);
+    const plan = await call(
+      url,
+      `query($i: OperationInput!) { planOperation(input: $i) { warnings batches { nodes { status } } } }`,
+      {
+        i: { kind: 'ROLLING_RESTART', target: { all: true } },
+      },
+      admin,
+    );
+    const notUp = plan.planOperation.batches
+      .flatMap((batch: { nodes: { status: string }[] }) => batch.nodes)
+      .filter((node: { status: string }) => node.status !== 'UP').length;
+    if (plan.planOperation.warnings.length || notUp)
+      throw new Error(`the fleet is not ready: ${notUp} node(s) not UP, ${plan.planOperation.warnings.join('; ')}`);
 
     // Heartbeats alone for a few intervals: what one batch costs in SQL.
     await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS));
@@ -386,14 +423,19 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
     await server.request('reset', 'reset');
     const beatsAtStart = beats;
     createdAt = performance.now();
-    const created = await call(url, CREATE_OPERATION, {
-      input: {
-        kind: 'ROLLING_RESTART',
-        target: { all: true },
-        description: 'bench: rolling restart',
-        strategy: { maxParallel: MAX_PARALLEL, maxUnavailable: 1, minHealthyTime: '0s', healthyDeadline: '2m', progressDeadline: '5m' },
+    const created = await call(
+      url,
+      CREATE_OPERATION,
+      {
+        input: {
+          kind: 'ROLLING_RESTART',
+          target: { all: true },
+          description: 'bench: rolling restart',
+          strategy: { maxParallel: MAX_PARALLEL, maxUnavailable: 1, minHealthyTime: '0s', healthyDeadline: '2m', progressDeadline: '5m' },
+        },
       },
-    }, admin);
+      admin,
+    );
     if (created.createOperation.__typename !== 'Operation') throw new Error(JSON.stringify(created.createOperation));
     const operationId = created.createOperation.id as string;
     const finished = await (async () => {
@@ -401,29 +443,44 @@ async function throughOc(databaseUrl: string | undefined): Promise<OcResult> {
       for (;;) {
         const found = server.finished.find((message) => message.id === operationId);
         if (found) return found as { state: string; counters: Counters };
-        if (Date.now() > deadline) throw new Error(`the operation did not finish: ${received} of ${STEPS} commands received; ${failures.slice(0, 5).join('; ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`the operation did not finish: ${received} of ${STEPS} commands received; ${failures.slice(0, 5).join('; ')}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     const beatsDuring = beats - beatsAtStart;
     for (const timer of timers) clearInterval(timer);
     await Promise.all(managers.map((manager) => manager.chain));
-    const times = (await call(url, `query($id: ID!) { operation(id: $id) { state stateReason createdAt finishedAt progress { succeeded } } }`, { id: operationId }, admin)).operation;
+    const times = (
+      await call(url, `query($id: ID!) { operation(id: $id) { state stateReason createdAt finishedAt progress { succeeded } } }`, { id: operationId }, admin)
+    ).operation;
     if (finished.state !== 'SUCCEEDED' || times.progress.succeeded !== STEPS) {
       const failed: string[] = [];
       for (let after: string | null = null; ; ) {
-        const page: any = (await call(url, `query($id: ID!, $after: String) { operation(id: $id) { steps(first: 100, after: $after) { nodes { nodeName state message } pageInfo { hasNextPage endCursor } } } }`, { id: operationId, after }, admin)).operation.steps;
-        for (const step of page.nodes) if (step.state === 'FAILED' || step.state === 'TIMED_OUT') failed.push(`${step.nodeName} ${step.state}: ${step.message}`);
+        const page: any = (
+          await call(
+            url,
+            `query($id: ID!, $after: String) { operation(id: $id) { steps(first: 100, after: $after) { nodes { nodeName state message } pageInfo { hasNextPage endCursor } } } }`,
+            { id: operationId, after },
+            admin,
+          )
+        ).operation.steps;
+        for (const step of page.nodes)
+          if (step.state === 'FAILED' || step.state === 'TIMED_OUT') failed.push(`${step.nodeName} ${step.state}: ${step.message}`);
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor;
       }
       console.error(failed.join('\n'));
       console.error(stalls.join('\n'));
       for (const manager of managers) {
-        if (manager.restarting || debug[manager.cluster]) console.error(`${clusterName(manager.cluster)}: restarting ${manager.restarting}, commands ${manager.seen.size}, ${debug[manager.cluster] ?? ''}`);
+        if (manager.restarting || debug[manager.cluster])
+          console.error(`${clusterName(manager.cluster)}: restarting ${manager.restarting}, commands ${manager.seen.size}, ${debug[manager.cluster] ?? ''}`);
       }
     }
-    if (finished.state !== 'SUCCEEDED' || times.progress.succeeded !== STEPS) throw new Error(`the operation ended ${finished.state} (${times.stateReason}) with ${times.progress.succeeded} of ${STEPS} steps; ${failures.slice(0, 5).join('; ')}`);
+    if (finished.state !== 'SUCCEEDED' || times.progress.succeeded !== STEPS)
+      throw new Error(
+        `the operation ended ${finished.state} (${times.stateReason}) with ${times.progress.succeeded} of ${STEPS} steps; ${failures.slice(0, 5).join('; ')}`,
+      );
     if (failures.length) throw new Error(`${failures.length} client failure(s): ${failures.slice(0, 5).join('; ')}`);
     return {
       steps: STEPS,
@@ -505,7 +562,10 @@ async function rawSteps(databaseUrl: string | undefined, dataDir: string): Promi
           `insert into commands (cluster_id, node_id, kind, params, operation_id, step_id, epoch) values ($1, $2, 'RESTART', '{}', $3, $4, 1) returning id`,
           [next.cluster_id, next.node_id, operation.id, next.id],
         );
-        await tx(`update operation_steps set state = 'DISPATCHED', command_id = $1, dispatched_at = now(), attempts = attempts + 1 where id = $2`, [command.id, next.id]);
+        await tx(`update operation_steps set state = 'DISPATCHED', command_id = $1, dispatched_at = now(), attempts = attempts + 1 where id = $2`, [
+          command.id,
+          next.id,
+        ]);
       });
       latencies.push(performance.now() - at);
     }
@@ -543,7 +603,9 @@ for (const engine of ENGINES) {
   results.push({ engine, oc, raw, load: load() });
 }
 
-console.log('\nengine     steps  steps/s   overhead/step ms p50   p99   max   (from hb ack p50)   first cmd ms max   raw step ms p50 p99   raw steps/s   p50 ratio   load');
+console.log(
+  '\nengine     steps  steps/s   overhead/step ms p50   p99   max   (from hb ack p50)   first cmd ms max   raw step ms p50 p99   raw steps/s   p50 ratio   load',
+);
 for (const { engine, oc, raw, load: loadAfter } of results) {
   console.log(
     `${engine.padEnd(10)} ${String(oc.steps).padStart(5)} ${(oc.steps / oc.seconds).toFixed(0).padStart(8)}   ${''.padStart(16)}${ms(quantile(oc.overhead, 0.5)).padStart(4)} ${ms(quantile(oc.overhead, 0.99)).padStart(5)} ${ms(Math.max(...oc.overhead)).padStart(5)}   ${ms(quantile(oc.overheadFromAck, 0.5)).padStart(17)}   ${ms(Math.max(...oc.startLatency)).padStart(16)}   ${ms(raw.p50).padStart(15)} ${ms(raw.p99).padStart(3)}   ${raw.stepsPerSecond.toFixed(0).padStart(11)}   ${(quantile(oc.overhead, 0.5) / raw.p50).toFixed(0).padStart(8)}x   ${loadAfter}`,
@@ -551,7 +613,9 @@ for (const { engine, oc, raw, load: loadAfter } of results) {
   if (oc.unmatched) console.log(`           (${oc.unmatched} step(s) without a recorded trigger heartbeat were left out)`);
 }
 
-console.log('\nengine     SQL statements/step   without heartbeats   transactions/step   raw (3 stmts, 1 tx)   OC CPU ms/step   hb batches   SQL/batch (hb only)   hb rtt p50 p99   report rtt p50   OC loop delay p99 max');
+console.log(
+  '\nengine     SQL statements/step   without heartbeats   transactions/step   raw (3 stmts, 1 tx)   OC CPU ms/step   hb batches   SQL/batch (hb only)   hb rtt p50 p99   report rtt p50   OC loop delay p99 max',
+);
 for (const { engine, oc } of results) {
   const all = oc.counters.statements.reduce((sum, [, count]) => sum + count, 0);
   const hb = oc.counters.statements.filter(([text]) => isHeartbeatSql(text)).reduce((sum, [, count]) => sum + count, 0);

@@ -2,7 +2,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Client } from 'graphql-ws';
 import type { Logger } from 'pino';
-import { type AgentCommand, type CommandProgress, CredentialRefusedError, type HeartbeatEntry, OcClient, OcRefusedError, OcUnavailableError } from './api-client.ts';
+import {
+  type AgentCommand,
+  type CommandProgress,
+  CredentialRefusedError,
+  type HeartbeatEntry,
+  OcClient,
+  OcRefusedError,
+  OcUnavailableError,
+} from './api-client.ts';
 import type { AgentConfig, ProcessWorkerConfig } from './config.ts';
 import type { WorkerDriver, WorkerInfo } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process.driver.ts';
@@ -116,7 +124,13 @@ export class Agent {
     for (;;) {
       try {
         const registration = await this.#client.register(token, this.config.cluster, this.config.manager, VERSION);
-        this.#state = { ...this.#state, ocUrl: this.config.oc.url, credential: registration.credential, clusterId: registration.clusterId, nodeId: registration.nodeId };
+        this.#state = {
+          ...this.#state,
+          ocUrl: this.config.oc.url,
+          credential: registration.credential,
+          clusterId: registration.clusterId,
+          nodeId: registration.nodeId,
+        };
         this.#client.credential = registration.credential;
         this.#intervalMs = registration.heartbeatIntervalMs;
         this.#stateFile.save(this.#state);
@@ -279,7 +293,11 @@ export class Agent {
     if (command.operationId) {
       const newest = this.#state.epochs[command.operationId] ?? 0;
       if (command.epoch < newest) {
-        await this.#finish(command, { state: 'REJECTED', code: 'STALE_EPOCH', message: `stale epoch ${command.epoch}; epoch ${newest} was already seen for this operation` });
+        await this.#finish(command, {
+          state: 'REJECTED',
+          code: 'STALE_EPOCH',
+          message: `stale epoch ${command.epoch}; epoch ${newest} was already seen for this operation`,
+        });
         return;
       }
       this.#state.epochs[command.operationId] = command.epoch;

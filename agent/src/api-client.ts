@@ -146,7 +146,10 @@ export class OcClient {
     });
     const subscribe = () =>
       client.subscribe<{ agentCommands: AgentCommand }>(
-        { query: 'subscription { agentCommands { id kind nodeId nodeName params { __typename ... on RestartParams { operationId } } operationId stepId epoch } }' },
+        {
+          query:
+            'subscription { agentCommands { id kind nodeId nodeName params { __typename ... on RestartParams { operationId } } operationId stepId epoch } }',
+        },
         {
           next: (message) => {
             if (message.data) onCommand(message.data.agentCommands);

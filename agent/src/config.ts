@@ -112,8 +112,7 @@ export function loadAgentConfig(file: string, overrides: AgentOverrides = {}): A
   const resolve = (target: string | undefined) => (target ? path.resolve(configDir, target) : undefined);
   const names = new Set<string>([result.data.manager.name]);
   for (const worker of result.data.workers) {
-    const workerNames =
-      worker.driver === 'process' ? [worker.name] : Array.from({ length: worker.count }, (_, index) => `${worker.namePrefix}${index + 1}`);
+    const workerNames = worker.driver === 'process' ? [worker.name] : Array.from({ length: worker.count }, (_, index) => `${worker.namePrefix}${index + 1}`);
     for (const workerName of workerNames) {
       if (names.has(workerName)) throw new AgentConfigError(`Invalid agent configuration ${file}: the name "${workerName}" is used twice`);
       names.add(workerName);

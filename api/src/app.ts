@@ -5,11 +5,11 @@ import { migrateDatabase } from './db/migrate.ts';
 import { authenticate } from './graphql/context.ts';
 import { createGraphqlServer } from './graphql/yoga.ts';
 import type { Logger } from './logger.ts';
+import { revokes } from './modules/accounts/accounts.service.ts';
 import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { closeGracefully, createHttpServer, createRequestHandler, listen } from './server/http.ts';
 import { attachWebSockets } from './server/websocket.ts';
-import { revokes } from './modules/accounts/accounts.service.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface AppDeps {
@@ -73,7 +73,9 @@ export async function buildApp({ config, logger, clock = systemClock, database }
     logger: logger.child({ module: 'websocket' }),
   });
   services.accounts.onRevoked((revocation) => sockets.closeWhere((actor) => revokes(revocation, actor), 'Credentials revoked'));
-  services.agents.onForgotten((clusterId) => sockets.closeWhere((actor) => actor.type === 'AGENT' && actor.clusterId === clusterId, 'Agent credential revoked'));
+  services.agents.onForgotten((clusterId) =>
+    sockets.closeWhere((actor) => actor.type === 'AGENT' && actor.clusterId === clusterId, 'Agent credential revoked'),
+  );
 
   let stopping: Promise<void> | null = null;
   return {

@@ -59,7 +59,10 @@ const serverSchema = z
       .enum(['true', 'false', 'on', 'off'], { error: 'must be true or false' })
       .default('true')
       .transform((value) => value === 'true' || value === 'on'),
-    uiDir: z.string().min(1).default(path.join(repoRoot, 'ui', 'build')),
+    uiDir: z
+      .string()
+      .min(1)
+      .default(path.join(repoRoot, 'ui', 'build')),
     allowedOrigins: z
       .string()
       .default('')
@@ -111,7 +114,9 @@ function readEnv(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string>
 export function loadServerConfig(flags: ServerConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const keys = Object.keys(serverSchema.shape);
   const fromFlags = Object.fromEntries(
-    Object.entries(flags).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]),
+    Object.entries(flags)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, String(value)]),
   );
   const merged = { ...readEnv(env, keys), ...fromFlags };
   const result = serverSchema.safeParse(merged);

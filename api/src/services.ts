@@ -9,23 +9,23 @@ import { AgentsService } from './modules/agents/agents.service.ts';
 import { AuditRepository } from './modules/audit/audit.repository.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AvailabilityService } from './modules/availability/availability.service.ts';
-import { CommandsRepository } from './modules/commands/commands.repository.ts';
-import { CommandsService } from './modules/commands/commands.service.ts';
 import { ClustersRepository } from './modules/clusters/clusters.repository.ts';
 import { ClustersService } from './modules/clusters/clusters.service.ts';
+import { CommandsRepository } from './modules/commands/commands.repository.ts';
+import { CommandsService } from './modules/commands/commands.service.ts';
 import { EventBus } from './modules/events/events.bus.ts';
 import { EventsRepository } from './modules/events/events.repository.ts';
 import { EventsService } from './modules/events/events.service.ts';
 import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
+import { NodesService } from './modules/nodes/nodes.service.ts';
 import { OperationsEngine } from './modules/operations/operations.engine.ts';
 import { OperationsRepository } from './modules/operations/operations.repository.ts';
 import { OperationsService } from './modules/operations/operations.service.ts';
 import { SchedulesRepository } from './modules/schedules/schedules.repository.ts';
 import { Scheduler } from './modules/schedules/schedules.scheduler.ts';
 import { SchedulesService } from './modules/schedules/schedules.service.ts';
-import { NodesService } from './modules/nodes/nodes.service.ts';
 import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
@@ -64,8 +64,21 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     { ...DEFAULT_THROTTLE, store: databaseEngine === 'postgres' ? 'postgres' : 'memory', anonymousMutationsPerMinute: config.anonymousMutationsPerMinute },
     log('throttle'),
   );
-  const accounts = new AccountsService(db, new AccountsRepository(), transactor, throttle, clock, { sessionTtlMs: config.sessionTtl, apiTokenMaxLifetimeMs: config.apiTokenMaxLifetime }, log('accounts'));
-  const tags = new TagsService(db, tagsRepository, { nodes: (tx, ids) => nodesRepository.findMany(tx, [...ids]), clusters: (tx, ids) => clustersRepository.findMany(tx, [...ids]) }, transactor);
+  const accounts = new AccountsService(
+    db,
+    new AccountsRepository(),
+    transactor,
+    throttle,
+    clock,
+    { sessionTtlMs: config.sessionTtl, apiTokenMaxLifetimeMs: config.apiTokenMaxLifetime },
+    log('accounts'),
+  );
+  const tags = new TagsService(
+    db,
+    tagsRepository,
+    { nodes: (tx, ids) => nodesRepository.findMany(tx, [...ids]), clusters: (tx, ids) => clustersRepository.findMany(tx, [...ids]) },
+    transactor,
+  );
   const liveness = new LivenessService(
     db,
     livenessRepository,
@@ -90,28 +103,12 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     existingNodeIds: (ids) => nodesRepository.existingIds(db, ids),
   });
   const clusters = new ClustersService(db, clustersRepository, tags, liveness, transactor, clock);
-  const nodes = new NodesService(
-    db,
-    nodesRepository,
-    clusters,
-    liveness,
-    tags,
-    targets,
-    transactor,
-    clock,
-    config.maxHeartbeatBatch,
-  );
-  const agents = new AgentsService(
-    db,
-    new AgentsRepository(),
-    clusters,
-    nodes,
-    tags,
-    liveness,
-    transactor,
-    clock,
-    { enrollmentTokenTtlMs: config.enrollmentTokenTtl, credentialTtlMs: config.agentCredentialTtl, credentialGraceMs: config.agentCredentialGrace },
-  );
+  const nodes = new NodesService(db, nodesRepository, clusters, liveness, tags, targets, transactor, clock, config.maxHeartbeatBatch);
+  const agents = new AgentsService(db, new AgentsRepository(), clusters, nodes, tags, liveness, transactor, clock, {
+    enrollmentTokenTtlMs: config.enrollmentTokenTtl,
+    credentialTtlMs: config.agentCredentialTtl,
+    credentialGraceMs: config.agentCredentialGrace,
+  });
   clusters.onRemoved((clusterId) => agents.forgetCluster(clusterId));
   const commands = new CommandsService(db, new CommandsRepository(), nodes, transactor, clock);
   const operationsRepository = new OperationsRepository();

@@ -27,7 +27,9 @@ describe('generated files', () => {
   it('has every GraphQL example of the README valid against the schema', () => {
     const examples = [...fs.readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]);
     expect(examples.length).toBeGreaterThan(3);
-    const invalid = examples.flatMap((example) => validate(schema, parse(example.replaceAll('"…"', '"example"'))).map((error) => `${error.message}\n${example}`));
+    const invalid = examples.flatMap((example) =>
+      validate(schema, parse(example.replaceAll('"…"', '"example"'))).map((error) => `${error.message}\n${example}`),
+    );
     expect(invalid).toEqual([]);
   });
 

@@ -18,7 +18,8 @@ describe('manager agent credentials with real processes', () => {
     await oc?.dispose();
   });
 
-  const allUp = (statuses: Record<string, { status: string }>) => Object.keys(statuses).length === 2 && Object.values(statuses).every((node) => node.status === 'UP');
+  const allUp = (statuses: Record<string, { status: string }>) =>
+    Object.keys(statuses).length === 2 && Object.values(statuses).every((node) => node.status === 'UP');
 
   it('renews its credential before it expires, without losing a heartbeat or its command channel', async () => {
     agent.start();

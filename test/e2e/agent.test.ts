@@ -45,7 +45,10 @@ describe('manager agent with real processes', () => {
 
   it('reports a killed worker DOWN with the cause, while the others stay UP', async () => {
     process.kill(agent.pid('app-2'), 'SIGKILL');
-    const statuses = await oc.eventually(() => oc.statuses('app'), (value) => value['app-2'].status === 'DOWN');
+    const statuses = await oc.eventually(
+      () => oc.statuses('app'),
+      (value) => value['app-2'].status === 'DOWN',
+    );
     expect(statuses['app-2'].cause).toBe('REPORTED_FAILURE');
     expect(statuses['app-1'].status).toBe('UP');
     expect(statuses['app-manager'].status).toBe('UP');
@@ -54,7 +57,10 @@ describe('manager agent with real processes', () => {
   it('leaves its workers running when killed; the cluster goes UNREACHABLE and its nodes UNKNOWN', async () => {
     const pids = ['app-1', 'app-3'].map((name) => agent.pid(name));
     await agent.stop('SIGKILL');
-    const statuses = await oc.eventually(() => oc.statuses('app'), (value) => Object.values(value).every((node) => node.status === 'UNKNOWN'));
+    const statuses = await oc.eventually(
+      () => oc.statuses('app'),
+      (value) => Object.values(value).every((node) => node.status === 'UNKNOWN'),
+    );
     expect(Object.values(statuses).every((node) => node.cause === 'MANAGER_UNREACHABLE')).toBe(true);
     expect((await oc.query('{ cluster(name: "app") { health } }')).cluster.health).toBe('UNREACHABLE');
     expect(pids.every(alive)).toBe(true);
@@ -94,9 +100,7 @@ describe('manager agent with real processes', () => {
     );
     const statuses = await oc.statuses('app');
     const history = await Promise.all(
-      Object.values(statuses).map((node) =>
-        oc.query(`query($id: ID!) { node(id: $id) { statusHistory(first: 50) { nodes { to at } } } }`, { id: node.id }),
-      ),
+      Object.values(statuses).map((node) => oc.query(`query($id: ID!) { node(id: $id) { statusHistory(first: 50) { nodes { to at } } } }`, { id: node.id })),
     );
     const downs = history.flatMap((entry) => entry.node.statusHistory.nodes).filter((change: any) => change.at > since && change.to === 'DOWN');
     expect(downs).toEqual([]);
@@ -104,15 +108,23 @@ describe('manager agent with real processes', () => {
 
   it('carries on after the OC applied a newer sequence than its own (say, its host clock went back)', async () => {
     const ahead = ok<any>(
-      await gql(oc.url, `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { stale } } }`, {
-        i: { sequence: Date.now() * 10, entries: [{ name: 'app-manager', state: 'HEALTHY' }] },
-      }, agent.state().credential),
+      await gql(
+        oc.url,
+        `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { stale } } }`,
+        {
+          i: { sequence: Date.now() * 10, entries: [{ name: 'app-manager', state: 'HEALTHY' }] },
+        },
+        agent.state().credential,
+      ),
     );
     expect(ahead.sendHeartbeats.stale).toBe(false);
     await agent.process.waitFor(/continuing after the last sequence the OC applied/);
     // Its batches count again: a worker it reports dead goes DOWN rather than UNKNOWN.
     process.kill(agent.pid('app-3'), 'SIGKILL');
-    const statuses = await oc.eventually(() => oc.statuses('app'), (value) => value['app-3'].status === 'DOWN');
+    const statuses = await oc.eventually(
+      () => oc.statuses('app'),
+      (value) => value['app-3'].status === 'DOWN',
+    );
     expect(statuses['app-manager'].status).toBe('UP');
   });
 
@@ -132,13 +144,21 @@ describe('manager agent with real processes', () => {
     const otherAgent = await LiveAgent.create(oc, { cluster: 'other', workers: 1, enrollmentToken: await oc.enrollmentToken('other') });
     try {
       otherAgent.start();
-      await oc.eventually(() => oc.statuses('other'), (value) => value['other-1']?.status === 'UP');
+      await oc.eventually(
+        () => oc.statuses('other'),
+        (value) => value['other-1']?.status === 'UP',
+      );
       const appNode = (await oc.statuses('app'))['app-1'].id;
       const credential = otherAgent.state().credential as string;
       const beat = ok<any>(
-        await gql(oc.url, `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { accepted refused { code } } } }`, {
-          i: { sequence: Date.now() * 10, entries: [{ nodeId: appNode, state: 'STOPPED' }] },
-        }, credential),
+        await gql(
+          oc.url,
+          `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { accepted refused { code } } } }`,
+          {
+            i: { sequence: Date.now() * 10, entries: [{ nodeId: appNode, state: 'STOPPED' }] },
+          },
+          credential,
+        ),
       );
       expect(beat.sendHeartbeats).toEqual({ accepted: 0, refused: [{ code: 'UNKNOWN_NODE' }] });
       expect((await oc.statuses('app'))['app-1'].status).toBe('UP');

@@ -26,7 +26,12 @@ describe('opscenter op, with real agents and workers', () => {
   beforeAll(async () => {
     oc = await LiveOc.start();
     await oc.createCluster('web');
-    agent = await LiveAgent.create(oc, { cluster: 'web', workers: WORKERS.length, enrollmentToken: await oc.enrollmentToken('web'), workerArgs: () => ['--start-delay', '200ms'] });
+    agent = await LiveAgent.create(oc, {
+      cluster: 'web',
+      workers: WORKERS.length,
+      enrollmentToken: await oc.enrollmentToken('web'),
+      workerArgs: () => ['--start-delay', '200ms'],
+    });
     agent.start();
     await oc.eventually(
       () => oc.statuses('web'),
@@ -56,7 +61,9 @@ describe('opscenter op, with real agents and workers', () => {
     expect(await operationCount()).toBe(before);
   });
 
-  it('rolling-restart --cluster --max-parallel 1 follows the restart to SUCCEEDED, exits 0, and every worker is a new process', { timeout: 120_000 }, async () => {
+  it('rolling-restart --cluster --max-parallel 1 follows the restart to SUCCEEDED, exits 0, and every worker is a new process', {
+    timeout: 120_000,
+  }, async () => {
     const before = pids();
     const { code, output } = await op(['rolling-restart', '--cluster', 'web', '--max-parallel', '1', '--min-healthy-time', '500ms']);
     expect(code, output).toBe(0);

@@ -57,7 +57,10 @@ describe('command delivery that duplicates and reorders', () => {
   }
 
   function readOperation(id: string) {
-    return oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed } steps(first: 10) { nodes { nodeName state message } } } }`, { id });
+    return oc.query(
+      `query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed } steps(first: 10) { nodes { nodeName state message } } } }`,
+      { id },
+    );
   }
 
   async function runOnce(duringRun: (id: string) => Promise<void> = async () => {}) {
@@ -66,7 +69,14 @@ describe('command delivery that duplicates and reorders', () => {
     const before = checker.restarts();
     const id = await rollingRestart();
     await duringRun(id);
-    const done = await Promise.race([oc.eventually(() => readOperation(id), (value) => TERMINAL.includes(value.operation.state), 90_000), checker.failed]);
+    const done = await Promise.race([
+      oc.eventually(
+        () => readOperation(id),
+        (value) => TERMINAL.includes(value.operation.state),
+        90_000,
+      ),
+      checker.failed,
+    ]);
     expect(done.operation.state, JSON.stringify(done.operation)).toBe('SUCCEEDED');
     await checker.stop();
     await checker.checkOperation(id, before);

@@ -19,7 +19,12 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     oc = await LiveOc.start();
     clusterId = await oc.createCluster('web');
-    agent = await LiveAgent.create(oc, { cluster: 'web', workers: WORKERS, enrollmentToken: await oc.enrollmentToken('web'), workerArgs: () => ['--start-delay', '300ms'] });
+    agent = await LiveAgent.create(oc, {
+      cluster: 'web',
+      workers: WORKERS,
+      enrollmentToken: await oc.enrollmentToken('web'),
+      workerArgs: () => ['--start-delay', '300ms'],
+    });
     agent.start();
     await oc.eventually(
       () => oc.statuses('web'),
@@ -72,11 +77,16 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
   });
 
   it('shows the operation live until every step has succeeded, without a reload', async () => {
-    await page.locator(stepRow()).nth(WORKERS - 1).waitFor();
+    await page
+      .locator(stepRow())
+      .nth(WORKERS - 1)
+      .waitFor();
     // Record every step state that appears on screen, and mark the page: a reload would lose both.
     await page.evaluate(() => {
       const seen = new Set<string>();
-      const record = () => document.querySelectorAll('[data-testid="step-row"]').forEach((row) => seen.add(row.getAttribute('data-state') ?? ''));
+      const record = () => {
+        for (const row of document.querySelectorAll('[data-testid="step-row"]')) seen.add(row.getAttribute('data-state') ?? '');
+      };
       record();
       new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
       Object.assign(window, { seenStepStates: seen, notReloaded: true });
@@ -158,9 +168,16 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
     await page.locator('[data-testid="availability-chart"][data-buckets="12"]').waitFor();
     // Each node's start-up, from joining to its first heartbeat, is not downtime of any kind.
     expect(await page.getByTestId('interval-kind-UNKNOWN').textContent()).toBe('Unknown (0)');
-    const shownSeconds = await page.getByTestId('downtime-duration').evaluateAll((cells) =>
-      cells.map((cell) => [...(cell.textContent ?? '').matchAll(/(\d+)([dhms])/g)].reduce((sum, [, amount, unit]) => sum + Number(amount) * { d: 86_400, h: 3_600, m: 60, s: 1 }[unit as 'd'], 0)),
-    );
+    const shownSeconds = await page
+      .getByTestId('downtime-duration')
+      .evaluateAll((cells) =>
+        cells.map((cell) =>
+          [...(cell.textContent ?? '').matchAll(/(\d+)([dhms])/g)].reduce(
+            (sum, [, amount, unit]) => sum + Number(amount) * { d: 86_400, h: 3_600, m: 60, s: 1 }[unit as 'd'],
+            0,
+          ),
+        ),
+      );
     expect(shownSeconds.length).toBeGreaterThan(0);
     await page.getByTestId('interval-kind-PLANNED').click();
     await page.waitForURL((url) => url.searchParams.get('kind') === 'PLANNED');
@@ -183,7 +200,11 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
 
   it('restarts a DOWN node from its page, after showing the plan, and follows it on the operation page', async () => {
     process.kill(agent.pid('web-2'), 'SIGKILL');
-    const statuses = await oc.eventually(() => oc.statuses('web'), (value) => value['web-2'].status === 'DOWN', 30_000);
+    const statuses = await oc.eventually(
+      () => oc.statuses('web'),
+      (value) => value['web-2'].status === 'DOWN',
+      30_000,
+    );
     await page.goto(`${oc.url}/nodes/${statuses['web-2'].id}`);
     await page.locator('[data-testid="node-status"][data-status="DOWN"]').waitFor();
     await page.getByTestId('restart-node').click();
@@ -208,7 +229,10 @@ describe('fleet operations in the dashboard', { timeout: 120_000 }, () => {
     expect(await page.locator(stepRow('SUCCEEDED')).count()).toBe(1);
     expect(await page.locator(stepRow()).textContent()).toMatch(/web-2/);
     await screenshot(page, 'restart-node-succeeded');
-    await oc.eventually(() => oc.statuses('web'), (value) => value['web-2'].status === 'UP');
+    await oc.eventually(
+      () => oc.statuses('web'),
+      (value) => value['web-2'].status === 'UP',
+    );
   });
 
   it('restarts the nodes selected on the cluster page, one batch each', async () => {

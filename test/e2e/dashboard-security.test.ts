@@ -50,7 +50,11 @@ describe('dashboard under its security headers', { timeout: 120_000 }, () => {
     expect(dashboard.headers.get('x-frame-options')).toBe('DENY');
     expect(dashboard.headers.get('x-content-type-options')).toBe('nosniff');
     expect(dashboard.headers.get('referrer-policy')).toBe('no-referrer');
-    const api = await fetch(`${oc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const api = await fetch(`${oc.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(api.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
   });

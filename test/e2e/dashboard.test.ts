@@ -45,9 +45,10 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
   });
 
   /** Set before a change on screen and read after it: a reload would have lost it. */
-  const markPage = (target: Page) => target.evaluate(() => {
-    Object.assign(window, { notReloaded: true });
-  });
+  const markPage = (target: Page) =>
+    target.evaluate(() => {
+      Object.assign(window, { notReloaded: true });
+    });
   const stillSamePage = (target: Page) => target.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
 
   it('refuses a wrong password in plain words, then logs in and shows who is logged in', async () => {
@@ -77,7 +78,10 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
 
   it('shows every cluster on the system view with its worker and node counts', async () => {
     await page.goto(`${oc.url}/`);
-    await page.locator('[data-testid="cluster-card"]').nth(Object.keys(FLEET).length - 1).waitFor();
+    await page
+      .locator('[data-testid="cluster-card"]')
+      .nth(Object.keys(FLEET).length - 1)
+      .waitFor();
     for (const [cluster, workers] of Object.entries(FLEET)) {
       const clusterCard = page.locator(card(cluster));
       expect(await clusterCard.getAttribute('data-health')).toBe('HEALTHY');
@@ -92,7 +96,10 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
 
   it('shows each cluster on the topology with its manager and workers', async () => {
     await page.goto(`${oc.url}/topology`);
-    await page.locator('[data-testid="topology-node"]').nth(NODE_COUNT - 1).waitFor();
+    await page
+      .locator('[data-testid="topology-node"]')
+      .nth(NODE_COUNT - 1)
+      .waitFor();
     for (const [cluster, workers] of Object.entries(FLEET)) {
       const box = page.locator(`[data-testid="topology-cluster"][data-cluster-name="${cluster}"]`);
       expect(await box.locator('.manager').getAttribute('data-node-name')).toBe(`${cluster}-manager`);
@@ -126,7 +133,8 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       expect(await stillSamePage(page)).toBe(true);
       expect(await stillSamePage(topology)).toBe(true);
       // The rest of the cluster is unaffected, and the header's summary follows the live change.
-      for (const name of ['app-servers-1', 'app-servers-3', 'app-servers-manager']) expect(await page.locator(row(name)).getAttribute('data-status')).toBe('UP');
+      for (const name of ['app-servers-1', 'app-servers-3', 'app-servers-manager'])
+        expect(await page.locator(row(name)).getAttribute('data-status')).toBe('UP');
       await page.locator('section.header').filter({ hasText: '2/3 up, 1 down' }).waitFor();
       expect(await page.locator(`${row(victim)} .badge`).textContent()).toBe('Down');
       // Its figures are shown as the last known ones, with when they were taken; the others' are live.
@@ -163,7 +171,9 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     // are the last ones it had, marked as such with when they were taken, and its uptime stands still.
     const nodeId = new URL(page.url()).pathname.split('/').pop();
     const read = () =>
-      oc.query(`query($id: ID!) { node(id: $id) { lastHeartbeatAt lastHealthyAt stats { reportedAt current uptimeSeconds } } }`, { id: nodeId }).then((result) => result.node);
+      oc
+        .query(`query($id: ID!) { node(id: $id) { lastHeartbeatAt lastHealthyAt stats { reportedAt current uptimeSeconds } } }`, { id: nodeId })
+        .then((result) => result.node);
     const before = await read();
     expect(before.stats.current).toBe(false);
     await page.getByTestId('stats-last-known').waitFor();
@@ -183,12 +193,15 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       const canvas = page.getByTestId(chart).locator('canvas');
       await canvas.waitFor();
       // Chart.js draws its axes even before the first minute of statistics is stored.
-      await page.waitForFunction((element) => {
-        const canvas = element as HTMLCanvasElement;
-        if (canvas.width === 0 || canvas.height === 0) return false;
-        const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-        return pixels.some((value) => value !== 0);
-      }, await canvas.elementHandle());
+      await page.waitForFunction(
+        (element) => {
+          const canvas = element as HTMLCanvasElement;
+          if (canvas.width === 0 || canvas.height === 0) return false;
+          const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+          return pixels.some((value) => value !== 0);
+        },
+        await canvas.elementHandle(),
+      );
     }
     await screenshot(page, 'node-history');
   });
@@ -198,7 +211,14 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     const [{ id, joinedAt }] = nodes.nodes;
     const at = new Date(joinedAt);
     const two = (value: number) => String(value).padStart(2, '0');
-    const [year, month, day, hours, minutes, seconds] = [at.getUTCFullYear(), two(at.getUTCMonth() + 1), two(at.getUTCDate()), at.getUTCHours(), two(at.getUTCMinutes()), two(at.getUTCSeconds())];
+    const [year, month, day, hours, minutes, seconds] = [
+      at.getUTCFullYear(),
+      two(at.getUTCMonth() + 1),
+      two(at.getUTCDate()),
+      at.getUTCHours(),
+      two(at.getUTCMinutes()),
+      two(at.getUTCSeconds()),
+    ];
     const expected: Record<string, RegExp> = {
       'en-US': new RegExp(`^${month}/${day}/${year}, ${two(hours % 12 || 12)}:${minutes}:${seconds}\\s${hours < 12 ? 'AM' : 'PM'}$`),
       'en-GB': new RegExp(`^${day}/${month}/${year}, ${two(hours)}:${minutes}:${seconds}$`),
@@ -266,7 +286,10 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
 
   it('links each node’s own management console: a worker’s as its manager reports it, the manager’s from its cluster', async () => {
     const clusterConsole = `${oc.url}/cluster-console`;
-    await oc.query('mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: clusterIds['app-servers'], u: clusterConsole });
+    await oc.query('mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', {
+      id: clusterIds['app-servers'],
+      u: clusterConsole,
+    });
     const appServers = await oc.statuses('app-servers');
     const consoleLink = page.getByRole('link', { name: 'Management console' });
 

@@ -17,7 +17,7 @@ const PHASES = ['DISPATCHED', 'RESTARTED', 'SUCCEEDED'] as const;
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
 /** Where seed s kills: after step (s mod 3) reaches a phase, plus a seeded delay of up to 0.4 s. */
-export function killPoint(seed: number): { step: number; phase: (typeof PHASES)[number]; delayMs: number } {
+function killPoint(seed: number): { step: number; phase: (typeof PHASES)[number]; delayMs: number } {
   return { step: seed % WORKERS.length, phase: PHASES[Math.floor(seed / WORKERS.length) % PHASES.length], delayMs: (seed * 137) % 400 };
 }
 
@@ -34,7 +34,12 @@ describe('operations under faults, with real agents and workers', () => {
     // mid-operation is a failure, tested in test/integration/operations.test.ts).
     oc = await LiveOc.start({ OPSCENTER_WARMUP: '10s', OPSCENTER_MANAGER_LEASE: '8s' });
     await oc.createCluster('web');
-    agent = await LiveAgent.create(oc, { cluster: 'web', workers: WORKERS.length, enrollmentToken: await oc.enrollmentToken('web'), workerArgs: () => ['--start-delay', '200ms'] });
+    agent = await LiveAgent.create(oc, {
+      cluster: 'web',
+      workers: WORKERS.length,
+      enrollmentToken: await oc.enrollmentToken('web'),
+      workerArgs: () => ['--start-delay', '200ms'],
+    });
     agent.start();
     await allUp();
   });
@@ -62,11 +67,21 @@ describe('operations under faults, with real agents and workers', () => {
   }
 
   function readOperation(id: string) {
-    return oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } steps(first: 10) { nodes { batch nodeName state message } } } }`, { id });
+    return oc.query(
+      `query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } steps(first: 10) { nodes { batch nodeName state message } } } }`,
+      { id },
+    );
   }
 
   async function settle(id: string, checker: InvariantChecker) {
-    const done = await Promise.race([oc.eventually(() => readOperation(id), (value) => TERMINAL.includes(value.operation.state), 90_000), checker.failed]);
+    const done = await Promise.race([
+      oc.eventually(
+        () => readOperation(id),
+        (value) => TERMINAL.includes(value.operation.state),
+        90_000,
+      ),
+      checker.failed,
+    ]);
     return done.operation;
   }
 
@@ -88,7 +103,8 @@ describe('operations under faults, with real agents and workers', () => {
       const inPhase = (state: string) => state === point.phase || PHASES.indexOf(state as never) > PHASES.indexOf(point.phase) || TERMINAL.includes(state);
       await oc.eventually(
         () => readOperation(id),
-        (value) => value.operation.steps.nodes.some((step: { nodeName: string; state: string }) => step.nodeName === WORKERS[point.step] && inPhase(step.state)),
+        (value) =>
+          value.operation.steps.nodes.some((step: { nodeName: string; state: string }) => step.nodeName === WORKERS[point.step] && inPhase(step.state)),
         60_000,
       );
       await sleep(point.delayMs);
@@ -131,7 +147,11 @@ describe('operations under faults, with real agents and workers', () => {
     checker.start();
     const before = checker.restarts();
     process.kill(agent.pid('web-2'), 'SIGKILL');
-    await oc.eventually(() => oc.statuses('web'), (statuses) => statuses['web-2'].status === 'DOWN', 30_000);
+    await oc.eventually(
+      () => oc.statuses('web'),
+      (statuses) => statuses['web-2'].status === 'DOWN',
+      30_000,
+    );
 
     const plan = await oc.query(`{ planOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["web"] } }) { budgets { ok unavailableNow reason } } }`);
     expect(plan.planOperation.budgets).toEqual([
@@ -140,7 +160,11 @@ describe('operations under faults, with real agents and workers', () => {
     const id = await rollingRestart(null);
     const operation = await settle(id, checker);
     expect(operation.state, JSON.stringify(operation)).toBe('SUCCEEDED');
-    expect(operation.steps.nodes.map((step: { batch: number; nodeName: string }) => `${step.batch} ${step.nodeName}`)).toEqual(['1 web-2', '2 web-1', '3 web-3']);
+    expect(operation.steps.nodes.map((step: { batch: number; nodeName: string }) => `${step.batch} ${step.nodeName}`)).toEqual([
+      '1 web-2',
+      '2 web-1',
+      '3 web-3',
+    ]);
     await expectEachWorkerRestartedOnce(id, checker, before);
     await allUp();
   }, 180_000);

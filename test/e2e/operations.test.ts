@@ -13,9 +13,17 @@ describe('operations with real agents and workers', () => {
   beforeAll(async () => {
     oc = await LiveOc.start();
     await oc.createCluster('web');
-    agent = await LiveAgent.create(oc, { cluster: 'web', workers: 4, enrollmentToken: await oc.enrollmentToken('web'), workerArgs: () => ['--start-delay', '300ms'] });
+    agent = await LiveAgent.create(oc, {
+      cluster: 'web',
+      workers: 4,
+      enrollmentToken: await oc.enrollmentToken('web'),
+      workerArgs: () => ['--start-delay', '300ms'],
+    });
     agent.start();
-    await oc.eventually(() => oc.statuses('web'), (statuses) => Object.keys(statuses).length === 5 && Object.values(statuses).every((node) => node.status === 'UP'));
+    await oc.eventually(
+      () => oc.statuses('web'),
+      (statuses) => Object.keys(statuses).length === 5 && Object.values(statuses).every((node) => node.status === 'UP'),
+    );
   });
   afterEach(async () => {
     await checker?.stop();
@@ -38,9 +46,11 @@ describe('operations with real agents and workers', () => {
 
   async function settle(id: string) {
     const done = await Promise.race([
-      oc.eventually(() => oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } } }`, { id }), (value) =>
-        ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(value.operation.state),
-      60_000),
+      oc.eventually(
+        () => oc.query(`query($id: ID!) { operation(id: $id) { state stateReason progress { succeeded failed cancelled } } }`, { id }),
+        (value) => ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(value.operation.state),
+        60_000,
+      ),
       checker.failed,
     ]);
     return done.operation;
@@ -80,7 +90,10 @@ describe('operations with real agents and workers', () => {
 
   it('cancels mid-way: the step in flight finishes, no new one starts', async () => {
     const { id, before } = await run({ maxParallel: 1, minHealthyTime: '2s' });
-    await oc.eventually(() => oc.query(`query($id: ID!) { operation(id: $id) { progress { inFlight } } }`, { id }), (value) => value.operation.progress.inFlight === 1);
+    await oc.eventually(
+      () => oc.query(`query($id: ID!) { operation(id: $id) { progress { inFlight } } }`, { id }),
+      (value) => value.operation.progress.inFlight === 1,
+    );
     await oc.query(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id });
     const operation = await settle(id);
     expect(operation).toMatchObject({ state: 'CANCELLED', progress: { succeeded: 1, cancelled: 3 } });

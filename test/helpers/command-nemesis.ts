@@ -53,7 +53,10 @@ export class CommandNemesis {
     try {
       const upstream = await fetch(`${this.target}${request.url}`, {
         method: request.method,
-        headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<string, string>,
+        headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name))) as Record<
+          string,
+          string
+        >,
         body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
       });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });

@@ -39,7 +39,14 @@ function fleet(description: string, health: Scenario['health'] = {}): FleetNode[
     const [healthySinceMono, lastReportMono] = health[name] ?? [null, 0];
     return {
       cluster,
-      condition: { nodeId: `id-${name}`, name, role: name.startsWith('m') ? 'MANAGER' : 'WORKER', status: status as NodeStatus, healthySinceMono, lastReportMono },
+      condition: {
+        nodeId: `id-${name}`,
+        name,
+        role: name.startsWith('m') ? 'MANAGER' : 'WORKER',
+        status: status as NodeStatus,
+        healthySinceMono,
+        lastReportMono,
+      },
     };
   });
 }

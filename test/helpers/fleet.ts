@@ -57,7 +57,11 @@ export const BEAT = `mutation($input: HeartbeatBatchInput!) {
   }
 }`;
 
-export async function enrollManager(server: TestServer, clusterName: string, options: { productKind?: string; tags?: string[]; workers?: string[] } = {}): Promise<ScriptedManager> {
+export async function enrollManager(
+  server: TestServer,
+  clusterName: string,
+  options: { productKind?: string; tags?: string[]; workers?: string[] } = {},
+): Promise<ScriptedManager> {
   const cluster = await createCluster(server, clusterName, options.productKind, options.tags);
   const token = await enrollmentToken(server, clusterName);
   const managerName = `${clusterName}-manager`;
@@ -73,13 +77,23 @@ export async function enrollManager(server: TestServer, clusterName: string, opt
     credential: registration.credential,
     sequence: 0,
     async report(workers) {
-      return ok<any>(await server.gql(REPORT, { input: { snapshot: workers.map((name) => ({ name, address: `${name}:8080` })) } }, manager.credential)).reportMembership;
+      return ok<any>(await server.gql(REPORT, { input: { snapshot: workers.map((name) => ({ name, address: `${name}:8080` })) } }, manager.credential))
+        .reportMembership;
     },
     async beat(entries, { withManager = true } = {}) {
       manager.sequence += 1;
       const all = withManager ? [{ name: managerName, state: 'HEALTHY' }, ...entries] : entries;
       return ok<any>(
-        await server.gql(BEAT, { input: { sequence: manager.sequence, entries: all.map(({ stats, ...entry }: { stats?: Record<string, number> }) => ({ state: 'HEALTHY', ...entry, ...stats })) } }, manager.credential),
+        await server.gql(
+          BEAT,
+          {
+            input: {
+              sequence: manager.sequence,
+              entries: all.map(({ stats, ...entry }: { stats?: Record<string, number> }) => ({ state: 'HEALTHY', ...entry, ...stats })),
+            },
+          },
+          manager.credential,
+        ),
       ).sendHeartbeats;
     },
   };

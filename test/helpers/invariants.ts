@@ -115,8 +115,16 @@ export class InvariantChecker {
       { id: operationId },
     );
     const operation = result.operation;
-    const steps: { batch: number; canary: boolean; nodeName: string; state: string; dispatchedAt: string | null; restartedAt: string | null; healthyAt: string | null; finishedAt: string | null }[] =
-      operation.steps.nodes;
+    const steps: {
+      batch: number;
+      canary: boolean;
+      nodeName: string;
+      state: string;
+      dispatchedAt: string | null;
+      restartedAt: string | null;
+      healthyAt: string | null;
+      finishedAt: string | null;
+    }[] = operation.steps.nodes;
     const terminal = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
     if (!terminal.includes(operation.state)) this.#violate(`I6: operation ${operationId} is ${operation.state}, not terminal`);
     for (const step of steps) {
@@ -135,7 +143,8 @@ export class InvariantChecker {
       const current = steps.filter((step) => step.batch === batches[index] && step.dispatchedAt);
       const previousDone = Math.max(...previous.map((step) => (step.finishedAt ? Date.parse(step.finishedAt) : Number.POSITIVE_INFINITY)));
       for (const step of current) {
-        if (Date.parse(step.dispatchedAt as string) < previousDone) this.#violate(`I4: ${step.nodeName} (batch ${step.batch}) started before batch ${batches[index - 1]} had finished`);
+        if (Date.parse(step.dispatchedAt as string) < previousDone)
+          this.#violate(`I4: ${step.nodeName} (batch ${step.batch}) started before batch ${batches[index - 1]} had finished`);
       }
     }
     for (const step of steps.filter((candidate) => candidate.state === 'SUCCEEDED')) {

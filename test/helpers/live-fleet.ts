@@ -50,7 +50,9 @@ export class LiveOc {
       ...this.env,
     });
     await this.process.waitFor(/listening on/);
-    const login = ok<any>(await gql(this.url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: LIVE_PASSWORD }));
+    const login = ok<any>(
+      await gql(this.url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } } }`, { p: LIVE_PASSWORD }),
+    );
     this.token = login.login.token;
   }
 

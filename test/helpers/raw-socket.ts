@@ -75,7 +75,10 @@ export function upgradeRequest(port: number, headers: Record<string, string> = {
 }
 
 /** One WebSocket frame as a client would send it (masked), with full control over its bits. */
-export function frame(payload: Buffer | string, options: { opcode?: number; fin?: boolean; rsv?: number; masked?: boolean; declaredLength?: number } = {}): Buffer {
+export function frame(
+  payload: Buffer | string,
+  options: { opcode?: number; fin?: boolean; rsv?: number; masked?: boolean; declaredLength?: number } = {},
+): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const { opcode = 0x1, fin = true, rsv = 0, masked = true } = options;
   const length = options.declaredLength ?? data.length;

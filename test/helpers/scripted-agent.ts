@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
-import { ok } from './gql.ts';
 import type { ScriptedManager } from './fleet.ts';
+import { ok } from './gql.ts';
 import type { TestServer } from './server.ts';
 
 export interface ReceivedCommand {
@@ -64,7 +64,9 @@ export class ScriptedAgent {
   }
 
   async report(command: ReceivedCommand, state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', message = state.toLowerCase(), code: string | null = null) {
-    const result = ok<any>(await this.server.gql(REPORT, { input: { commandId: command.id, epoch: command.epoch, state, code, message } }, this.manager.credential));
+    const result = ok<any>(
+      await this.server.gql(REPORT, { input: { commandId: command.id, epoch: command.epoch, state, code, message } }, this.manager.credential),
+    );
     return result.reportCommandProgress;
   }
 

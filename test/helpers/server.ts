@@ -1,4 +1,4 @@
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../api/src/app.ts';
@@ -62,7 +62,7 @@ function testConfig(overrides: ServerConfigInput = {}) {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const config = testConfig(options.config);
   const clock = options.clock ?? new ManualClock();
-  let database = options.database ?? (await createTestDatabase());
+  const database = options.database ?? (await createTestDatabase());
   const logger = createLogger({ level: config.logLevel, format: 'json' });
   let app = await buildApp({ config, logger, clock, database: { ...database, close: async () => {} } });
   let { url, port } = await app.start(0, '127.0.0.1');
@@ -96,7 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         acknowledged = resolve;
       });
       const client = createClient({
-        url: url.replace('http', 'ws') + '/graphql',
+        url: `${url.replace('http', 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${token}` },
         retryAttempts: 0,
@@ -139,7 +139,7 @@ export async function subscribed<T>(server: TestServer, subscribe: () => T): Pro
 export function collect<T = any>(client: Client, query: string, variables?: Record<string, unknown>) {
   const received: T[] = [];
   const errors: unknown[] = [];
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   let completed = false;
   const dispose = client.subscribe<T>(
     { query, variables },

@@ -16,7 +16,11 @@ describe('audit trail', () => {
   const newRows = async (run: () => Promise<unknown>) => {
     const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
     await run();
-    return server.database.db.select().from(auditLog).where(gt(auditLog.id, last ?? 0)).orderBy(asc(auditLog.id));
+    return server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
   };
 
   it('writes exactly one row per mutation call: success, failure, or refusal', async () => {
@@ -81,20 +85,42 @@ describe('audit trail', () => {
     for (let level = 0; level < 3000; level += 1) deep = { nested: deep };
     const rows = await newRows(async () => {
       const nul = ok<any>(
-        await server.gql('mutation($tags: [String!]!) { addTags(input: { clusterIds: [], tags: $tags }) { __typename ... on Error { code message } } }', { tags: ['rack\u00007'] }, server.adminToken),
+        await server.gql(
+          'mutation($tags: [String!]!) { addTags(input: { clusterIds: [], tags: $tags }) { __typename ... on Error { code message } } }',
+          { tags: ['rack\u00007'] },
+          server.adminToken,
+        ),
       ).addTags;
       expect(nul).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(/NUL character.*input\.tags\[0\]/) });
-      const lookup = ok<any>(await server.gql('mutation($c: String!) { createEnrollmentToken(cluster: $c) { __typename ... on Error { code } } }', { c: 'no\u0000such' }, server.adminToken));
+      const lookup = ok<any>(
+        await server.gql(
+          'mutation($c: String!) { createEnrollmentToken(cluster: $c) { __typename ... on Error { code } } }',
+          { c: 'no\u0000such' },
+          server.adminToken,
+        ),
+      );
       expect(lookup.createEnrollmentToken).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
-      const login = ok<any>(await server.gql('mutation($u: String!) { login(username: $u, password: "whatever-password") { __typename ... on Error { code } } }', { u: 'ad\u0000min' }));
+      const login = ok<any>(
+        await server.gql('mutation($u: String!) { login(username: $u, password: "whatever-password") { __typename ... on Error { code } } }', {
+          u: 'ad\u0000min',
+        }),
+      );
       expect(login.login).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
       const query = await server.gql('query($n: String!) { cluster(name: $n) { id } }', { n: 'a\u0000b' }, server.adminToken);
       expect(query.errors?.[0]).toMatchObject({ message: expect.stringMatching(/NUL character/), extensions: { code: 'INVALID_ARGUMENT' } });
-      const nested = await server.gql('mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code message } } }', { input: { joined: [{ name: 'h-2', labels: deep }] } }, manager.credential);
+      const nested = await server.gql(
+        'mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code message } } }',
+        { input: { joined: [{ name: 'h-2', labels: deep }] } },
+        manager.credential,
+      );
       expect(nested.errors?.[0].message).toMatch(/nested more than 10 levels/);
       expect(JSON.stringify(nested)).not.toMatch(/Unexpected error|stack/);
       const keyed = ok<any>(
-        await server.gql('mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code } } }', { input: { joined: [{ name: 'h-3', labels: { 'a\u0000b': 'x' } }] } }, manager.credential),
+        await server.gql(
+          'mutation($input: MembershipInput!) { reportMembership(input: $input) { __typename ... on Error { code } } }',
+          { input: { joined: [{ name: 'h-3', labels: { 'a\u0000b': 'x' } }] } },
+          manager.credential,
+        ),
       ).reportMembership;
       expect(keyed).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
     });
@@ -113,7 +139,11 @@ describe('audit trail', () => {
     try {
       const rows = await newRows(async () => {
         const refused = ok<any>(
-          await server.gql('mutation { createCluster(input: { name: "bad name!", productKind: "esb", description: "poison-audit" }) { __typename ... on Error { code } } }', {}, server.adminToken),
+          await server.gql(
+            'mutation { createCluster(input: { name: "bad name!", productKind: "esb", description: "poison-audit" }) { __typename ... on Error { code } } }',
+            {},
+            server.adminToken,
+          ),
         );
         expect(refused.createCluster).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_NAME' });
       });

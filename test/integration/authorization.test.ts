@@ -1,6 +1,6 @@
+import fs from 'node:fs';
 import { asc, gt, max } from 'drizzle-orm';
 import { buildSchema } from 'graphql';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
@@ -56,8 +56,15 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Mutation.resumeOperation': { access: 'OPERATOR', operation: `mutation { resumeOperation(id: "${ID}") { __typename } }` },
   'Mutation.cancelOperation': { access: 'OPERATOR', operation: `mutation { cancelOperation(id: "${ID}") { __typename } }` },
   'Mutation.promoteOperation': { access: 'OPERATOR', operation: `mutation { promoteOperation(id: "${ID}") { __typename } }` },
-  'Mutation.createSchedule': { access: 'OPERATOR', operation: 'mutation { createSchedule(input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }' },
-  'Mutation.updateSchedule': { access: 'OPERATOR', operation: `mutation { updateSchedule(id: "${ID}", input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }` },
+  'Mutation.createSchedule': {
+    access: 'OPERATOR',
+    operation:
+      'mutation { createSchedule(input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }',
+  },
+  'Mutation.updateSchedule': {
+    access: 'OPERATOR',
+    operation: `mutation { updateSchedule(id: "${ID}", input: { name: "s", cron: "0 0 * * *", timezone: "UTC", operation: { kind: ROLLING_RESTART, target: { all: true } } }) { __typename } }`,
+  },
   'Mutation.setScheduleEnabled': { access: 'OPERATOR', operation: `mutation { setScheduleEnabled(id: "${ID}", enabled: false) { __typename } }` },
   'Mutation.deleteSchedule': { access: 'OPERATOR', operation: `mutation { deleteSchedule(id: "${ID}") { __typename } }` },
   'Mutation.createCluster': { access: 'ADMIN', operation: 'mutation { createCluster(input: { name: "", productKind: "x" }) { __typename } }' },
@@ -171,7 +178,11 @@ describe('authorization of every root field', () => {
     const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
     await server.gql('mutation { createCluster(input: { name: "sneaky", productKind: "x" }) { __typename } }', {}, tokens.operator);
     await server.gql('mutation { deleteCluster(id: "00000000-0000-4000-8000-000000000000") { __typename } }');
-    const rows = await server.database.db.select().from(auditLog).where(gt(auditLog.id, last ?? 0)).orderBy(asc(auditLog.id));
+    const rows = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
     expect(rows.map((row) => [row.action, row.actorName, row.result, row.errorCode])).toEqual([
       ['cluster.create', 'operator', 'DENIED', 'FORBIDDEN'],
       ['cluster.delete', 'anonymous', 'DENIED', 'UNAUTHENTICATED'],

@@ -39,9 +39,9 @@ describe('availability', () => {
     await minute(10);
     agent.states.set('a-1', 'HEALTHY');
     await minute(10);
-    const node = ok<any>(await server.gql(`{ nodes(first: 5, target: { clusters: ["avail"] }) { nodes { id name } } }`, {}, server.adminToken)).nodes.nodes.find(
-      (candidate: any) => candidate.name === 'a-2',
-    );
+    const node = ok<any>(
+      await server.gql(`{ nodes(first: 5, target: { clusters: ["avail"] }) { nodes { id name } } }`, {}, server.adminToken),
+    ).nodes.nodes.find((candidate: any) => candidate.name === 'a-2');
     const operation = ok<any>(
       await server.gql(CREATE_OPERATION, { input: { kind: 'RESTART', target: { nodes: [node.id] }, strategy: { minHealthyTime: '1m' } } }, server.adminToken),
     ).createOperation;
@@ -51,7 +51,9 @@ describe('availability', () => {
     await server.app.services.engine.tick();
     await minute(3);
     await server.app.services.engine.tick();
-    expect(ok<any>(await server.gql(`query($id: ID!) { operation(id: $id) { state } }`, { id: operation.id }, server.adminToken)).operation.state).toBe('SUCCEEDED');
+    expect(ok<any>(await server.gql(`query($id: ID!) { operation(id: $id) { state } }`, { id: operation.id }, server.adminToken)).operation.state).toBe(
+      'SUCCEEDED',
+    );
     await minute(7);
     for (let second = 0; second < 600; second += 5) await server.tick(5000);
     await minute(10);
@@ -60,7 +62,11 @@ describe('availability', () => {
 
   it('splits downtime into unplanned, planned (with the operation) and unknown, and computes the figures', async () => {
     const report = ok<any>(
-      await server.gql(REPORT, { target: { clusters: ['avail'] }, since: start.toISOString(), until: server.clock.now().toISOString(), buckets: 6 }, server.adminToken),
+      await server.gql(
+        REPORT,
+        { target: { clusters: ['avail'] }, since: start.toISOString(), until: server.clock.now().toISOString(), buckets: 6 },
+        server.adminToken,
+      ),
     ).availability;
     expect(report.nodeCount).toBe(3);
     const kinds = report.intervals.map((interval: any) => [interval.nodeName, interval.kind]);
@@ -88,7 +94,11 @@ describe('availability', () => {
   });
 
   it('refuses a window that is backwards or too long', async () => {
-    const backwards = await server.gql(REPORT, { target: { all: true }, since: server.clock.now().toISOString(), until: start.toISOString() }, server.adminToken);
+    const backwards = await server.gql(
+      REPORT,
+      { target: { all: true }, since: server.clock.now().toISOString(), until: start.toISOString() },
+      server.adminToken,
+    );
     expect(backwards.errors?.[0]).toMatchObject({ extensions: { code: 'INVALID_ARGUMENT' } });
     const long = await server.gql(REPORT, { target: { all: true }, since: '2020-01-01T00:00:00Z' }, server.adminToken);
     expect(long.errors?.[0].message).toMatch(/366 days/);
@@ -117,7 +127,8 @@ describe('availability figures, to the millisecond', () => {
     }
   }`;
   const report = async (from: Date) =>
-    ok<any>(await server.gql(FIGURES, { target: { clusters: ['figures'] }, since: from.toISOString(), until: until.toISOString() }, server.adminToken)).availability;
+    ok<any>(await server.gql(FIGURES, { target: { clusters: ['figures'] }, since: from.toISOString(), until: until.toISOString() }, server.adminToken))
+      .availability;
 
   beforeAll(async () => {
     server = await startTestServer({ config: { operationsTick: '1h' } });

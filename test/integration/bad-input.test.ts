@@ -49,7 +49,10 @@ describe('bad input', () => {
   it('answers unknown ids with null in queries and NotFoundError in mutations', async () => {
     expect(ok<any>(await server.gql(`{ node(id: "${UNKNOWN}") { id } }`, {}, server.adminToken)).node).toBeNull();
     expect(ok<any>(await server.gql(`{ cluster(id: "${UNKNOWN}") { id } }`, {}, server.adminToken)).cluster).toBeNull();
-    expect(await mutate(`mutation { removeNode(id: "${UNKNOWN}") { __typename ... on Error { code } } }`)).toEqual({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    expect(await mutate(`mutation { removeNode(id: "${UNKNOWN}") { __typename ... on Error { code } } }`)).toEqual({
+      __typename: 'NotFoundError',
+      code: 'NOT_FOUND',
+    });
     expect(await mutate(`mutation { deleteCluster(id: "${UNKNOWN}") { __typename ... on Error { code } } }`)).toMatchObject({ code: 'NOT_FOUND' });
     expect(await mutate(`mutation { addTags(input: { nodeIds: ["${UNKNOWN}"], tags: ["a"] }) { __typename ... on Error { code } } }`)).toMatchObject({
       code: 'NOT_FOUND',
@@ -101,7 +104,13 @@ describe('bad input', () => {
     const names: string[] = [];
     let after: string | null = null;
     do {
-      const page: any = ok<any>(await server.gql('query($after: String) { nodes(first: 2, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }', { after }, server.adminToken)).nodes;
+      const page: any = ok<any>(
+        await server.gql(
+          'query($after: String) { nodes(first: 2, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }',
+          { after },
+          server.adminToken,
+        ),
+      ).nodes;
       names.push(...page.nodes.map((node: any) => node.name));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);

@@ -16,16 +16,20 @@ describe('the clusters query', () => {
       ),
     );
     const tagged = ok<any>(
-      await server.gql('mutation($ids: [ID!]) { addTags(input: { nodeIds: $ids, tags: ["rack 7"] }) { __typename } }', { ids: [ids['web-2']] }, server.adminToken),
+      await server.gql(
+        'mutation($ids: [ID!]) { addTags(input: { nodeIds: $ids, tags: ["rack 7"] }) { __typename } }',
+        { ids: [ids['web-2']] },
+        server.adminToken,
+      ),
     );
     expect(tagged.addTags.__typename).toBe('TagChange');
   });
   afterAll(() => server.stop());
 
   const withTags = async (tags: string[]) =>
-    ok<any>(await server.gql('query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { nodes { name } } }', { tags }, server.adminToken)).clusters.nodes.map(
-      (cluster: any) => cluster.name,
-    );
+    ok<any>(
+      await server.gql('query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { nodes { name } } }', { tags }, server.adminToken),
+    ).clusters.nodes.map((cluster: any) => cluster.name);
 
   it('filters by tag: a cluster matches when it or any of its nodes has the tag', async () => {
     expect(await withTags(['rack 7'])).toEqual(['web']);

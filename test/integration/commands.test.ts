@@ -22,10 +22,18 @@ describe('the command channel', () => {
   afterAll(() => server.stop());
 
   async function issue(manager: ScriptedManager, nodeName: string, epoch = 1) {
-    const node = ok<any>(await server.gql(`{ cluster(name: "${manager.clusterName}") { nodes(first: 10) { nodes { id name } } } }`, {}, server.adminToken))
-      .cluster.nodes.nodes.find((candidate: any) => candidate.name === nodeName);
+    const node = ok<any>(
+      await server.gql(`{ cluster(name: "${manager.clusterName}") { nodes(first: 10) { nodes { id name } } } }`, {}, server.adminToken),
+    ).cluster.nodes.nodes.find((candidate: any) => candidate.name === nodeName);
     return server.app.services.transactor.run(null, null, (work) =>
-      server.app.services.commands.issue(work, { clusterId: manager.clusterId, nodeId: node.id, nodeName, kind: 'RESTART', params: { operationId: null }, epoch }),
+      server.app.services.commands.issue(work, {
+        clusterId: manager.clusterId,
+        nodeId: node.id,
+        nodeName,
+        kind: 'RESTART',
+        params: { operationId: null },
+        epoch,
+      }),
     );
   }
 
@@ -51,7 +59,9 @@ describe('the command channel', () => {
 
     const running = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'RUNNING' } }, east.credential));
     expect(running.reportCommandProgress).toEqual({ __typename: 'CommandReceipt', state: 'RUNNING' });
-    const done = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'SUCCEEDED', message: 'pid 42 -> 43' } }, east.credential));
+    const done = ok<any>(
+      await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'SUCCEEDED', message: 'pid 42 -> 43' } }, east.credential),
+    );
     expect(done.reportCommandProgress.state).toBe('SUCCEEDED');
     // A late duplicate report changes nothing.
     const late = ok<any>(await server.gql(REPORT, { input: { commandId: command.id, epoch: 1, state: 'FAILED' } }, east.credential));

@@ -4,14 +4,19 @@ import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { gql, ok } from '../helpers/gql.ts';
 import { collect, startTestServer, subscribed, type TestServer } from '../helpers/server.ts';
 
-const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on Session { token } ... on Error { code message } ... on RateLimitedError { retryAfter } } }';
+const LOGIN =
+  'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on Session { token } ... on Error { code message } ... on RateLimitedError { retryAfter } } }';
 const CREATE_TOKEN = `mutation($name: String!, $days: Int) {
   createApiToken(name: $name, expiresInDays: $days) { __typename ... on CreatedApiToken { token apiToken { id expiresAt } } ... on Error { code message } }
 }`;
 
 async function createUser(server: TestServer, name: string, role = 'OPERATOR') {
   const created = ok<any>(
-    await server.gql(`mutation { createUser(username: "${name}", role: ${role}, password: "password-of-${name}") { ... on CreatedUser { user { id } } } }`, {}, server.adminToken),
+    await server.gql(
+      `mutation { createUser(username: "${name}", role: ${role}, password: "password-of-${name}") { ... on CreatedUser { user { id } } } }`,
+      {},
+      server.adminToken,
+    ),
   );
   return created.createUser.user.id as string;
 }
@@ -109,7 +114,11 @@ describe('throttled logins and calls without credentials', () => {
   const newAudit = async (run: () => Promise<unknown>) => {
     const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
     await run();
-    return server.database.db.select().from(auditLog).where(gt(auditLog.id, last ?? 0)).orderBy(asc(auditLog.id));
+    return server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
   };
 
   it('locks a user name after 10 wrong passwords, so the right one is refused too, and audits the lock', async () => {
@@ -145,7 +154,9 @@ describe('throttled logins and calls without credentials', () => {
     const result = await server.gql(`mutation { ${aliased} }`);
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]).toMatchObject({ message: 'Call login at most once per request.', extensions: { code: 'TOO_MANY_ATTEMPTS' } });
-    const mixed = await server.gql('mutation { a: registerManager(input: { enrollmentToken: "oce_x", cluster: "c", manager: { name: "m" } }) { __typename } b: registerManager(input: { enrollmentToken: "oce_y", cluster: "c", manager: { name: "m" } }) { __typename } }');
+    const mixed = await server.gql(
+      'mutation { a: registerManager(input: { enrollmentToken: "oce_x", cluster: "c", manager: { name: "m" } }) { __typename } b: registerManager(input: { enrollmentToken: "oce_y", cluster: "c", manager: { name: "m" } }) { __typename } }',
+    );
     expect(mixed.errors?.[0].extensions?.code).toBe('TOO_MANY_ATTEMPTS');
   });
 
@@ -171,17 +182,27 @@ describe('calls without credentials', () => {
   const newAudit = async (run: () => Promise<unknown>) => {
     const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
     await run();
-    return server.database.db.select().from(auditLog).where(gt(auditLog.id, last ?? 0)).orderBy(asc(auditLog.id));
+    return server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
   };
 
   it('refuses calls without credentials past the per-address limit with 429, writing one audit row for the lock', async () => {
-    const denials = Array.from({ length: 10 }, (_, index) => `d${index}: deleteCluster(id: "00000000-0000-4000-8000-00000000000${index}") { __typename }`).join(' ');
+    const denials = Array.from({ length: 10 }, (_, index) => `d${index}: deleteCluster(id: "00000000-0000-4000-8000-00000000000${index}") { __typename }`).join(
+      ' ',
+    );
     const rows = await newAudit(async () => {
       const statuses: number[] = [];
       for (let request = 0; request < 8; request += 1) statuses.push((await gql(server.url, `mutation { ${denials} }`)).status);
       expect(statuses.slice(0, 2)).toEqual([200, 200]);
       expect(statuses.slice(3)).toEqual([429, 429, 429, 429, 429]);
-      const refused = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { ${denials} }` }) });
+      const refused = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { ${denials} }` }),
+      });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = (await refused.json()) as any;

@@ -41,7 +41,11 @@ describe('schema disclosure', () => {
         expect(JSON.stringify(result), query).not.toMatch(/Did you mean|HEALTHY"|systemOverview/);
       }
     }
-    const person = await server.gql('query($h: [ClusterHealth!]) { clusters(first: 1, filter: { health: $h }) { totalCount } }', { h: ['HEALTHYY'] }, server.adminToken);
+    const person = await server.gql(
+      'query($h: [ClusterHealth!]) { clusters(first: 1, filter: { health: $h }) { totalCount } }',
+      { h: ['HEALTHYY'] },
+      server.adminToken,
+    );
     expect(JSON.stringify(person)).toMatch(/Did you mean/);
   });
 

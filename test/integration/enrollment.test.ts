@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
-import { BEAT, createCluster, enrollmentToken, enrollManager, REGISTER, REPORT, statusOf } from '../helpers/fleet.ts';
+import { BEAT, createCluster, enrollManager, enrollmentToken, REGISTER, REPORT, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -17,7 +17,11 @@ describe('manager enrollment', () => {
   /** The precise reason the last refused registration was audited with. */
   const auditedReason = async () =>
     (await server.database.db.select().from(auditLog).where(eq(auditLog.action, 'agent.register')).orderBy(desc(auditLog.id)).limit(1))[0].errorCode;
-  const GENERIC = { __typename: 'CredentialError', code: 'TOKEN_INVALID', message: expect.stringMatching(/unknown, already used, expired, or issued for another cluster/) };
+  const GENERIC = {
+    __typename: 'CredentialError',
+    code: 'TOKEN_INVALID',
+    message: expect.stringMatching(/unknown, already used, expired, or issued for another cluster/),
+  };
 
   it('exchanges a single-use token for a credential bound to the cluster', async () => {
     await createCluster(server, 'alpha');
@@ -58,13 +62,23 @@ describe('manager enrollment', () => {
   it('limits an agent credential to its own cluster and to agent mutations', async () => {
     const one = await enrollManager(server, 'one', { workers: ['one-1'] });
     const two = await enrollManager(server, 'two', { workers: ['two-1'] });
-    const twoWorker = ok<any>(await server.gql('{ cluster(name: "two") { nodes(first: 10) { nodes { id name } } } }', {}, server.adminToken))
-      .cluster.nodes.nodes.find((node: any) => node.name === 'two-1');
+    const twoWorker = ok<any>(
+      await server.gql('{ cluster(name: "two") { nodes(first: 10) { nodes { id name } } } }', {}, server.adminToken),
+    ).cluster.nodes.nodes.find((node: any) => node.name === 'two-1');
 
     const receipt = ok<any>(
       await server.gql(
         BEAT,
-        { input: { sequence: 1, entries: [{ name: 'one-1', state: 'HEALTHY' }, { nodeId: twoWorker.id, state: 'HEALTHY' }, { name: 'two-1', state: 'HEALTHY' }] } },
+        {
+          input: {
+            sequence: 1,
+            entries: [
+              { name: 'one-1', state: 'HEALTHY' },
+              { nodeId: twoWorker.id, state: 'HEALTHY' },
+              { name: 'two-1', state: 'HEALTHY' },
+            ],
+          },
+        },
         one.credential,
       ),
     ).sendHeartbeats;
@@ -115,14 +129,20 @@ describe('agent credential lifetime', () => {
 
   const RENEW = 'mutation { renewAgentCredential { __typename ... on RenewedAgentCredential { credential expiresAt renewAfter } ... on Error { code } } }';
   const beat = (credential: string, sequence: number) =>
-    server.gql(`mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { accepted credentialRenewAfter } } }`, { i: { sequence, entries: [] } }, credential);
+    server.gql(
+      `mutation($i: HeartbeatBatchInput!) { sendHeartbeats(input: $i) { ... on HeartbeatReceipt { accepted credentialRenewAfter } } }`,
+      { i: { sequence, entries: [] } },
+      credential,
+    );
 
   it('expires a credential unless the agent renews it, the renewed one working for a grace period', async () => {
     const manager = await enrollManager(server, 'renewing', { workers: ['r-1'] });
     const start = server.clock.now().getTime();
     const first = ok<any>(await beat(manager.credential, 1)).sendHeartbeats;
     expect(new Date(first.credentialRenewAfter).getTime()).toBe(start + 4 * 3_600_000);
-    const info = ok<any>(await server.gql('{ cluster(name: "renewing") { agentCredential { issuedAt expiresAt renewAfter } } }', {}, server.adminToken)).cluster;
+    const info = ok<any>(
+      await server.gql('{ cluster(name: "renewing") { agentCredential { issuedAt expiresAt renewAfter } } }', {}, server.adminToken),
+    ).cluster;
     expect(new Date(info.agentCredential.expiresAt).getTime()).toBe(start + 6 * 3_600_000);
 
     server.clock.advance(4 * 3_600_000);
@@ -148,12 +168,22 @@ describe('agent credential lifetime', () => {
     const client = server.wsClient(manager.credential);
     const commands = collect(client, 'subscription { agentCommands { id } }');
     await server.connected(client);
-    const operator = ok<any>(await server.gql(`mutation { createUser(username: "op", role: OPERATOR, password: "password-of-op") { __typename } }`, {}, server.adminToken));
+    const operator = ok<any>(
+      await server.gql(`mutation { createUser(username: "op", role: OPERATOR, password: "password-of-op") { __typename } }`, {}, server.adminToken),
+    );
     expect(operator.createUser.__typename).toBe('CreatedUser');
     const opToken = ok<any>(await server.gql('mutation { login(username: "op", password: "password-of-op") { ... on Session { token } } }')).login.token;
-    const refused = ok<any>(await server.gql('mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on ForbiddenError { requiredRole } } }', {}, opToken));
+    const refused = ok<any>(
+      await server.gql('mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on ForbiddenError { requiredRole } } }', {}, opToken),
+    );
     expect(refused.revokeAgentCredentials).toEqual({ __typename: 'ForbiddenError', requiredRole: 'ADMIN' });
-    const revoked = ok<any>(await server.gql('mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on Cluster { name agentCredential { id } } } }', {}, server.adminToken));
+    const revoked = ok<any>(
+      await server.gql(
+        'mutation { revokeAgentCredentials(cluster: "revoked") { __typename ... on Cluster { name agentCredential { id } } } }',
+        {},
+        server.adminToken,
+      ),
+    );
     expect(revoked.revokeAgentCredentials).toEqual({ __typename: 'Cluster', name: 'revoked', agentCredential: null });
     await expect(commands.waitFor(1)).rejects.toThrow();
     expect((await beat(manager.credential, 1)).status).toBe(401);

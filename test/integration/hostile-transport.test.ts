@@ -40,7 +40,9 @@ describe('hostile requests against opscenter serve', () => {
     expect(oc.child.exitCode, oc.output()).toBeNull();
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
-    const login = ok<any>(await gql(`http://127.0.0.1:${port}`, 'mutation($p: String!) { login(username: "admin", password: $p) { __typename } }', { p: ADMIN_PASSWORD }));
+    const login = ok<any>(
+      await gql(`http://127.0.0.1:${port}`, 'mutation($p: String!) { login(username: "admin", password: $p) { __typename } }', { p: ADMIN_PASSWORD }),
+    );
     expect(login.login.__typename).toBe('Session');
   };
 
@@ -49,17 +51,25 @@ describe('hostile requests against opscenter serve', () => {
     expect(oc.output()).not.toContain(ADMIN_PASSWORD);
   });
 
-  it.each(['null', 'x', 'http://[', 'http://evil.example', '', 'http://127.0.0.1:1'])('refuses a WebSocket upgrade from origin %j with 403 and keeps running', async (origin) => {
-    const connection = await rawConnect(port);
-    connection.socket.write(upgradeRequest(port, { Origin: origin }));
-    const answer = await connection.waitFor(/\r\n\r\n/);
-    expect(answer).toMatch(/^HTTP\/1\.1 403/);
-    connection.socket.destroy();
-    await stillAnswers();
-  });
+  it.each(['null', 'x', 'http://[', 'http://evil.example', '', 'http://127.0.0.1:1'])(
+    'refuses a WebSocket upgrade from origin %j with 403 and keeps running',
+    async (origin) => {
+      const connection = await rawConnect(port);
+      connection.socket.write(upgradeRequest(port, { Origin: origin }));
+      const answer = await connection.waitFor(/\r\n\r\n/);
+      expect(answer).toMatch(/^HTTP\/1\.1 403/);
+      connection.socket.destroy();
+      await stillAnswers();
+    },
+  );
 
   it('answers malformed HTTP with 400 and keeps running', async () => {
-    for (const request of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 'GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n']) {
+    for (const request of [
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',
+      `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      'GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    ]) {
       const connection = await rawConnect(port);
       connection.socket.write(request);
       const answer = await connection.waitFor(/\r\n\r\n/);

@@ -30,7 +30,8 @@ describe(`a cluster of ${WORKERS} workers`, () => {
   let manager: ScriptedManager;
   const { largest, onQuery } = largestStatement();
   const names = Array.from({ length: WORKERS }, (_, index) => `big-${index}`);
-  const counts = async () => ok<any>(await server.gql(`{ cluster(name: "big") { managerStatus workerCounts { total up unknown left } } }`, {}, server.adminToken)).cluster;
+  const counts = async () =>
+    ok<any>(await server.gql(`{ cluster(name: "big") { managerStatus workerCounts { total up unknown left } } }`, {}, server.adminToken)).cluster;
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -63,7 +64,11 @@ describe(`a cluster of ${WORKERS} workers`, () => {
     expect(written.rows).toBe(WORKERS);
     const [node] = await server.database.db.select({ id: nodes.id }).from(nodes).where(eq(nodes.name, 'big-12345'));
     const series = ok<any>(
-      await server.gql(`query($id: ID!, $since: DateTime) { node(id: $id) { statsSeries(since: $since) { minute cpuPercent memoryBytes samples } } }`, { id: node.id, since: minute.toISOString() }, server.adminToken),
+      await server.gql(
+        `query($id: ID!, $since: DateTime) { node(id: $id) { statsSeries(since: $since) { minute cpuPercent memoryBytes samples } } }`,
+        { id: node.id, since: minute.toISOString() },
+        server.adminToken,
+      ),
     ).node.statsSeries;
     expect(series).toEqual([{ minute: minute.toISOString(), cpuPercent: 45, memoryBytes: 13_345, samples: 1 }]);
   });
@@ -73,10 +78,19 @@ describe(`a cluster of ${WORKERS} workers`, () => {
       await server.gql(`{ nodes(first: 2, target: { clusters: ["big"] }, statuses: [UP]) { totalCount nodes { name } } }`, {}, server.adminToken),
     ).nodes;
     expect(listed.totalCount).toBe(WORKERS + 1);
-    const overview = ok<any>(await server.gql(`{ systemOverview { clusterCount nodes { total up } } clusters(first: 10) { nodes { name health } } }`, {}, server.adminToken));
-    expect(overview).toEqual({ systemOverview: { clusterCount: 1, nodes: { total: WORKERS + 1, up: WORKERS + 1 } }, clusters: { nodes: [{ name: 'big', health: 'HEALTHY' }] } });
+    const overview = ok<any>(
+      await server.gql(`{ systemOverview { clusterCount nodes { total up } } clusters(first: 10) { nodes { name health } } }`, {}, server.adminToken),
+    );
+    expect(overview).toEqual({
+      systemOverview: { clusterCount: 1, nodes: { total: WORKERS + 1, up: WORKERS + 1 } },
+      clusters: { nodes: [{ name: 'big', health: 'HEALTHY' }] },
+    });
     const report = ok<any>(
-      await server.gql(`query($since: DateTime!) { availability(target: { clusters: ["big"] }, since: $since, buckets: 1) { nodeCount } }`, { since: new Date(server.clock.now().getTime() - 3_600_000).toISOString() }, server.adminToken),
+      await server.gql(
+        `query($since: DateTime!) { availability(target: { clusters: ["big"] }, since: $since, buckets: 1) { nodeCount } }`,
+        { since: new Date(server.clock.now().getTime() - 3_600_000).toISOString() },
+        server.adminToken,
+      ),
     ).availability;
     expect(report.nodeCount).toBe(WORKERS + 1);
   });
@@ -85,7 +99,11 @@ describe(`a cluster of ${WORKERS} workers`, () => {
     const ids = (await server.database.db.select({ id: nodes.id }).from(nodes).limit(1000)).map((row) => row.id);
     const tags = Array.from({ length: 50 }, (_, index) => `rack ${index}`);
     const change = (mutation: 'addTags' | 'removeTags') =>
-      server.gql(`mutation($input: TagChangeInput!) { ${mutation}(input: $input) { __typename ... on TagChange { nodeIds } } }`, { input: { nodeIds: ids, tags } }, server.adminToken);
+      server.gql(
+        `mutation($input: TagChangeInput!) { ${mutation}(input: $input) { __typename ... on TagChange { nodeIds } } }`,
+        { input: { nodeIds: ids, tags } },
+        server.adminToken,
+      );
     expect(ok<any>(await change('addTags')).addTags.nodeIds).toHaveLength(1000);
     const usage = async () => ok<any>(await server.gql(`{ tags(first: 100) { nodes { tag nodeCount } } }`, {}, server.adminToken)).tags.nodes;
     expect(await usage()).toEqual(expect.arrayContaining(tags.map((tag) => ({ tag, nodeCount: 1000 }))));
@@ -96,7 +114,9 @@ describe(`a cluster of ${WORKERS} workers`, () => {
   });
 
   it('plans and starts a rolling restart of every worker, and cancels it', async () => {
-    const operation = ok<any>(await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['big'] } } }, server.adminToken)).createOperation;
+    const operation = ok<any>(
+      await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { clusters: ['big'] } } }, server.adminToken),
+    ).createOperation;
     expect(operation.__typename).toBe('Operation');
     await server.app.services.engine.tick();
     const cancelled = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id: operation.id }, server.adminToken));
@@ -137,18 +157,27 @@ describe('lists given in a request', () => {
 
   it('filter nodes by a long list of statuses', async () => {
     const statuses = many(70_000, (index) => (index % 2 ? 'UNKNOWN' : 'DOWN'));
-    const result = await server.gql(`query($s: [NodeStatus!]) { nodes(first: 10, statuses: $s) { totalCount } cluster(name: "small") { nodes(first: 10, statuses: $s) { totalCount } } }`, { s: statuses }, server.adminToken);
+    const result = await server.gql(
+      `query($s: [NodeStatus!]) { nodes(first: 10, statuses: $s) { totalCount } cluster(name: "small") { nodes(first: 10, statuses: $s) { totalCount } } }`,
+      { s: statuses },
+      server.adminToken,
+    );
     expect(ok<any>(result)).toEqual({ nodes: { totalCount: 2 }, cluster: { nodes: { totalCount: 2 } } });
   });
 
   it('filter clusters by a long list of tags, all of which must match', async () => {
     const clusters = async (tags: string[]) =>
-      ok<any>(await server.gql(`query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { nodes { name } } }`, { tags }, server.adminToken)).clusters.nodes;
+      ok<any>(await server.gql(`query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { nodes { name } } }`, { tags }, server.adminToken))
+        .clusters.nodes;
     expect(await clusters(many(70_000, () => 'rack 1'))).toEqual([{ name: 'small' }]);
     expect(await clusters(['rack 1', 'cluster:small', 'product:application-server'])).toEqual([{ name: 'small' }]);
     expect(await clusters(['rack 1', 'cluster:other'])).toEqual([]);
     expect(await clusters(['rack 1', 'rack 2'])).toEqual([]);
-    const tooMany = await server.gql(`query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { totalCount } }`, { tags: many(70_000, (index) => `rack ${index}`) }, server.adminToken);
+    const tooMany = await server.gql(
+      `query($tags: [String!]) { clusters(first: 10, filter: { tags: $tags }) { totalCount } }`,
+      { tags: many(70_000, (index) => `rack ${index}`) },
+      server.adminToken,
+    );
     expect(tooMany.errors?.[0].extensions).toMatchObject({ code: 'INVALID_TAG', field: 'tags' });
   });
 

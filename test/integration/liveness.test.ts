@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeStatusHistory } from '../../api/src/modules/liveness/liveness.table.ts';
 import { events } from '../../api/src/modules/events/events.table.ts';
+import { nodeStatusHistory } from '../../api/src/modules/liveness/liveness.table.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { enrollManager, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
@@ -16,7 +16,9 @@ async function causes(server: TestServer, clusterName: string): Promise<Record<s
 }
 
 async function nodeId(server: TestServer, clusterName: string, nodeName: string): Promise<string> {
-  const result = ok<any>(await server.gql(`query($n: String!) { cluster(name: $n) { nodes(first: 100) { nodes { id name } } } }`, { n: clusterName }, server.adminToken));
+  const result = ok<any>(
+    await server.gql(`query($n: String!) { cluster(name: $n) { nodes(first: 100) { nodes { id name } } } }`, { n: clusterName }, server.adminToken),
+  );
   return result.cluster.nodes.nodes.find((node: any) => node.name === nodeName).id;
 }
 
@@ -65,7 +67,11 @@ describe('liveness', () => {
     await manager.report(['new-1', 'new-2']);
     await manager.beat([{ name: 'new-1' }, { name: 'new-2' }]);
     const history = ok<any>(
-      await server.gql(`query($id: ID!) { node(id: $id) { statusHistory(first: 10) { nodes { from to cause } } } }`, { id: await nodeId(server, 'new', 'new-2') }, server.adminToken),
+      await server.gql(
+        `query($id: ID!) { node(id: $id) { statusHistory(first: 10) { nodes { from to cause } } } }`,
+        { id: await nodeId(server, 'new', 'new-2') },
+        server.adminToken,
+      ),
     ).node.statusHistory.nodes;
     expect(history).toEqual([
       { from: 'UNKNOWN', to: 'UP', cause: 'FIRST_HEARTBEAT' },

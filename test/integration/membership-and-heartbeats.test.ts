@@ -35,7 +35,13 @@ describe('membership reports', () => {
     expect((await statusOf(server, 'm'))['m-2']).toBe('LEFT');
     expect(await report(manager.credential, { joined: [{ name: 'm-2' }] })).toMatchObject({ rejoined: ['m-2'] });
     expect(await ids()).toEqual(before);
-    const node = ok<any>(await server.gql(`query($id: ID!) { node(id: $id) { version status statusHistory(first: 10) { nodes { from to cause } } } }`, { id: before['m-2'] }, server.adminToken)).node;
+    const node = ok<any>(
+      await server.gql(
+        `query($id: ID!) { node(id: $id) { version status statusHistory(first: 10) { nodes { from to cause } } } }`,
+        { id: before['m-2'] },
+        server.adminToken,
+      ),
+    ).node;
     expect(node.status).toBe('UNKNOWN');
     expect(node.statusHistory.nodes).toEqual([
       { from: 'LEFT', to: 'UNKNOWN', cause: 'REJOINED' },
@@ -52,22 +58,29 @@ describe('membership reports', () => {
     const manager = await enrollManager(server, 'cons');
     const consoles = async () =>
       Object.fromEntries(
-        ok<any>(await server.gql('{ cluster(name: "cons") { nodes(first: 10) { nodes { name consoleUrl } } } }', {}, server.adminToken)).cluster.nodes.nodes.map(
-          (node: any) => [node.name, node.consoleUrl],
-        ),
+        ok<any>(
+          await server.gql('{ cluster(name: "cons") { nodes(first: 10) { nodes { name consoleUrl } } } }', {}, server.adminToken),
+        ).cluster.nodes.nodes.map((node: any) => [node.name, node.consoleUrl]),
       );
-    expect(
-      await report(manager.credential, { snapshot: [{ name: 'cons-1', consoleUrl: 'http://10.0.0.5:8081/console' }, { name: 'cons-2' }] }),
-    ).toMatchObject({ joined: ['cons-1', 'cons-2'] });
+    expect(await report(manager.credential, { snapshot: [{ name: 'cons-1', consoleUrl: 'http://10.0.0.5:8081/console' }, { name: 'cons-2' }] })).toMatchObject({
+      joined: ['cons-1', 'cons-2'],
+    });
     expect(await consoles()).toEqual({ 'cons-manager': null, 'cons-1': 'http://10.0.0.5:8081/console', 'cons-2': null });
 
     const clusterConsole = 'https://cons-manager.example:9443/console';
-    ok(await server.gql('mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }', { id: manager.clusterId, u: clusterConsole }, server.adminToken));
+    ok(
+      await server.gql(
+        'mutation($id: ID!, $u: String) { updateCluster(id: $id, input: { consoleUrl: $u }) { __typename } }',
+        { id: manager.clusterId, u: clusterConsole },
+        server.adminToken,
+      ),
+    );
     expect((await consoles())['cons-manager']).toBe(clusterConsole);
 
-    expect(
-      await report(manager.credential, { snapshot: [{ name: 'cons-1' }, { name: 'cons-2', consoleUrl: 'https://cons-2.example/admin' }] }),
-    ).toMatchObject({ updated: ['cons-1', 'cons-2'], unchanged: 0 });
+    expect(await report(manager.credential, { snapshot: [{ name: 'cons-1' }, { name: 'cons-2', consoleUrl: 'https://cons-2.example/admin' }] })).toMatchObject({
+      updated: ['cons-1', 'cons-2'],
+      unchanged: 0,
+    });
     expect(await consoles()).toEqual({ 'cons-manager': clusterConsole, 'cons-1': null, 'cons-2': 'https://cons-2.example/admin' });
   });
 
@@ -135,7 +148,10 @@ describe('heartbeat batches', () => {
   it('keeps the last measurements of a node that stopped or went silent, with their time, and tells its last report from its last healthy one', async () => {
     const manager = await enrollManager(server, 'stop', { workers: ['stop-1', 'stop-2'] });
     const measured = { cpuPercent: 40, memoryBytes: 1_000_000, load1: 0.5, diskPercent: 30, uptimeSeconds: 100 };
-    await manager.beat([{ name: 'stop-1', stats: measured }, { name: 'stop-2', stats: measured }]);
+    await manager.beat([
+      { name: 'stop-1', stats: measured },
+      { name: 'stop-2', stats: measured },
+    ]);
     const healthyAt = server.clock.now().toISOString();
     // A stopped process has no measurements: what an agent sends along with STOPPED is not taken for them.
     for (let beat = 1; beat <= 4; beat += 1) {
@@ -179,7 +195,9 @@ describe('heartbeat batches', () => {
   it('ignores a batch whose sequence is not newer than one applied', async () => {
     const manager = await enrollManager(server, 'seq', { workers: ['seq-1'] });
     await manager.beat([{ name: 'seq-1' }]);
-    const stale = ok<any>(await server.gql(BEAT, { input: { sequence: manager.sequence, entries: [{ name: 'seq-1', state: 'STOPPED' }] } }, manager.credential)).sendHeartbeats;
+    const stale = ok<any>(
+      await server.gql(BEAT, { input: { sequence: manager.sequence, entries: [{ name: 'seq-1', state: 'STOPPED' }] } }, manager.credential),
+    ).sendHeartbeats;
     expect(stale).toMatchObject({ stale: true, accepted: 0 });
     expect((await statusOf(server, 'seq'))['seq-1']).toBe('UP');
   });
@@ -190,7 +208,15 @@ describe('heartbeat batches', () => {
       ok<any>(
         await server.gql(
           `mutation($input: HeartbeatBatchInput!) { sendHeartbeats(input: $input) { ... on HeartbeatReceipt { accepted stale lastAppliedSequence hint } } }`,
-          { input: { sequence, entries: [{ name: 'counter-manager', state: 'HEALTHY' }, { name: 'counter-1', state }] } },
+          {
+            input: {
+              sequence,
+              entries: [
+                { name: 'counter-manager', state: 'HEALTHY' },
+                { name: 'counter-1', state },
+              ],
+            },
+          },
           manager.credential,
         ),
       ).sendHeartbeats;
@@ -222,14 +248,18 @@ describe('heartbeat batches', () => {
       server.clock.advance(10_000);
     }
     await server.tick(0);
-    const id = ok<any>(await server.gql('{ nodes(first: 10, target: { clusters: ["series"] }) { nodes { id name } } }', {}, server.adminToken)).nodes.nodes.find(
-      (node: any) => node.name === 'series-1',
-    ).id;
+    const id = ok<any>(
+      await server.gql('{ nodes(first: 10, target: { clusters: ["series"] }) { nodes { id name } } }', {}, server.adminToken),
+    ).nodes.nodes.find((node: any) => node.name === 'series-1').id;
     const series = ok<any>(
-      await server.gql(`query($id: ID!, $since: DateTime) { node(id: $id) { statsSeries(since: $since) { cpuPercent memoryBytes samples } } }`, {
-        id,
-        since: new Date(server.clock.now().getTime() - 3_600_000).toISOString(),
-      }, server.adminToken),
+      await server.gql(
+        `query($id: ID!, $since: DateTime) { node(id: $id) { statsSeries(since: $since) { cpuPercent memoryBytes samples } } }`,
+        {
+          id,
+          since: new Date(server.clock.now().getTime() - 3_600_000).toISOString(),
+        },
+        server.adminToken,
+      ),
     ).node.statsSeries;
     expect(series).toEqual([
       { cpuPercent: 10, memoryBytes: 1000, samples: 6 },

@@ -141,7 +141,9 @@ describe('the operations engine', () => {
     ok<any>(await server.gql(PLAN_BUDGETS, { input: { kind: 'ROLLING_RESTART', ...input } }, server.adminToken)).planOperation;
   const budgetsOf = async (id: string) => ok<any>(await server.gql(OPERATION_BUDGETS, { id }, server.adminToken)).operation;
   const nodeIds = async (cluster: string, names: string[]) => {
-    const result = ok<any>(await server.gql(`query($name: String!) { cluster(name: $name) { nodes(first: 100) { nodes { id name } } } }`, { name: cluster }, server.adminToken));
+    const result = ok<any>(
+      await server.gql(`query($name: String!) { cluster(name: $name) { nodes(first: 100) { nodes { id name } } } }`, { name: cluster }, server.adminToken),
+    );
     return names.map((name) => result.cluster.nodes.nodes.find((node: any) => node.name === name).id as string);
   };
   /** Stops workers and lets batches report them stopped until the OC judges them DOWN. */
@@ -180,7 +182,13 @@ describe('the operations engine', () => {
     // Recovered: all three say a step may start, and the engine starts one.
     agent.states.set('preflight-2', 'HEALTHY');
     await agent.beat();
-    const clear = { clusterName: 'preflight', ok: true, unavailableNow: 0, maxUnavailable: 1, reason: '0 of 3 unavailable now, within the budget of 1 at once' };
+    const clear = {
+      clusterName: 'preflight',
+      ok: true,
+      unavailableNow: 0,
+      maxUnavailable: 1,
+      reason: '0 of 3 unavailable now, within the budget of 1 at once',
+    };
     expect((await planOf(input)).budgets).toEqual([clear]);
     expect((await budgetsOf(operation.id)).budgets).toEqual([clear]);
     await engine();
@@ -199,14 +207,23 @@ describe('the operations engine', () => {
     await kill(agent, ['heal-2']);
     const input = { target: { clusters: ['heal'] } };
     const plan = await planOf(input);
-    expect(plan.batches.map((batch: any) => batch.nodes.map((node: any) => `${node.nodeName} ${node.status}`))).toEqual([['heal-2 DOWN'], ['heal-1 UP'], ['heal-3 UP'], ['heal-4 UP']]);
+    expect(plan.batches.map((batch: any) => batch.nodes.map((node: any) => `${node.nodeName} ${node.status}`))).toEqual([
+      ['heal-2 DOWN'],
+      ['heal-1 UP'],
+      ['heal-3 UP'],
+      ['heal-4 UP'],
+    ]);
     const itself = 'heal-2 is DOWN itself: restarting it takes nothing more down (1 of at most 1 unavailable: heal-2 DOWN)';
     expect(plan.budgets).toEqual([{ clusterName: 'heal', ok: true, unavailableNow: 1, maxUnavailable: 1, reason: itself }]);
 
     const operation = await create(input);
     await engine();
     expect((await agent.received(1)).map((command) => command.nodeName)).toEqual(['heal-2']);
-    expect((await budgetsOf(operation.id)).budgets[0]).toMatchObject({ ok: false, unavailableNow: 1, reason: 'heal is at its disruption budget (1 of at most 1 unavailable: heal-2 MAINTENANCE)' });
+    expect((await budgetsOf(operation.id)).budgets[0]).toMatchObject({
+      ok: false,
+      unavailableNow: 1,
+      reason: 'heal is at its disruption budget (1 of at most 1 unavailable: heal-2 MAINTENANCE)',
+    });
     const done = await runToEnd(agent, operation.id);
     expect(done).toMatchObject({ state: 'SUCCEEDED', progress: { succeeded: 4 } });
     expect(agent.commands.map((command) => command.nodeName)).toEqual(['heal-2', 'heal-1', 'heal-3', 'heal-4']);
@@ -310,7 +327,9 @@ describe('the operations engine', () => {
     const waiting = await runToEnd(agent, promoted.id);
     expect(waiting.state).toBe('AWAITING_PROMOTION');
     expect(agent.commands).toHaveLength(2);
-    const result = ok<any>(await server.gql(`mutation($id: ID!) { promoteOperation(id: $id) { ... on Operation { state } } }`, { id: promoted.id }, server.adminToken));
+    const result = ok<any>(
+      await server.gql(`mutation($id: ID!) { promoteOperation(id: $id) { ... on Operation { state } } }`, { id: promoted.id }, server.adminToken),
+    );
     expect(result.promoteOperation.state).toBe('RUNNING');
     expect((await runToEnd(agent, promoted.id)).state).toBe('SUCCEEDED');
     expect(agent.commands).toHaveLength(5);
@@ -321,7 +340,9 @@ describe('the operations engine', () => {
     const operation = await create({ target: { clusters: ['cancel'] } });
     await engine();
     const [command] = await agent.received(1);
-    const cancelled = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { ... on Operation { state stateReason } } }`, { id: operation.id }, server.adminToken));
+    const cancelled = ok<any>(
+      await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { ... on Operation { state stateReason } } }`, { id: operation.id }, server.adminToken),
+    );
     expect(cancelled.cancelOperation.stateReason).toMatch(/cancelled by admin/);
     await engine();
     expect((await read(operation.id)).state).toBe('RUNNING');
@@ -331,7 +352,9 @@ describe('the operations engine', () => {
     const done = await read(operation.id);
     expect(done).toMatchObject({ state: 'CANCELLED', progress: { succeeded: 1, cancelled: 3 } });
     expect(agent.commands).toHaveLength(1);
-    const again = ok<any>(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename ... on Error { code } } }`, { id: operation.id }, server.adminToken));
+    const again = ok<any>(
+      await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename ... on Error { code } } }`, { id: operation.id }, server.adminToken),
+    );
     expect(again.cancelOperation).toEqual({ __typename: 'ConflictError', code: 'INVALID_STATE' });
   });
 
@@ -382,7 +405,11 @@ describe('the operations engine', () => {
       const result = await create({ target: { clusters: ['tiny'] }, strategy });
       expect(result.message, JSON.stringify(strategy)).toMatch(message);
     }
-    const badDuration = await server.gql(CREATE_OPERATION, { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } }, server.adminToken);
+    const badDuration = await server.gql(
+      CREATE_OPERATION,
+      { input: { kind: 'ROLLING_RESTART', target: { all: true }, strategy: { minHealthyTime: 'soon' } } },
+      server.adminToken,
+    );
     expect(badDuration.errors?.[0].message).toMatch(/A Duration is written like/);
     const explicit = await create({ kind: 'RESTART', target: { clusters: ['tiny'] } });
     expect(explicit).toMatchObject({ code: 'INVALID_TARGET' });
@@ -397,7 +424,13 @@ describe('the operations engine', () => {
     expect(again.id).toBe(first.id);
     const different = await create({ target: { clusters: ['idem'] }, strategy: { maxParallel: 2 } }, 'key-1');
     expect(different).toMatchObject({ __typename: 'ConflictError', code: 'IDEMPOTENCY_KEY_REUSED' });
-    const listed = ok<any>(await server.gql('query($c: [ID!]) { operations(first: 10, filter: { clusters: $c }) { totalCount } }', { c: [agent.manager.clusterId] }, server.adminToken));
+    const listed = ok<any>(
+      await server.gql(
+        'query($c: [ID!]) { operations(first: 10, filter: { clusters: $c }) { totalCount } }',
+        { c: [agent.manager.clusterId] },
+        server.adminToken,
+      ),
+    );
     expect(listed.operations.totalCount).toBe(1);
   });
 
@@ -429,4 +462,3 @@ describe('the operations engine', () => {
     expect((await runToEnd(agent, operation.id)).state).toBe('SUCCEEDED');
   });
 });
-

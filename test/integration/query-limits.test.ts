@@ -28,7 +28,10 @@ describe('query cost, size and time limits', () => {
   const statements: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ config: { queryDeadline: '10s', maxQueryCost: '50000' }, database: await createTestDatabase((text) => statements.push(text)) });
+    server = await startTestServer({
+      config: { queryDeadline: '10s', maxQueryCost: '50000' },
+      database: await createTestDatabase((text) => statements.push(text)),
+    });
     await enrollManager(server, 'wide', { workers: Array.from({ length: 40 }, (_, index) => `wide-${index + 1}`) });
     viewer = await createViewer(server, 'viewer');
   });
@@ -52,7 +55,9 @@ describe('query cost, size and time limits', () => {
       viewer,
     );
     expect(bypass.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
-    const page = ok<any>(await server.gql('query($n: Int!) { clusters(first: $n) { nodes { name nodes(first: $n) { nodes { name status } } } } }', { n: 100 }, viewer));
+    const page = ok<any>(
+      await server.gql('query($n: Int!) { clusters(first: $n) { nodes { name nodes(first: $n) { nodes { name status } } } } }', { n: 100 }, viewer),
+    );
     expect(page.clusters.nodes[0].nodes.nodes).toHaveLength(41);
   });
 
@@ -152,7 +157,9 @@ describe('a query whose client went away', () => {
     await holder;
     await consistently(() => expect(statements.slice(before).filter((text) => /node_status_history/.test(text))).toEqual([]), { forMs: 500 });
     // The same query from a client that waits is answered in full.
-    const answered = ok<any>(await server.gql('{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }', {}, server.adminToken));
+    const answered = ok<any>(
+      await server.gql('{ cluster(name: "abandoned") { nodes(first: 5) { nodes { statusHistory(first: 5) { nodes { id } } } } } }', {}, server.adminToken),
+    );
     expect(answered.cluster.nodes.nodes).toHaveLength(3);
     expect(statements.slice(before).filter((text) => /node_status_history/.test(text)).length).toBeGreaterThan(0);
   });

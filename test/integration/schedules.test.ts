@@ -29,9 +29,19 @@ describe('schedules', () => {
 
   const create = async (input: Record<string, unknown>) =>
     ok<any>(
-      await server.gql(CREATE, {
-        input: { name: 'midnight', cron: '0 0 * * *', timezone: 'Europe/London', operation: { kind: 'ROLLING_RESTART', target: { clusters: ['nightly'] } }, ...input },
-      }, server.adminToken),
+      await server.gql(
+        CREATE,
+        {
+          input: {
+            name: 'midnight',
+            cron: '0 0 * * *',
+            timezone: 'Europe/London',
+            operation: { kind: 'ROLLING_RESTART', target: { clusters: ['nightly'] } },
+            ...input,
+          },
+        },
+        server.adminToken,
+      ),
     ).createSchedule;
   const runs = async (id: string) => ok<any>(await server.gql(RUNS, { id }, server.adminToken)).schedule.runs.nodes;
   const scheduler = () => server.app.services.scheduler.tick();
@@ -64,7 +74,9 @@ describe('schedules', () => {
     const [run] = await runs(schedule.id);
     expect(await runs(schedule.id)).toHaveLength(1);
     expect(run).toMatchObject({ scheduledFor: '2026-01-15T00:00:00.000Z', state: 'STARTED' });
-    const operation = ok<any>(await server.gql(`query($id: ID!) { operation(id: $id) { requestedBy scheduledFor kind } }`, { id: run.operationId }, server.adminToken));
+    const operation = ok<any>(
+      await server.gql(`query($id: ID!) { operation(id: $id) { requestedBy scheduledFor kind } }`, { id: run.operationId }, server.adminToken),
+    );
     expect(operation.operation).toEqual({ requestedBy: 'schedule:midnight', scheduledFor: '2026-01-15T00:00:00.000Z', kind: 'ROLLING_RESTART' });
     const audit = ok<any>(await server.gql(`{ auditLog(first: 5, filter: { action: "schedule.run" }) { nodes { actorName args } } }`, {}, server.adminToken));
     expect(audit.auditLog.nodes[0]).toMatchObject({ actorName: 'schedule:midnight', args: { state: 'STARTED' } });
@@ -91,7 +103,12 @@ describe('schedules', () => {
     await scheduler();
     expect((await runs(skip.id)).map((run: any) => run.state)).toEqual(['SKIPPED', 'STARTED']);
 
-    const queue = await create({ name: 'queuer', cron: '15 * * * *', overlapPolicy: 'QUEUE', operation: { kind: 'RESTART', target: { nodes: [await nodeId('n-2')] } } });
+    const queue = await create({
+      name: 'queuer',
+      cron: '15 * * * *',
+      overlapPolicy: 'QUEUE',
+      operation: { kind: 'RESTART', target: { nodes: [await nodeId('n-2')] } },
+    });
     server.clock.advance(50 * 60_000);
     await scheduler();
     server.clock.advance(60 * 60_000);
@@ -117,7 +134,11 @@ describe('schedules', () => {
 
 describe('schedules across daylight saving time', () => {
   it('runs a fixed-time job once when the time occurs twice, and after the gap when it does not occur', async () => {
-    const server = await startTestServer({ clock: new ManualClock('2026-03-28T12:00:00Z'), config: { scheduleTick: '1h', operationsTick: '1h' }, database: await createTestDatabase() });
+    const server = await startTestServer({
+      clock: new ManualClock('2026-03-28T12:00:00Z'),
+      config: { scheduleTick: '1h', operationsTick: '1h' },
+      database: await createTestDatabase(),
+    });
     try {
       const gap = ok<any>(await server.gql(`{ previewSchedule(cron: "30 1 * * *", timezone: "Europe/London", count: 2) }`, {}, server.adminToken));
       // 29 March 2026: 01:30 does not exist in London (01:00 GMT becomes 02:00 BST); it runs at 02:00 BST instead.

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createPersistentDatabase } from '../helpers/database.ts';
 import { gql, ok } from '../helpers/gql.ts';
 import { freePort, ROOT, type RunningProcess, runOpscenter } from '../helpers/process.ts';
@@ -120,7 +120,9 @@ describe('opscenter serve', () => {
 
     const server = serve();
     await server.waitFor(/listening on/);
-    const login = ok<any>(await gql(url(), `mutation($p: String!) { login(username: "bob", password: $p) { __typename ... on Session { user { role } } } }`, { p: password }));
+    const login = ok<any>(
+      await gql(url(), `mutation($p: String!) { login(username: "bob", password: $p) { __typename ... on Session { user { role } } } }`, { p: password }),
+    );
     expect(login.login).toEqual({ __typename: 'Session', user: { role: 'OPERATOR' } });
     server.child.kill('SIGTERM');
     await server.exited;

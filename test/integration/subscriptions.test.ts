@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { eventSequence } from '../../api/src/modules/events/events.table.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';

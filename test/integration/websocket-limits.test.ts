@@ -1,6 +1,6 @@
 import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/wait.ts';
@@ -17,7 +17,10 @@ describe('WebSocket limits', () => {
   it('refuses an operation that breaks a limit with an error for that operation only, the socket going on', async () => {
     const client = server.wsClient(server.adminToken);
     const live = collect(client, 'subscription { topologyEvents { __typename } }');
-    const deep = collect(client, '{ clusters(first: 1) { nodes { manager { cluster { manager { cluster { manager { cluster { manager { cluster { manager { cluster { name } } } } } } } } } } } } }');
+    const deep = collect(
+      client,
+      '{ clusters(first: 1) { nodes { manager { cluster { manager { cluster { manager { cluster { manager { cluster { manager { cluster { name } } } } } } } } } } } } }',
+    );
     await expect(deep.waitFor(1)).rejects.toThrow(/depth/i);
     const aliases = Array.from({ length: 50 }, (_, index) => `a${index}: viewer { name }`).join(' ');
     const aliased = collect(client, `{ ${aliases} }`);
@@ -47,7 +50,8 @@ describe('WebSocket limits', () => {
   });
 
   it('caps the sockets one user may hold open, saying why', async () => {
-    const token = ok<any>(await server.gql('mutation { login(username: "admin", password: "admin-password-for-tests") { ... on Session { token } } }')).login.token;
+    const token = ok<any>(await server.gql('mutation { login(username: "admin", password: "admin-password-for-tests") { ... on Session { token } } }')).login
+      .token;
     const open = async () => {
       const closed = { code: 0, reason: '' };
       const client = createClient({

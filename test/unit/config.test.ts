@@ -21,14 +21,28 @@ describe('loadServerConfig', () => {
   });
 
   it('reads OPSCENTER_ variables and DATABASE_URL, and lets flags win', () => {
-    const env = { OPSCENTER_PORT: '5000', OPSCENTER_HEARTBEAT_INTERVAL: '2s', DATABASE_URL: 'postgres://db/oc', OPSCENTER_ALLOWED_ORIGINS: 'https://a.example, https://b.example' };
-    expect(loadServerConfig({}, env)).toMatchObject({ port: 5000, heartbeatInterval: 2000, databaseUrl: 'postgres://db/oc', allowedOrigins: ['https://a.example', 'https://b.example'] });
+    const env = {
+      OPSCENTER_PORT: '5000',
+      OPSCENTER_HEARTBEAT_INTERVAL: '2s',
+      DATABASE_URL: 'postgres://db/oc',
+      OPSCENTER_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    };
+    expect(loadServerConfig({}, env)).toMatchObject({
+      port: 5000,
+      heartbeatInterval: 2000,
+      databaseUrl: 'postgres://db/oc',
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+    });
     expect(loadServerConfig({ port: '6000' }, env).port).toBe(6000);
   });
 
   it('names the bad setting, as the user wrote it', () => {
-    expect(() => loadServerConfig({ port: '70000' }, {})).toThrow(new ConfigError('Invalid configuration: --port must be a port number between 0 and 65535 (got "70000")'));
-    expect(() => loadServerConfig({}, { OPSCENTER_MANAGER_LEASE: 'soon' })).toThrow(/^Invalid configuration: OPSCENTER_MANAGER_LEASE must be a positive duration/);
+    expect(() => loadServerConfig({ port: '70000' }, {})).toThrow(
+      new ConfigError('Invalid configuration: --port must be a port number between 0 and 65535 (got "70000")'),
+    );
+    expect(() => loadServerConfig({}, { OPSCENTER_MANAGER_LEASE: 'soon' })).toThrow(
+      /^Invalid configuration: OPSCENTER_MANAGER_LEASE must be a positive duration/,
+    );
     expect(() => loadServerConfig({ suspectAfter: '6', downAfter: '6' }, {})).toThrow(/--down-after must be greater than the suspect-after setting/);
     expect(() => loadServerConfig({ initialAdminPassword: 'short' }, {})).toThrow('--initial-admin-password must be at least 12 characters (got "***")');
   });
@@ -41,12 +55,17 @@ describe('loadAgentConfig', () => {
   const write = (worker: Record<string, unknown>, oc: Record<string, unknown> = { url: 'http://127.0.0.1:4000' }) => {
     files += 1;
     const file = path.join(dir, `agent-${files}.yaml`);
-    fs.writeFileSync(file, JSON.stringify({ oc, cluster: 'app', manager: { name: 'app-manager' }, workers: [{ driver: 'process', name: 'app-1', command: 'true', ...worker }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ oc, cluster: 'app', manager: { name: 'app-manager' }, workers: [{ driver: 'process', name: 'app-1', command: 'true', ...worker }] }),
+    );
     return file;
   };
 
   it('takes a worker’s own console URL, and no console when none is given', () => {
-    expect(loadAgentConfig(write({ consoleUrl: 'https://app-1.example:9443/console' })).workers[0]).toMatchObject({ consoleUrl: 'https://app-1.example:9443/console' });
+    expect(loadAgentConfig(write({ consoleUrl: 'https://app-1.example:9443/console' })).workers[0]).toMatchObject({
+      consoleUrl: 'https://app-1.example:9443/console',
+    });
     expect(loadAgentConfig(write({})).workers[0]).not.toHaveProperty('consoleUrl');
   });
 

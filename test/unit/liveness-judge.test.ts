@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { judgeReport, judgeSilence, type NodeLiveness, reportsFailure } from '../../api/src/modules/liveness/liveness.judge.ts';
 
 const policy = { intervalMs: 5000, suspectAfter: 3, downAfter: 6 };
-const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({ status: 'UP', cause: 'FIRST_HEARTBEAT', lastReportMono: 0, failingSinceMono: null, ...overrides });
+const node = (overrides: Partial<NodeLiveness> = {}): NodeLiveness => ({
+  status: 'UP',
+  cause: 'FIRST_HEARTBEAT',
+  lastReportMono: 0,
+  failingSinceMono: null,
+  ...overrides,
+});
 
 describe('judgeReport', () => {
   it('brings any node that reports healthy UP', () => {
@@ -65,7 +71,10 @@ describe('judgeSilence', () => {
   });
 
   it('calls persistent reported failure the cause of DOWN, ahead of missed heartbeats', () => {
-    expect(judgeSilence(node({ status: 'SUSPECT', lastReportMono: 0, failingSinceMono: 0 }), 30_000, policy)).toEqual({ status: 'DOWN', cause: 'REPORTED_FAILURE' });
+    expect(judgeSilence(node({ status: 'SUSPECT', lastReportMono: 0, failingSinceMono: 0 }), 30_000, policy)).toEqual({
+      status: 'DOWN',
+      cause: 'REPORTED_FAILURE',
+    });
   });
 
   it('follows the policy it is given', () => {

@@ -46,7 +46,9 @@ describe('StatsAccumulator', () => {
   it('counts a sample without measurements, leaving every average empty', () => {
     const stats = new StatsAccumulator();
     stats.add('n1', {}, T0);
-    expect(stats.takeComplete()).toEqual([{ nodeId: 'n1', minute: new Date(T0), cpuPercent: null, memoryBytes: null, load1: null, diskPercent: null, samples: 1 }]);
+    expect(stats.takeComplete()).toEqual([
+      { nodeId: 'n1', minute: new Date(T0), cpuPercent: null, memoryBytes: null, load1: null, diskPercent: null, samples: 1 },
+    ]);
   });
 });
 

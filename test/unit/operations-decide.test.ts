@@ -369,7 +369,12 @@ describe('decide: I7 pre-flight', () => {
 });
 
 describe('decideReport: I8 fencing and the agent’s outcome codes', () => {
-  const { progress } = progressOf({ name: '', nodes: 'w1:MAINTENANCE w2:MAINTENANCE w3:UP', steps: 'w1@0:DISPATCHED w2@0:RESTARTED w3@0:SUCCEEDED', expected: [] });
+  const { progress } = progressOf({
+    name: '',
+    nodes: 'w1:MAINTENANCE w2:MAINTENANCE w3:UP',
+    steps: 'w1@0:DISPATCHED w2@0:RESTARTED w3@0:SUCCEEDED',
+    expected: [],
+  });
   const [dispatched, restarted, done] = progress.steps;
   const report = (state: CommandReport['state'], code: CommandReport['code'] = null, message = 'm') => ({ state, code, message });
   const cases: { name: string; step: StepRow; commandId?: string; report: ReturnType<typeof report>; expected: ReturnType<typeof decideReport> }[] = [
@@ -380,12 +385,38 @@ describe('decideReport: I8 fencing and the agent’s outcome codes', () => {
       report: report('REJECTED', null, 'stale epoch 1; epoch 2 was already seen for this operation'),
       expected: { kind: 'fail', message: 'rejected by the manager: stale epoch 1; epoch 2 was already seen for this operation' },
     },
-    { name: 'any other refusal fails the step', step: dispatched, report: report('REJECTED', 'UNKNOWN_NODE', 'no worker named w1 here'), expected: { kind: 'fail', message: 'rejected by the manager: no worker named w1 here' } },
-    { name: 'a failed restart fails the step', step: dispatched, report: report('FAILED', 'RESTART_FAILED', 'w1 did not become healthy'), expected: { kind: 'fail', message: 'failed by the manager: w1 did not become healthy' } },
-    { name: 'only a refusal is sent again', step: dispatched, report: report('FAILED', 'STALE_EPOCH'), expected: { kind: 'fail', message: 'failed by the manager: m' } },
-    { name: 'a restart done starts the health gate', step: dispatched, report: report('SUCCEEDED', null, 'w1 restarted'), expected: { kind: 'restarted', message: 'w1 restarted; waiting for it to stay healthy' } },
+    {
+      name: 'any other refusal fails the step',
+      step: dispatched,
+      report: report('REJECTED', 'UNKNOWN_NODE', 'no worker named w1 here'),
+      expected: { kind: 'fail', message: 'rejected by the manager: no worker named w1 here' },
+    },
+    {
+      name: 'a failed restart fails the step',
+      step: dispatched,
+      report: report('FAILED', 'RESTART_FAILED', 'w1 did not become healthy'),
+      expected: { kind: 'fail', message: 'failed by the manager: w1 did not become healthy' },
+    },
+    {
+      name: 'only a refusal is sent again',
+      step: dispatched,
+      report: report('FAILED', 'STALE_EPOCH'),
+      expected: { kind: 'fail', message: 'failed by the manager: m' },
+    },
+    {
+      name: 'a restart done starts the health gate',
+      step: dispatched,
+      report: report('SUCCEEDED', null, 'w1 restarted'),
+      expected: { kind: 'restarted', message: 'w1 restarted; waiting for it to stay healthy' },
+    },
     { name: 'RUNNING changes nothing', step: dispatched, report: report('RUNNING'), expected: null },
-    { name: 'a report on an older command of the step is ignored', step: dispatched, commandId: 'command-old', report: report('REJECTED', 'STALE_EPOCH'), expected: null },
+    {
+      name: 'a report on an older command of the step is ignored',
+      step: dispatched,
+      commandId: 'command-old',
+      report: report('REJECTED', 'STALE_EPOCH'),
+      expected: null,
+    },
     { name: 'a second SUCCEEDED changes nothing', step: restarted, report: report('SUCCEEDED'), expected: null },
     { name: 'a report on a finished step is ignored', step: done, report: report('FAILED', 'RESTART_FAILED'), expected: null },
   ];

@@ -59,7 +59,14 @@ describe('budgetsFor', () => {
 
 describe('planSteps batches', () => {
   const workers = (count: number): PlanNode[] =>
-    Array.from({ length: count }, (_, index) => ({ id: `w${index + 1}`, name: `w${index + 1}`, role: 'WORKER', clusterId: 'a', clusterName: 'a', status: 'UP' }));
+    Array.from({ length: count }, (_, index) => ({
+      id: `w${index + 1}`,
+      name: `w${index + 1}`,
+      role: 'WORKER',
+      clusterId: 'a',
+      clusterName: 'a',
+      status: 'UP',
+    }));
   const plan = (count: number, strategy: Partial<typeof DEFAULT_STRATEGY>) =>
     planSteps(workers(count), { ...DEFAULT_STRATEGY, ...strategy }).map((step) => `${step.batch}${step.canary ? '*' : ''} ${step.name}`);
 

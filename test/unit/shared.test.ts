@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_LIVENESS, secondsUntilDown } from '../../agent/src/demo/demo.ts';
 import { formatDuration, parseDuration } from '../../agent/src/shared/duration.ts';
-import { nodeStats } from '../../api/src/modules/liveness/liveness.table.ts';
 import { counted } from '../../agent/src/shared/text.ts';
 import { followHeadline } from '../../api/src/commands/op.format.ts';
+import { nodeStats } from '../../api/src/modules/liveness/liveness.table.ts';
 import { normalizeTag, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';
 import { insertBatches, MAX_STATEMENT_PARAMETERS } from '../../api/src/shared/batching.ts';
 import { checkPage, encodeCursor } from '../../api/src/shared/pagination.ts';
@@ -80,7 +80,9 @@ describe('shared rules', () => {
     expect(followHeadline({ id: 'op-1', kind: 'RESTART', state: 'RUNNING', stateReason: 'running' }, 1, 1)).toBe(
       'Following operation op-1: RESTART of 1 node in 1 batch, RUNNING: running',
     );
-    expect(followHeadline({ id: 'op-2', kind: 'ROLLING_RESTART', state: 'PENDING', stateReason: 'queued' }, 3, 2)).toMatch(/ROLLING_RESTART of 3 nodes in 2 batches,/);
+    expect(followHeadline({ id: 'op-2', kind: 'ROLLING_RESTART', state: 'PENDING', stateReason: 'queued' }, 3, 2)).toMatch(
+      /ROLLING_RESTART of 3 nodes in 2 batches,/,
+    );
   });
 
   it('tells the demo user when a killed worker turns DOWN, from the liveness settings the demo uses', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { implicitTags, normalizeTag, TAG_MAX, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';
+import { effectiveTags, normalizeTag, TAG_MAX, validateUserTags } from '../../api/src/modules/tags/tags.rules.ts';
 
 describe('normalizeTag', () => {
   it('lower-cases, trims and folds runs of whitespace', () => {
@@ -38,8 +38,20 @@ describe('validateUserTags', () => {
   });
 });
 
-describe('implicitTags', () => {
-  it('names the cluster, product and role of a node, lower-cased', () => {
-    expect(implicitTags({ role: 'MANAGER' }, { name: 'Web-EU', productKind: 'API-Manager' })).toEqual(['cluster:web-eu', 'product:api-manager', 'role:manager']);
+describe('effectiveTags', () => {
+  const cluster = { name: 'Web-EU', productKind: 'API-Manager', tags: ['datacenter 1'] };
+
+  it('gives a node its implicit groups (lower-cased), then its cluster’s tags, then its own', () => {
+    expect(effectiveTags(cluster, { role: 'MANAGER', tags: ['rack 7'] })).toEqual([
+      'cluster:web-eu',
+      'product:api-manager',
+      'role:manager',
+      'datacenter 1',
+      'rack 7',
+    ]);
+  });
+
+  it('gives a cluster its implicit groups and its own tags, with no role', () => {
+    expect(effectiveTags(cluster)).toEqual(['cluster:web-eu', 'product:api-manager', 'datacenter 1']);
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../api/src/db/client.ts';
-import { DEFAULT_THROTTLE, ThrottleService } from '../../api/src/modules/throttle/throttle.service.ts';
-import { ThrottleRepository } from '../../api/src/modules/throttle/throttle.repository.ts';
 import { createLogger } from '../../api/src/logger.ts';
+import { ThrottleRepository } from '../../api/src/modules/throttle/throttle.repository.ts';
+import { DEFAULT_THROTTLE, ThrottleService } from '../../api/src/modules/throttle/throttle.service.ts';
 
 describe('login throttling', () => {
   let throttle: ThrottleService;

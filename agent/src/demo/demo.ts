@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -170,9 +170,7 @@ Operations Center demo is running.
   GraphQL:    ${url}/graphql
 
   Fleet: ${counted(CLUSTERS.length, 'cluster')} of real processes (${counted(workerCount, 'worker')}, each cluster with its own manager agent)${
-    options.simulatedClusters
-      ? `\n         + ${counted(options.simulatedClusters, 'simulated cluster')} of ${counted(options.simulatedWorkers, 'worker')}`
-      : ''
+    options.simulatedClusters ? `\n         + ${counted(options.simulatedClusters, 'simulated cluster')} of ${counted(options.simulatedWorkers, 'worker')}` : ''
   }
   Try:   kill a worker and watch it turn red (about ${secondsUntilDown(DEMO_LIVENESS)} s later):
            kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
@@ -201,7 +199,22 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
         driver: 'process',
         name,
         command: process.execPath,
-        args: [options.cli, 'worker', '--name', name, '--port', String(port), '--version', '4.2.0', '--patches-dir', patchesDir, '--start-delay', '2s', '--exit-with', String(process.pid)],
+        args: [
+          options.cli,
+          'worker',
+          '--name',
+          name,
+          '--port',
+          String(port),
+          '--version',
+          '4.2.0',
+          '--patches-dir',
+          patchesDir,
+          '--start-delay',
+          '2s',
+          '--exit-with',
+          String(process.pid),
+        ],
         address: `127.0.0.1:${port}`,
         health: { http: `http://127.0.0.1:${port}/health` },
         // The demo worker serves a small management console of its own.
@@ -239,7 +252,11 @@ async function waitForServer(url: string, oc: ChildProcess): Promise<void> {
 }
 
 async function login(url: string, password: string): Promise<string> {
-  const data = await call<{ login: { token?: string; message?: string } }>(url, `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } ... on Error { message } } }`, { p: password });
+  const data = await call<{ login: { token?: string; message?: string } }>(
+    url,
+    `mutation($p: String!) { login(username: "admin", password: $p) { ... on Session { token } ... on Error { message } } }`,
+    { p: password },
+  );
   if (!data.login.token) throw new Error(`Cannot log in as admin (${data.login.message}); run the demo with --fresh.`);
   return data.login.token;
 }
@@ -249,7 +266,12 @@ async function login(url: string, password: string): Promise<string> {
  * links its own. Demo data from older versions pointed the cluster's console at a worker's.
  */
 async function ensureCluster(url: string, token: string, cluster: DemoCluster): Promise<void> {
-  const existing = await call<{ cluster: { id: string; consoleUrl: string | null } | null }>(url, 'query($n: String!) { cluster(name: $n) { id consoleUrl } }', { n: cluster.name }, token);
+  const existing = await call<{ cluster: { id: string; consoleUrl: string | null } | null }>(
+    url,
+    'query($n: String!) { cluster(name: $n) { id consoleUrl } }',
+    { n: cluster.name },
+    token,
+  );
   if (existing.cluster) {
     if (existing.cluster.consoleUrl)
       await call(url, 'mutation($id: ID!) { updateCluster(id: $id, input: { consoleUrl: null }) { __typename } }', { id: existing.cluster.id }, token);
@@ -264,6 +286,11 @@ async function ensureCluster(url: string, token: string, cluster: DemoCluster): 
 }
 
 async function createEnrollmentToken(url: string, token: string, cluster: string): Promise<string> {
-  const data = await call<{ createEnrollmentToken: { token: string } }>(url, 'mutation($c: String!) { createEnrollmentToken(cluster: $c) { ... on EnrollmentToken { token } } }', { c: cluster }, token);
+  const data = await call<{ createEnrollmentToken: { token: string } }>(
+    url,
+    'mutation($c: String!) { createEnrollmentToken(cluster: $c) { ... on EnrollmentToken { token } } }',
+    { c: cluster },
+    token,
+  );
   return data.createEnrollmentToken.token;
 }

@@ -111,7 +111,11 @@ export class ProcessDriver implements WorkerDriver {
         return { ok: false, message: `${name} exited right after starting; see ${this.#logFile(name)}.`, details: { oldPid: before?.pid, newPid: after.pid } };
       }
       if (!spec.health || (await checkHealth(spec.health)).healthy) {
-        return { ok: true, message: `${name} restarted (pid ${before?.pid ?? '-'} -> ${after.pid}) and is healthy`, details: { oldPid: before?.pid, newPid: after.pid } };
+        return {
+          ok: true,
+          message: `${name} restarted (pid ${before?.pid ?? '-'} -> ${after.pid}) and is healthy`,
+          details: { oldPid: before?.pid, newPid: after.pid },
+        };
       }
       await sleep(POLL_MS);
     }

@@ -43,12 +43,14 @@ export function runWorker(options: WorkerOptions): Promise<void> {
     if (req.method === 'GET' && path === '/version') return send(res, 200, { version: options.version });
     if (req.method === 'GET' && path === '/console') {
       const info = describe();
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
-        `<!doctype html><title>${info.name} console</title><body style="font-family:sans-serif;margin:2rem">` +
-          `<h1>${info.name}</h1><p>Demo management console. Version ${info.version}, pid ${info.pid}, ` +
-          `up ${Math.round((Date.now() - startedAt) / 1000)} s, health ${failHealth ? 'failing' : 'ok'}.</p>` +
-          `<p>Patches: ${info.patches.length ? info.patches.join(', ') : 'none'}</p></body>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><title>${info.name} console</title><body style="font-family:sans-serif;margin:2rem">` +
+            `<h1>${info.name}</h1><p>Demo management console. Version ${info.version}, pid ${info.pid}, ` +
+            `up ${Math.round((Date.now() - startedAt) / 1000)} s, health ${failHealth ? 'failing' : 'ok'}.</p>` +
+            `<p>Patches: ${info.patches.length ? info.patches.join(', ') : 'none'}</p></body>`,
+        );
       return;
     }
     if (req.method === 'GET' && path === '/patches') return send(res, 200, describe().patches);

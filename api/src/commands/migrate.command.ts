@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
 import { counted } from '@opscenter/agent/shared/text';
+import type { Command } from 'commander';
 import { loadServerConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { serverOptions, type ServerFlags } from './server-options.ts';
+import { type ServerFlags, serverOptions } from './server-options.ts';
 
 export function registerMigrate(program: Command): void {
   serverOptions(program.command('migrate').description('Apply database migrations and exit (the server also applies them at start).')).action(

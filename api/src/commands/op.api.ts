@@ -99,8 +99,11 @@ export interface OperationInput {
 }
 
 export type ProgressEvent =
-  | ({ __typename: 'OperationUpdate'; operationId: string; sequence: number; at: string; state: OperationState; reason: string; progress: Progress })
-  | ({ __typename: 'StepUpdate'; operationId: string; sequence: number; at: string } & Pick<Step, 'batch' | 'canary' | 'nodeName' | 'clusterName' | 'message'> & {
+  | { __typename: 'OperationUpdate'; operationId: string; sequence: number; at: string; state: OperationState; reason: string; progress: Progress }
+  | ({ __typename: 'StepUpdate'; operationId: string; sequence: number; at: string } & Pick<
+      Step,
+      'batch' | 'canary' | 'nodeName' | 'clusterName' | 'message'
+    > & {
         stepId: string;
         stepState: string;
       })
@@ -128,10 +131,10 @@ export async function fetchOperation(client: ApiClient, id: string): Promise<{ o
   const steps = [...first.operation.steps.nodes];
   let pageInfo = first.operation.steps.pageInfo;
   while (pageInfo.hasNextPage) {
-    const next = await client.request<{ operation: { steps: StepPage } | null }>(
-      `query($id: ID!, $after: String) { operation(id: $id) { ${STEP_PAGE} } }`,
-      { id, after: pageInfo.endCursor },
-    );
+    const next = await client.request<{ operation: { steps: StepPage } | null }>(`query($id: ID!, $after: String) { operation(id: $id) { ${STEP_PAGE} } }`, {
+      id,
+      after: pageInfo.endCursor,
+    });
     if (!next.operation) throw new CliError(`operation ${id} disappeared while it was being read`, EXIT.REFUSED);
     steps.push(...next.operation.steps.nodes);
     pageInfo = next.operation.steps.pageInfo;

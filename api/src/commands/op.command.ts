@@ -165,7 +165,12 @@ async function startOperation(kind: OperationKind, flags: StartFlags): Promise<v
   if (flags.dryRun && flags.detach) throw new CliError('give --dry-run or --detach, not both', EXIT.USAGE);
   if (flags.json && !flags.dryRun) throw new CliError('--json goes with --dry-run (use `op show <id> --json` for an operation)', EXIT.USAGE);
   await withClient(flags, async (client) => {
-    const input: OperationInput = { kind, target: await targetFrom(client, flags), strategy: strategyFrom(flags), ...(flags.description ? { description: flags.description } : {}) };
+    const input: OperationInput = {
+      kind,
+      target: await targetFrom(client, flags),
+      strategy: strategyFrom(flags),
+      ...(flags.description ? { description: flags.description } : {}),
+    };
     if (flags.dryRun) {
       const plan = await planOperation(client, input);
       console.log(flags.json ? JSON.stringify(plan, null, 2) : planText(plan));
@@ -216,7 +221,11 @@ export function registerOp(program: Command): void {
           .option('--all', 'every node in the system')
           .option('--cluster <name...>', 'the nodes of these clusters (names or ids)')
           .option('--tag <tag...>', 'nodes carrying these tags (also cluster:<name>, product:<kind>, role:<role>)')
-          .addOption(new Option('--match <how>', 'with --tag: nodes carrying all the tags (the default) or any of them').choices(['all', 'any']).argParser((value) => value.toUpperCase()))
+          .addOption(
+            new Option('--match <how>', 'with --tag: nodes carrying all the tags (the default) or any of them')
+              .choices(['all', 'any'])
+              .argParser((value) => value.toUpperCase()),
+          )
           .option('--node <name-or-id...>', 'these nodes (a name, cluster/name where names repeat, or an id)')
           .option('--include-managers', 'restart the managers too, after all workers'),
       ),
@@ -256,7 +265,9 @@ export function registerOp(program: Command): void {
       }),
     );
 
-  connectionOptions(op.command('show <id>').description('Show an operation: state, reason, budgets and every step with its timing.').option('--json', 'print JSON for scripts'))
+  connectionOptions(
+    op.command('show <id>').description('Show an operation: state, reason, budgets and every step with its timing.').option('--json', 'print JSON for scripts'),
+  )
     .addHelpText('after', EXIT_CODES_HELP)
     .action((id: string, flags: ConnectionFlags & { json?: boolean }) =>
       withClient(flags, async (client) => {

@@ -57,7 +57,13 @@ export function strategyText(strategy: Strategy): string {
 function budgetTable(budgets: Budget[]): string {
   return table(
     ['CLUSTER', 'NODES', 'MAX UNAVAILABLE', 'UNAVAILABLE NOW', 'CHECK'],
-    budgets.map((budget) => [budget.clusterName, String(budget.size), String(budget.maxUnavailable), String(budget.unavailableNow), [budget.ok ? 'ok' : 'blocked', budget.reason].filter(Boolean).join(': ')]),
+    budgets.map((budget) => [
+      budget.clusterName,
+      String(budget.size),
+      String(budget.maxUnavailable),
+      String(budget.unavailableNow),
+      [budget.ok ? 'ok' : 'blocked', budget.reason].filter(Boolean).join(': '),
+    ]),
   );
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { envName } from '../config.ts';
 import type { ServerConfigInput } from '../config.ts';
+import { envName } from '../config.ts';
 
 export type ServerFlags = ServerConfigInput;
 

@@ -8,7 +8,7 @@ import { createLogger } from '../logger.ts';
 import type { Role } from '../modules/accounts/accounts.table.ts';
 import type { createServices } from '../services.ts';
 import type { RequestMeta } from '../shared/actor.ts';
-import { serverOptions, type ServerFlags } from './server-options.ts';
+import { type ServerFlags, serverOptions } from './server-options.ts';
 
 /** Runs against the database directly: for the first admin, or when nobody can log in. */
 async function withServices<T>(flags: ServerFlags, work: (services: ReturnType<typeof createServices>, meta: RequestMeta) => Promise<T>) {

@@ -4,7 +4,7 @@ import type { PgAsyncDatabase, PgAsyncTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { relations, type Relations } from './relations.ts';
+import { type Relations, relations } from './relations.ts';
 
 // biome-ignore lint: the query-result HKT differs per driver; callers only use the shared API.
 export type Database = PgAsyncDatabase<any, Relations>;

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { type DatabaseHandle, openDatabase } from './client.ts';
 import type { Relations } from './relations.ts';
 
@@ -25,9 +25,7 @@ export interface MigrationReport {
 async function appliedMigrationNames(handle: DatabaseHandle): Promise<string[]> {
   const exists = await handle.db.execute(sql`select to_regclass(${`${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`}) is not null as present`);
   if (!rows<{ present: boolean }>(exists)[0]?.present) return [];
-  const result = await handle.db.execute(
-    sql`select name, hash from ${sql.identifier(MIGRATIONS_SCHEMA)}.${sql.identifier(MIGRATIONS_TABLE)} order by id`,
-  );
+  const result = await handle.db.execute(sql`select name, hash from ${sql.identifier(MIGRATIONS_SCHEMA)}.${sql.identifier(MIGRATIONS_TABLE)} order by id`);
   return rows<{ name: string | null; hash: string }>(result).map((row) => row.name ?? row.hash);
 }
 

@@ -1,10 +1,10 @@
+import { formatDuration, parseDuration } from '@opscenter/agent/shared/duration';
 import SchemaBuilder from '@pothos/core';
 import DrizzlePlugin from '@pothos/plugin-drizzle';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { GraphQLError, Kind } from 'graphql';
-import { formatDuration, parseDuration } from '@opscenter/agent/shared/duration';
 import { DateTimeResolver, JSONObjectResolver, SafeIntResolver } from 'graphql-scalars';
 import { relations } from '../db/relations.ts';
 import { ConflictError, CredentialError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../shared/domain-error.ts';

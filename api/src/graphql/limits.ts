@@ -50,7 +50,12 @@ const objectEstimator: ComplexityEstimator = ({ field, args, childComplexity }) 
 };
 
 /** The cost of an operation, or null when its variables do not fit (execution then reports why). */
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown> | null, operationName?: string | null): number | null {
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): number | null {
   try {
     return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [objectEstimator] });
   } catch {
@@ -126,7 +131,9 @@ export const oncePerRequestRule: ValidationRule = (context) => {
         const count = (seen.get(selection.name.value) ?? 0) + 1;
         seen.set(selection.name.value, count);
         if (count === 2) {
-          context.reportError(new GraphQLError(`Call ${selection.name.value} at most once per request.`, { nodes: [selection], extensions: { code: 'TOO_MANY_ATTEMPTS' } }));
+          context.reportError(
+            new GraphQLError(`Call ${selection.name.value} at most once per request.`, { nodes: [selection], extensions: { code: 'TOO_MANY_ATTEMPTS' } }),
+          );
         }
       }
     },

@@ -67,7 +67,10 @@ export function createGraphqlServer({ services, db, config, logger, clock }: Gra
       useSharedSubscriptionResults(),
     ],
     context: ({ actor, clientAddress }) =>
-      createContext(services, db, actor ?? { type: 'ANONYMOUS' }, { clientAddress: clientAddress ?? 'unknown', budget: new ResolveBudget(config.maxResolvedObjects) }),
+      createContext(services, db, actor ?? { type: 'ANONYMOUS' }, {
+        clientAddress: clientAddress ?? 'unknown',
+        budget: new ResolveBudget(config.maxResolvedObjects),
+      }),
   });
 
   /** Parses, validates and builds the context of an operation that came over a WebSocket. */

@@ -1,10 +1,10 @@
 import type { Clock } from '../clock.ts';
 import type { Database, Transaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { AuditEntry, AuditResult, AuditWriter } from './audit.ts';
-import type { EventDraft, EventLog, Published } from './events.ts';
 import { type AuditedCall, actorId, actorName, type RequestMeta } from './actor.ts';
+import type { AuditEntry, AuditResult, AuditWriter } from './audit.ts';
 import { DomainError } from './domain-error.ts';
+import type { EventDraft, EventLog, Published } from './events.ts';
 import { redact, storable } from './secrets.ts';
 
 /** What an audited change records: the action, its target and its (redacted) arguments. */
@@ -104,7 +104,10 @@ export class Transactor {
 
   /** Audits a call that ended without running a change: refused, invalid, or with nothing to do. */
   async recordOutcome(meta: RequestMeta, intent: AuditIntent, result: AuditResult, code: string | null, message: string | null): Promise<void> {
-    await this.#insertOrMinimal({ ...this.entry(meta, intent, this.clock.now(), result, code, null), message: message === null ? null : storable(message, 2000) });
+    await this.#insertOrMinimal({
+      ...this.entry(meta, intent, this.clock.now(), result, code, null),
+      message: message === null ? null : storable(message, 2000),
+    });
   }
 
   private async recordFailure(meta: RequestMeta, intent: AuditIntent, error: unknown): Promise<void> {

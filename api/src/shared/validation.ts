@@ -15,10 +15,8 @@ export function isUuid(value: string): boolean {
 /** Cluster, node and user names: what a hostname allows, so they are safe in logs, URLs and the UI. */
 export function validateName(value: string, field = 'name'): string {
   if (value.length === 0) throw new ValidationError('INVALID_NAME', `The ${field} must not be empty.`, field);
-  if (value.length > NAME_MAX)
-    throw new ValidationError('INVALID_NAME', `The ${field} must be at most ${NAME_MAX} characters (got ${value.length}).`, field);
-  if (CONTROL.test(value))
-    throw new ValidationError('INVALID_NAME', `The ${field} must not contain control or invisible characters.`, field);
+  if (value.length > NAME_MAX) throw new ValidationError('INVALID_NAME', `The ${field} must be at most ${NAME_MAX} characters (got ${value.length}).`, field);
+  if (CONTROL.test(value)) throw new ValidationError('INVALID_NAME', `The ${field} must not contain control or invisible characters.`, field);
   if (!NAME.test(value))
     throw new ValidationError(
       'INVALID_NAME',
@@ -61,11 +59,7 @@ export function validateLabels(labels: unknown, field = 'labels'): Record<string
   if (entries.length > 64) throw new ValidationError('INVALID_ARGUMENT', `At most 64 ${field} are allowed.`, field);
   for (const [key, value] of entries) {
     if (typeof value !== 'string' || key.length === 0 || key.length > NAME_MAX || value.length > 256 || CONTROL.test(key + value))
-      throw new ValidationError(
-        'INVALID_ARGUMENT',
-        `The ${field} must map short keys to strings of at most 256 characters without control characters.`,
-        field,
-      );
+      throw new ValidationError('INVALID_ARGUMENT', `The ${field} must map short keys to strings of at most 256 characters without control characters.`, field);
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }
@@ -97,5 +91,10 @@ export function pathOfNul(value: unknown, root = 'input'): string | null {
 
 export function refuseNul(args: object): void {
   const path = pathOfNul(args, 'args');
-  if (path) throw new ValidationError('INVALID_ARGUMENT', `Text may not contain the NUL character (U+0000); see ${path.slice('args.'.length)}.`, path.slice('args.'.length).split(/[.[]/)[0]);
+  if (path)
+    throw new ValidationError(
+      'INVALID_ARGUMENT',
+      `Text may not contain the NUL character (U+0000); see ${path.slice('args.'.length)}.`,
+      path.slice('args.'.length).split(/[.[]/)[0],
+    );
 }

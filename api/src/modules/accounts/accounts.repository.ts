@@ -55,7 +55,10 @@ export class AccountsRepository {
   }
 
   async revokeSession(db: Executor, id: string, at: Date): Promise<void> {
-    await db.update(sessions).set({ revokedAt: at }).where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
+    await db
+      .update(sessions)
+      .set({ revokedAt: at })
+      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
   }
 
   /** Ends every session of a user, but `exceptSessionId` when given. */
@@ -67,13 +70,13 @@ export class AccountsRepository {
   }
 
   async revokeApiTokensOfUser(db: Executor, userId: string, at: Date): Promise<void> {
-    await db.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+    await db
+      .update(apiTokens)
+      .set({ revokedAt: at })
+      .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
   }
 
-  async insertApiToken(
-    db: Executor,
-    values: { userId: string; name: string; role: Role; tokenHash: string; expiresAt: Date | null },
-  ): Promise<ApiTokenRow> {
+  async insertApiToken(db: Executor, values: { userId: string; name: string; role: Role; tokenHash: string; expiresAt: Date | null }): Promise<ApiTokenRow> {
     const [row] = await db.insert(apiTokens).values(values).returning();
     return row;
   }
@@ -101,6 +104,9 @@ export class AccountsRepository {
   }
 
   async revokeApiToken(db: Executor, id: string, at: Date): Promise<void> {
-    await db.update(apiTokens).set({ revokedAt: at }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+    await db
+      .update(apiTokens)
+      .set({ revokedAt: at })
+      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
   }
 }

@@ -43,7 +43,12 @@ const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken').implement({
     name: t.exposeString('name', { description: 'What it is for.' }),
     role: t.field({ type: RoleEnum, description: 'Its role; never more than its owner’s.', resolve: (token) => token.role }),
     createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (token) => token.createdAt }),
-    expiresAt: t.field({ type: 'DateTime', nullable: true, description: 'When it stops working (null only for tokens made before lifetimes were enforced).', resolve: (token) => token.expiresAt }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it stops working (null only for tokens made before lifetimes were enforced).',
+      resolve: (token) => token.expiresAt,
+    }),
     revokedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it was revoked.', resolve: (token) => token.revokedAt }),
   }),
 });
@@ -130,8 +135,11 @@ builder.queryFields((t) => ({
     args: pageArgs,
     authScopes: { admin: true },
     resolve: async (_root, args, context) =>
-      pageInMemory(await context.services.accounts.listUsers(), checkPage(args, 1), (user) => [user.username], (a, b) =>
-        String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0,
+      pageInMemory(
+        await context.services.accounts.listUsers(),
+        checkPage(args, 1),
+        (user) => [user.username],
+        (a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0),
       ),
   }),
   apiTokens: t.field({
@@ -143,8 +151,11 @@ builder.queryFields((t) => ({
       const actor = context.meta.actor;
       const own = actor.type === 'USER' || actor.type === 'API_TOKEN' ? actor.userId : undefined;
       const tokens = await context.services.accounts.listApiTokens(args.all && context.role === 'ADMIN' ? undefined : own);
-      return pageInMemory(tokens, checkPage(args, 1), (token) => [token.createdAt.toISOString() + token.id], (a, b) =>
-        String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0,
+      return pageInMemory(
+        tokens,
+        checkPage(args, 1),
+        (token) => [token.createdAt.toISOString() + token.id],
+        (a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0),
       );
     },
   }),
@@ -153,7 +164,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   login: mutation(t, 'login', 'PUBLIC', {
     type: SessionRef,
-    description: 'Exchanges a username and password for a session token. Repeated failures for a user name or from an address lock it for a while (RateLimitedError), longer each time. One login per request.',
+    description:
+      'Exchanges a username and password for a session token. Repeated failures for a user name or from an address lock it for a while (RateLimitedError), longer each time. One login per request.',
     args: {
       username: t.arg.string({ required: true, description: 'Login name.' }),
       password: t.arg.string({ required: true, description: 'Password.' }),
@@ -172,16 +184,18 @@ builder.mutationFields((t) => ({
       currentPassword: t.arg.string({ required: true, description: 'Your current password.' }),
       newPassword: t.arg.string({ required: true, description: 'At least 12 characters.' }),
     },
-    resolve: (meta, args, context) =>
-      context.services.accounts.changePassword(meta, args.currentPassword, args.newPassword),
+    resolve: (meta, args, context) => context.services.accounts.changePassword(meta, args.currentPassword, args.newPassword),
   }),
   createApiToken: mutation(t, 'apiToken.create', 'VIEWER', {
     type: CreatedApiTokenRef,
-    description: 'Creates a personal API token for scripts, from a login session only. Its role cannot exceed yours. It dies when it expires, is revoked, your account is disabled or your password is reset.',
+    description:
+      'Creates a personal API token for scripts, from a login session only. Its role cannot exceed yours. It dies when it expires, is revoked, your account is disabled or your password is reset.',
     args: {
       name: t.arg.string({ required: true, description: 'What it is for.' }),
       role: t.arg({ type: RoleEnum, description: 'Its role; default yours.' }),
-      expiresInDays: t.arg.int({ description: 'Days until it stops working; default and at most the OC’s maximum token lifetime (365 days unless configured).' }),
+      expiresInDays: t.arg.int({
+        description: 'Days until it stops working; default and at most the OC’s maximum token lifetime (365 days unless configured).',
+      }),
     },
     resolve: (meta, args, context) => context.services.accounts.createApiToken(meta, args),
   }),

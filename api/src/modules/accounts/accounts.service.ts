@@ -8,15 +8,8 @@ import { NotFoundError, RateLimitedError, ValidationError } from '../../shared/d
 import { hashToken, newToken, randomPassword } from '../../shared/secrets.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId, validateName, validateText } from '../../shared/validation.ts';
-import {
-  InvalidPasswordError,
-  LastAdminError,
-  LoginFailedError,
-  RoleTooHighError,
-  SessionRequiredError,
-  UsernameTakenError,
-} from './accounts.errors.ts';
 import type { Lock, ThrottleService } from '../throttle/throttle.service.ts';
+import { InvalidPasswordError, LastAdminError, LoginFailedError, RoleTooHighError, SessionRequiredError, UsernameTakenError } from './accounts.errors.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import type { ApiTokenRow, Role, UserRow } from './accounts.table.ts';
 
@@ -181,8 +174,7 @@ export class AccountsService {
     const action = disabled ? 'user.disable' : 'user.enable';
     const user = await this.transactor.run(meta, { action, targetType: 'user', targetId: id }, async (work) => {
       const current = await this.#requireUser(work.tx, id);
-      if (disabled && current.role === 'ADMIN' && !current.disabled && (await this.repository.countActiveAdmins(work.tx)) <= 1)
-        throw new LastAdminError();
+      if (disabled && current.role === 'ADMIN' && !current.disabled && (await this.repository.countActiveAdmins(work.tx)) <= 1) throw new LastAdminError();
       if (disabled) {
         // Off-boarding is final for credentials: enabling the account again brings none of them back.
         await this.repository.revokeSessionsOfUser(work.tx, id, this.clock.now());
@@ -235,7 +227,6 @@ export class AccountsService {
     }
   }
 
-
   /**
    * Creates an API token from a login session (never from another token, so no token outlives the
    * session rules). It expires within the configured maximum lifetime, by default at it.
@@ -250,7 +241,11 @@ export class AccountsService {
     const maxDays = Math.floor(this.options.apiTokenMaxLifetimeMs / DAY_MS);
     const days = input.expiresInDays;
     if (days !== null && days !== undefined && (!Number.isInteger(days) || days < 1 || days > maxDays))
-      throw new ValidationError('INVALID_ARGUMENT', `expiresInDays must be a whole number of days from 1 to ${maxDays} (the longest an API token may live).`, 'expiresInDays');
+      throw new ValidationError(
+        'INVALID_ARGUMENT',
+        `expiresInDays must be a whole number of days from 1 to ${maxDays} (the longest an API token may live).`,
+        'expiresInDays',
+      );
     const lifetimeMs = days ? days * DAY_MS : this.options.apiTokenMaxLifetimeMs;
     const expiresAt = new Date(this.clock.now().getTime() + lifetimeMs);
     return this.transactor.run(meta, { action: 'apiToken.create', targetType: 'apiToken', args: { name, role, expiresInDays: days } }, async (work) => {
@@ -324,5 +319,4 @@ export class AccountsService {
     for (const listener of this.#revocationListeners) listener(revocation);
     this.logger.debug(revocation, 'credentials revoked');
   }
-
 }

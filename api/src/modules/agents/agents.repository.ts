@@ -37,7 +37,10 @@ export class AgentsRepository {
 
   /** Shortens a credential's life (it was renewed), never lengthens it. */
   async expireCredential(tx: Executor, id: string, at: Date): Promise<void> {
-    await tx.update(agentCredentials).set({ expiresAt: sql`least(${agentCredentials.expiresAt}, ${at})` }).where(eq(agentCredentials.id, id));
+    await tx
+      .update(agentCredentials)
+      .set({ expiresAt: sql`least(${agentCredentials.expiresAt}, ${at})` })
+      .where(eq(agentCredentials.id, id));
   }
 
   /** The cluster's newest credential that still works, if any. */
@@ -52,10 +55,7 @@ export class AgentsRepository {
   }
 
   async findCredential(db: Executor, tokenHash: string) {
-    const [row] = await db
-      .select()
-      .from(agentCredentials)
-      .where(eq(agentCredentials.tokenHash, tokenHash));
+    const [row] = await db.select().from(agentCredentials).where(eq(agentCredentials.tokenHash, tokenHash));
     return row;
   }
 }

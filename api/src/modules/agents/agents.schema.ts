@@ -4,8 +4,8 @@ import type { AgentActor } from '../../shared/actor.ts';
 import { ClusterRef } from '../clusters/clusters.schema.ts';
 import type { ClusterRow } from '../clusters/clusters.types.ts';
 import { HeartbeatReceiptRef } from '../liveness/liveness.schema.ts';
-import type { IssuedCredential } from './agents.service.ts';
 import type { MembershipReceipt } from '../nodes/nodes.service.ts';
+import type { IssuedCredential } from './agents.service.ts';
 
 const EnrollmentTokenRef = builder.objectRef<{ token: string; expiresAt: Date; cluster: ClusterRow }>('EnrollmentToken').implement({
   description: 'A single-use token with which one manager enrolls into a cluster. Shown once.',
@@ -82,7 +82,10 @@ const MembershipReceiptRef = builder.objectRef<MembershipReceipt>('MembershipRec
   fields: (t) => ({
     joined: t.stringList({ description: 'New nodes.', resolve: (receipt) => receipt.joined.map((node) => node.name) }),
     rejoined: t.stringList({ description: 'Nodes back after leaving.', resolve: (receipt) => receipt.rejoined.map((node) => node.name) }),
-    updated: t.stringList({ description: 'Nodes whose address, version, labels, patches, artifacts or console URL changed.', resolve: (receipt) => receipt.updated.map((node) => node.name) }),
+    updated: t.stringList({
+      description: 'Nodes whose address, version, labels, patches, artifacts or console URL changed.',
+      resolve: (receipt) => receipt.updated.map((node) => node.name),
+    }),
     left: t.stringList({ description: 'Nodes that left.', resolve: (receipt) => receipt.left.map((node) => node.name) }),
     unchanged: t.exposeInt('unchanged', { description: 'Nodes reported as they were.' }),
   }),
@@ -97,17 +100,15 @@ const RenewedCredentialRef = builder.objectRef<IssuedCredential>('RenewedAgentCr
   }),
 });
 
-const AgentCredentialInfoRef = builder
-  .objectRef<{ id: string; createdAt: Date; expiresAt: Date; renewAfter: Date }>('AgentCredentialInfo')
-  .implement({
-    description: 'The credential a cluster’s manager uses now, without its secret.',
-    fields: (t) => ({
-      id: t.exposeID('id', { description: 'Stable identifier.' }),
-      issuedAt: t.field({ type: 'DateTime', description: 'When it was issued (at enrollment or its last renewal).', resolve: (info) => info.createdAt }),
-      expiresAt: t.field({ type: 'DateTime', description: 'When it stops working unless renewed.', resolve: (info) => info.expiresAt }),
-      renewAfter: t.field({ type: 'DateTime', description: 'From when the agent renews it.', resolve: (info) => info.renewAfter }),
-    }),
-  });
+const AgentCredentialInfoRef = builder.objectRef<{ id: string; createdAt: Date; expiresAt: Date; renewAfter: Date }>('AgentCredentialInfo').implement({
+  description: 'The credential a cluster’s manager uses now, without its secret.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Stable identifier.' }),
+    issuedAt: t.field({ type: 'DateTime', description: 'When it was issued (at enrollment or its last renewal).', resolve: (info) => info.createdAt }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When it stops working unless renewed.', resolve: (info) => info.expiresAt }),
+    renewAfter: t.field({ type: 'DateTime', description: 'From when the agent renews it.', resolve: (info) => info.renewAfter }),
+  }),
+});
 
 builder.objectField(ClusterRef, 'agentCredential', (t) =>
   t.field({
@@ -146,8 +147,7 @@ builder.mutationFields((t) => ({
       cluster: t.arg.string({ required: true, description: 'The cluster, by id or name.' }),
       expiresInSeconds: t.arg.int({ description: 'Lifetime, 60 to 604800 seconds.' }),
     },
-    resolve: (meta, args, context) =>
-      context.services.agents.createEnrollmentToken(meta, args.cluster, args.expiresInSeconds),
+    resolve: (meta, args, context) => context.services.agents.createEnrollmentToken(meta, args.cluster, args.expiresInSeconds),
   }),
   registerManager: mutation(t, 'agent.register', 'PUBLIC', {
     type: ManagerRegistrationRef,

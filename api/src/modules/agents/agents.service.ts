@@ -4,21 +4,15 @@ import type { Database } from '../../db/client.ts';
 import type { AgentActor, RequestMeta } from '../../shared/actor.ts';
 import { CredentialError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { hashToken, newToken } from '../../shared/secrets.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { isUuid, validateLabels, validateName, validateText } from '../../shared/validation.ts';
 import type { ClustersService } from '../clusters/clusters.service.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import { topologyEvent } from '../../shared/topology-events.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import type { TagsService } from '../tags/tags.service.ts';
-import {
-  EnrollmentClusterMismatchError,
-  EnrollmentTokenExpiredError,
-  EnrollmentTokenInvalidError,
-  EnrollmentTokenUsedError,
-} from './agents.errors.ts';
+import { EnrollmentClusterMismatchError, EnrollmentTokenExpiredError, EnrollmentTokenInvalidError, EnrollmentTokenUsedError } from './agents.errors.ts';
 import type { AgentsRepository } from './agents.repository.ts';
-
 
 export interface RegistrationInput {
   enrollmentToken: string;
@@ -124,7 +118,9 @@ export class AgentsService {
         const issued = await this.#issue(work.tx, cluster.id, node.id, now);
         const updated = await this.clusters.setManager(work.tx, cluster, node.id, now);
         await this.nodes.announce(work, 'NODE_JOINED', updated, node);
-        work.emit(topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }));
+        work.emit(
+          topologyEvent('CLUSTER_UPDATED', { clusterId: cluster.id, clusterName: cluster.name, tags: await this.tags.clusterEventTags(work.tx, updated) }),
+        );
         return { ...issued, cluster: updated, node, previous };
       }),
     );

@@ -12,6 +12,11 @@ export class AuditService {
   async list(filter: AuditFilter, pageArgs: PageArgs): Promise<Page<AuditRow>> {
     const request = checkPage(pageArgs, 1);
     const rows = await this.repository.list(this.db, filter, request.first + 1, request.after ? Number(request.after[0]) : undefined);
-    return toPage(rows, request, (row) => [row.id], () => this.repository.count(this.db, filter));
+    return toPage(
+      rows,
+      request,
+      (row) => [row.id],
+      () => this.repository.count(this.db, filter),
+    );
   }
 }

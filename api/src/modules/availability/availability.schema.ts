@@ -37,8 +37,16 @@ const ROUNDING = 'In whole seconds, half a second rounded up, as in the CSV.';
 /** The figures every level of the report shares: the report, each node and each slice. */
 function totalsFields<T extends Totals>(t: FieldBuilder<T>) {
   return {
-    uptimePercent: t.float({ nullable: true, description: 'Up time over measured time (up + planned + unplanned downtime); null with nothing measured.', resolve: (value) => uptimePercent(value) }),
-    availabilityPercent: t.float({ nullable: true, description: 'Like uptime, but planned maintenance does not count against it (the SLA figure).', resolve: (value) => availabilityPercent(value) }),
+    uptimePercent: t.float({
+      nullable: true,
+      description: 'Up time over measured time (up + planned + unplanned downtime); null with nothing measured.',
+      resolve: (value) => uptimePercent(value),
+    }),
+    availabilityPercent: t.float({
+      nullable: true,
+      description: 'Like uptime, but planned maintenance does not count against it (the SLA figure).',
+      resolve: (value) => availabilityPercent(value),
+    }),
     up: t.field({ type: 'Duration', description: `Node time up (UP or SUSPECT). ${ROUNDING}`, resolve: (value) => reported(value.upMs) }),
     unplannedDowntime: t.field({ type: 'Duration', description: `Node time DOWN. ${ROUNDING}`, resolve: (value) => reported(value.unplannedMs) }),
     plannedDowntime: t.field({ type: 'Duration', description: `Node time in MAINTENANCE. ${ROUNDING}`, resolve: (value) => reported(value.plannedMs) }),
@@ -47,7 +55,10 @@ function totalsFields<T extends Totals>(t: FieldBuilder<T>) {
       description: `Node time UNKNOWN because the manager was unreachable; not measured. A node's start-up (from joining to its first heartbeat) is not counted at all. ${ROUNDING}`,
       resolve: (value) => reported(value.unknownMs),
     }),
-    incidents: t.int({ description: 'Unplanned outages (DOWN intervals) within the window, ended or still open; for a slice, those that began in it.', resolve: (value) => value.incidents }),
+    incidents: t.int({
+      description: 'Unplanned outages (DOWN intervals) within the window, ended or still open; for a slice, those that began in it.',
+      resolve: (value) => value.incidents,
+    }),
     mttr: t.field({
       type: 'Duration',
       nullable: true,
@@ -60,7 +71,10 @@ function totalsFields<T extends Totals>(t: FieldBuilder<T>) {
 /** Figures that belong to the whole window: the report's and each node's. */
 function windowFields<T extends Totals>(t: FieldBuilder<T>) {
   return {
-    openIncidents: t.int({ description: 'Of the incidents, those still open when the window closes (not part of MTTR).', resolve: (value) => value.openIncidents }),
+    openIncidents: t.int({
+      description: 'Of the incidents, those still open when the window closes (not part of MTTR).',
+      resolve: (value) => value.openIncidents,
+    }),
   };
 }
 
@@ -128,7 +142,10 @@ const ReportRef = builder.objectRef<AvailabilityReport>('AvailabilityReport').im
     intervalsTruncated: t.exposeBoolean('intervalsTruncated', { description: 'True when there were more than 1000 intervals.' }),
     nodes: t.field({ type: [NodeAvailabilityRef], description: 'Per node.', resolve: (report) => report.nodes }),
     buckets: t.field({ type: [BucketRef], description: 'The window in equal slices, for charts.', resolve: (report) => report.buckets }),
-    csv: t.string({ description: 'The downtime intervals as CSV: times in ISO 8601 (UTC), durations in whole seconds rounded as in the report.', resolve: (report, _args, context) => context.services.availability.csv(report) }),
+    csv: t.string({
+      description: 'The downtime intervals as CSV: times in ISO 8601 (UTC), durations in whole seconds rounded as in the report.',
+      resolve: (report, _args, context) => context.services.availability.csv(report),
+    }),
   }),
 });
 

@@ -86,7 +86,16 @@ export interface AvailabilityReport extends Totals {
 const MAX_WINDOW_MS = 366 * 86_400_000;
 const MAX_INTERVALS = 1000;
 
-const emptyTotals = (): Totals => ({ upMs: 0, unplannedMs: 0, plannedMs: 0, unknownMs: 0, incidents: 0, openIncidents: 0, endedIncidents: 0, endedIncidentsMs: 0 });
+const emptyTotals = (): Totals => ({
+  upMs: 0,
+  unplannedMs: 0,
+  plannedMs: 0,
+  unknownMs: 0,
+  incidents: 0,
+  openIncidents: 0,
+  endedIncidents: 0,
+  endedIncidentsMs: 0,
+});
 
 /**
  * The one rounding of every duration the report gives, in the API and in the CSV alike: whole
@@ -177,7 +186,17 @@ export class AvailabilityService {
             last.to = end;
             last.durationMs = end.getTime() - last.from.getTime();
           } else {
-            intervals.push({ nodeId: node.id, nodeName: node.name, clusterName: node.clusterName, kind, from: cursor, to: end, durationMs: end.getTime() - cursor.getTime(), operationId, cause });
+            intervals.push({
+              nodeId: node.id,
+              nodeName: node.name,
+              clusterName: node.clusterName,
+              kind,
+              from: cursor,
+              to: end,
+              durationMs: end.getTime() - cursor.getTime(),
+              operationId,
+              cause,
+            });
             if (kind === 'UNPLANNED') totals.incidents += 1;
           }
         }
@@ -185,7 +204,8 @@ export class AvailabilityService {
       };
       for (const change of changesOf.get(node.id) ?? []) {
         add(change.at);
-        if (status === 'DOWN' && change.at > since) this.#ended(totals, change.at.getTime() - statusSince.getTime(), change.at, buckets, since.getTime(), bucketMs);
+        if (status === 'DOWN' && change.at > since)
+          this.#ended(totals, change.at.getTime() - statusSince.getTime(), change.at, buckets, since.getTime(), bucketMs);
         status = change.toStatus;
         cause = change.cause;
         operationId = change.operationId;
@@ -217,7 +237,16 @@ export class AvailabilityService {
     const lines = ['node,cluster,kind,from,to,duration_seconds,operation,cause'];
     for (const interval of report.intervals) {
       lines.push(
-        [interval.nodeName, interval.clusterName, interval.kind, interval.from.toISOString(), interval.to.toISOString(), String(roundToSecond(interval.durationMs) / 1000), interval.operationId ?? '', interval.cause ?? '']
+        [
+          interval.nodeName,
+          interval.clusterName,
+          interval.kind,
+          interval.from.toISOString(),
+          interval.to.toISOString(),
+          String(roundToSecond(interval.durationMs) / 1000),
+          interval.operationId ?? '',
+          interval.cause ?? '',
+        ]
           .map(quote)
           .join(','),
       );

@@ -2,7 +2,7 @@ import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf } from '../../shared/batching.ts';
 import { isUuid } from '../../shared/validation.ts';
-import { nodeLiveness, type NodeStatus } from '../liveness/liveness.table.ts';
+import { type NodeStatus, nodeLiveness } from '../liveness/liveness.table.ts';
 import { nodes } from '../nodes/nodes.table.ts';
 import { clusterTags, nodeTags } from '../tags/tags.table.ts';
 import { type ClusterRow, clusters } from './clusters.table.ts';
@@ -36,7 +36,11 @@ export class ClustersRepository {
     return row;
   }
 
-  async update(tx: Executor, id: string, values: Partial<Pick<ClusterRow, 'name' | 'productKind' | 'description' | 'consoleUrl' | 'managerNodeId' | 'updatedAt'>>) {
+  async update(
+    tx: Executor,
+    id: string,
+    values: Partial<Pick<ClusterRow, 'name' | 'productKind' | 'description' | 'consoleUrl' | 'managerNodeId' | 'updatedAt'>>,
+  ) {
     const [row] = await tx.update(clusters).set(values).where(eq(clusters.id, id)).returning();
     return row as ClusterRow | undefined;
   }

@@ -41,12 +41,13 @@ export const StatusCountsRef = builder.objectRef<StatusCounts>('StatusCounts').i
 
 const HealthCountsRef = builder.objectRef<Record<ClusterHealth, number>>('HealthCounts').implement({
   description: 'How many clusters have each health.',
-  fields: (t) => Object.fromEntries(
-    CLUSTER_HEALTH.map((health) => [health.toLowerCase(), t.exposeInt(health, { description: `${health} clusters.` })]),
-  ),
+  fields: (t) => Object.fromEntries(CLUSTER_HEALTH.map((health) => [health.toLowerCase(), t.exposeInt(health, { description: `${health} clusters.` })])),
 });
 
-async function summaryOf(cluster: { id: string } & Partial<ClusterWithSummary>, context: { loaders: { clusterSummary: { load(id: string): Promise<ClusterWithSummary['summary'] | null> } } }) {
+async function summaryOf(
+  cluster: { id: string } & Partial<ClusterWithSummary>,
+  context: { loaders: { clusterSummary: { load(id: string): Promise<ClusterWithSummary['summary'] | null> } } },
+) {
   if (cluster.summary) return cluster.summary;
   const summary = await context.loaders.clusterSummary.load(cluster.id);
   if (!summary) throw new Error(`cluster ${cluster.id} vanished`);
@@ -105,8 +106,7 @@ const ClusterFilterInput = builder.inputType('ClusterFilter', {
   fields: (t) => ({
     search: t.string({ description: 'Part of the name, product kind or description.' }),
     tags: t.stringList({
-      description:
-        'Clusters carrying all of these tags, each on the cluster itself or on any of its nodes; the cluster:, product: and role: groups count too.',
+      description: 'Clusters carrying all of these tags, each on the cluster itself or on any of its nodes; the cluster:, product: and role: groups count too.',
     }),
     health: t.field({ type: [ClusterHealthEnum], description: 'Clusters with one of these healths.' }),
   }),
@@ -180,7 +180,10 @@ builder.mutationFields((t) => ({
   updateCluster: mutation(t, 'cluster.update', 'ADMIN', {
     type: ClusterRef,
     description: 'Changes a cluster’s name, product kind, description or console URL.',
-    args: { id: t.arg.id({ required: true, description: 'The cluster id.' }), input: t.arg({ type: UpdateClusterInput, required: true, description: 'The changes.' }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The cluster id.' }),
+      input: t.arg({ type: UpdateClusterInput, required: true, description: 'The changes.' }),
+    },
     resolve: (meta, args, context) => context.services.clusters.update(meta, String(args.id), args.input),
   }),
   deleteCluster: mutation(t, 'cluster.delete', 'ADMIN', {

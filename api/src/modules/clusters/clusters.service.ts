@@ -3,10 +3,10 @@ import type { Database, Executor } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, pageInMemory } from '../../shared/pagination.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
-import { topologyEvent } from '../../shared/topology-events.ts';
 import { normalizeTag, validateUserTags } from '../tags/tags.rules.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import { ClusterNameTakenError } from './clusters.errors.ts';
@@ -86,21 +86,24 @@ export class ClustersService {
   async update(meta: RequestMeta, id: string, patch: ClusterPatch): Promise<ClusterRow> {
     const values: Partial<ClusterRow> = {};
     if (patch.name !== undefined && patch.name !== null) values.name = validateName(patch.name, 'name');
-    if (patch.productKind !== undefined && patch.productKind !== null)
-      values.productKind = validateName(patch.productKind, 'productKind').toLowerCase();
+    if (patch.productKind !== undefined && patch.productKind !== null) values.productKind = validateName(patch.productKind, 'productKind').toLowerCase();
     if (patch.description !== undefined && patch.description !== null) values.description = validateText(patch.description, 'description');
     if (patch.consoleUrl !== undefined) values.consoleUrl = patch.consoleUrl ? validateUrl(patch.consoleUrl, 'consoleUrl') : null;
     if (Object.keys(values).length === 0) throw new ValidationError('INVALID_ARGUMENT', 'Nothing to update; give at least one field.', 'input');
     const existing = await this.#require(id);
     return this.liveness.exclusive(existing.id, async () => {
-      const cluster = await this.transactor.run(meta, { action: 'cluster.update', targetType: 'cluster', targetId: existing.id, args: values }, async (work) => {
-        if (values.name && values.name !== existing.name && (await this.repository.findByName(work.tx, values.name)))
-          throw new ClusterNameTakenError(values.name);
-        const row = await this.repository.update(work.tx, existing.id, { ...values, updatedAt: this.clock.now() });
-        if (!row) throw new NotFoundError('cluster', existing.id);
-        work.emit(topologyEvent('CLUSTER_UPDATED', { clusterId: row.id, clusterName: row.name, tags: await this.tags.clusterEventTags(work.tx, row) }));
-        return row;
-      });
+      const cluster = await this.transactor.run(
+        meta,
+        { action: 'cluster.update', targetType: 'cluster', targetId: existing.id, args: values },
+        async (work) => {
+          if (values.name && values.name !== existing.name && (await this.repository.findByName(work.tx, values.name)))
+            throw new ClusterNameTakenError(values.name);
+          const row = await this.repository.update(work.tx, existing.id, { ...values, updatedAt: this.clock.now() });
+          if (!row) throw new NotFoundError('cluster', existing.id);
+          work.emit(topologyEvent('CLUSTER_UPDATED', { clusterId: row.id, clusterName: row.name, tags: await this.tags.clusterEventTags(work.tx, row) }));
+          return row;
+        },
+      );
       this.liveness.clusterChanged(cluster);
       return cluster;
     });
@@ -110,14 +113,18 @@ export class ClustersService {
   async remove(meta: RequestMeta, id: string): Promise<ClusterRow> {
     const existing = await this.#require(id);
     const removed = await this.liveness.exclusive(existing.id, async () => {
-      const cluster = await this.transactor.run(meta, { action: 'cluster.delete', targetType: 'cluster', targetId: existing.id, args: { name: existing.name } }, async (work) => {
-        const row = await this.repository.find(work.tx, existing.id);
-        if (!row) throw new NotFoundError('cluster', existing.id);
-        const tags = await this.tags.clusterEventTags(work.tx, row);
-        await this.repository.delete(work.tx, row.id);
-        work.emit(topologyEvent('CLUSTER_REMOVED', { clusterId: row.id, clusterName: row.name, tags }));
-        return row;
-      });
+      const cluster = await this.transactor.run(
+        meta,
+        { action: 'cluster.delete', targetType: 'cluster', targetId: existing.id, args: { name: existing.name } },
+        async (work) => {
+          const row = await this.repository.find(work.tx, existing.id);
+          if (!row) throw new NotFoundError('cluster', existing.id);
+          const tags = await this.tags.clusterEventTags(work.tx, row);
+          await this.repository.delete(work.tx, row.id);
+          work.emit(topologyEvent('CLUSTER_REMOVED', { clusterId: row.id, clusterName: row.name, tags }));
+          return row;
+        },
+      );
       this.liveness.clusterRemoved(cluster.id);
       return cluster;
     });
@@ -131,13 +138,14 @@ export class ClustersService {
     const tags = filter.tags?.length ? [...new Set(filter.tags.map(normalizeTag))] : null;
     if ((tags?.length ?? 0) > MAX_FILTER_TAGS) throw new ValidationError('INVALID_TAG', `Filter by at most ${MAX_FILTER_TAGS} different tags at once.`, 'tags');
     const rows = await this.repository.list(this.db, { search, tags });
-    const summaries = await this.summaries(rows.map((row) => row.id), rows);
+    const summaries = await this.summaries(
+      rows.map((row) => row.id),
+      rows,
+    );
     let clusters = rows.map((row) => ({ ...row, summary: summaries.get(row.id) as ClusterWithSummary['summary'] }));
     if (filter.health?.length) clusters = clusters.filter((cluster) => filter.health?.includes(cluster.summary.health));
-    const keyOf = (cluster: ClusterWithSummary): unknown[] =>
-      order === 'HEALTH' ? [healthRank(cluster.summary.health), cluster.name] : [0, cluster.name];
-    const compare = (a: unknown[], b: unknown[]) =>
-      (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]), 'en');
+    const keyOf = (cluster: ClusterWithSummary): unknown[] => (order === 'HEALTH' ? [healthRank(cluster.summary.health), cluster.name] : [0, cluster.name]);
+    const compare = (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]), 'en');
     clusters.sort((a, b) => compare(keyOf(a), keyOf(b)));
     return pageInMemory(clusters, request, keyOf, compare);
   }
@@ -151,7 +159,8 @@ export class ClustersService {
       const summary = counts.get(row.clusterId);
       if (!summary) continue;
       if (row.role === 'WORKER') summary.workers[row.status] += row.count;
-      else if (rows.find((cluster) => cluster.id === row.clusterId)?.managerNodeId) summary.managerStatus = row.status === 'LEFT' ? summary.managerStatus : row.status;
+      else if (rows.find((cluster) => cluster.id === row.clusterId)?.managerNodeId)
+        summary.managerStatus = row.status === 'LEFT' ? summary.managerStatus : row.status;
     }
     for (const row of rows) {
       const summary = counts.get(row.id) as ClusterSummary;
@@ -163,7 +172,10 @@ export class ClustersService {
 
   async overview() {
     const rows = await this.repository.list(this.db, {});
-    const summaries = await this.summaries(rows.map((row) => row.id), rows);
+    const summaries = await this.summaries(
+      rows.map((row) => row.id),
+      rows,
+    );
     const byHealth: Record<ClusterHealth, number> = { UNREACHABLE: 0, CRITICAL: 0, DEGRADED: 0, PENDING: 0, HEALTHY: 0 };
     for (const summary of summaries.values()) byHealth[summary.health] += 1;
     return { clusters: rows.length, byHealth };

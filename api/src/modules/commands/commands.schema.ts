@@ -80,7 +80,9 @@ const CommandOutcomeCodeEnum = builder.enumType('CommandOutcomeCode', {
     },
     UNKNOWN_KIND: { description: 'REJECTED: the manager does not know this CommandKind.' },
     UNKNOWN_NODE: { description: 'REJECTED: the manager has no node by this name.' },
-    RESTART_FAILED: { description: 'FAILED: the node was restarted but did not become healthy (it exited, or failed its health check within its start timeout).' },
+    RESTART_FAILED: {
+      description: 'FAILED: the node was restarted but did not become healthy (it exited, or failed its health check within its start timeout).',
+    },
     INTERRUPTED: { description: 'FAILED: the manager restarted while carrying it out; it was not run again, and the node is not healthy.' },
   } satisfies Record<CommandOutcomeCode, { description: string }>,
 });
@@ -93,7 +95,8 @@ const CommandProgressInput = builder.inputType('CommandProgressInput', {
     state: t.field({ type: CommandProgressStateEnum, required: true, description: 'Where it stands.' }),
     code: t.field({
       type: CommandOutcomeCodeEnum,
-      description: 'With REJECTED and FAILED: why, for the OC to act on. Without it a refusal or failure is taken as final (agents from before codes send none).',
+      description:
+        'With REJECTED and FAILED: why, for the OC to act on. Without it a refusal or failure is taken as final (agents from before codes send none).',
     }),
     message: t.string({ description: 'Details for people.' }),
     details: t.field({ type: 'JSONObject', description: 'Details for programs (e.g. the new process id).' }),

@@ -129,7 +129,12 @@ export class CommandsService {
     let changed: CommandRow | null = null;
     const row = await this.transactor.run(
       meta,
-      { action: 'command.report', targetType: 'command', targetId: commandId, args: { state: input.state, code: input.code ?? null, epoch: input.epoch, message } },
+      {
+        action: 'command.report',
+        targetType: 'command',
+        targetId: commandId,
+        args: { state: input.state, code: input.code ?? null, epoch: input.epoch, message },
+      },
       async (work) => {
         const current = await this.repository.find(work.tx, commandId);
         if (!current || current.clusterId !== actor.clusterId) throw new NotFoundError('command', commandId);

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, lte, min, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, max, min, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { insertBatches } from '../../shared/batching.ts';
-import { events, eventSequence } from './events.table.ts';
 import type { EventChannel, EventDraft, Published } from '../../shared/events.ts';
+import { eventSequence, events } from './events.table.ts';
 
 export class EventsRepository {
   /**

@@ -1,11 +1,11 @@
 import { DEFAULT_EVENT_RETENTION } from '../../config.ts';
+import type { PothosTypes } from '../../graphql/builder.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
-import { NodeStatusEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
-import type { PothosTypes } from '../../graphql/builder.ts';
 import { type EventDraft, isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import type { TopologyEvent, TopologyEventType } from '../../shared/topology-events.ts';
 import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
+import { NodeStatusEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
 import type { NodeStatus } from '../liveness/liveness.types.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { normalizeTag } from '../tags/tags.rules.ts';
@@ -168,7 +168,10 @@ builder.subscriptionFields((t) => ({
   topologyEvents: t.field({
     type: TopologyEventUnion,
     description: 'Clusters registered, updated or removed, nodes joining or leaving, tags changing, managers lost and found.',
-    args: { filter: t.arg({ type: TopologyFilterInput, description: 'Which events.' }), afterSequence: t.arg({ type: 'SafeInt', description: AFTER_SEQUENCE }) },
+    args: {
+      filter: t.arg({ type: TopologyFilterInput, description: 'Which events.' }),
+      afterSequence: t.arg({ type: 'SafeInt', description: AFTER_SEQUENCE }),
+    },
     authScopes: { viewer: true },
     subscribe: async (_root, args, context) =>
       context.services.events.stream({ channel: 'topology', afterSequence: args.afterSequence, matches: await matcher(context, args.filter) }),

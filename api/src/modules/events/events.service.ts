@@ -1,9 +1,9 @@
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { BoundedQueue } from '../../shared/event-queue.ts';
+import type { EventChannel, Published } from '../../shared/events.ts';
 import type { EventBus } from './events.bus.ts';
 import type { EventsRepository } from './events.repository.ts';
-import type { EventChannel, Published, } from '../../shared/events.ts';
 import type { ChannelEvent, StreamItem } from './events.types.ts';
 
 /** How far behind a subscriber may fall, live or on resume, before it is told to resync. */

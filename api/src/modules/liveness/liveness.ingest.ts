@@ -7,9 +7,9 @@ import { isUuid } from '../../shared/validation.ts';
 import type { RefusalCode } from './liveness.errors.ts';
 import { judgeReport, judgeSilence, type LivenessPolicy, reportsFailure } from './liveness.judge.ts';
 import type { BatchRow, LivenessRepository } from './liveness.repository.ts';
-import type { TopologyReader } from './liveness.topology.ts';
 import { hasStats, type NodeStatsInput, type StatsAccumulator } from './liveness.stats.ts';
 import type { ReportedState } from './liveness.table.ts';
+import type { TopologyReader } from './liveness.topology.ts';
 import { applyVerdict, type LivenessTracker, type NamedStatusChange, type TrackedCluster, type TrackedNode } from './liveness.tracker.ts';
 import type { TransitionRecorder } from './liveness.transitions.ts';
 
@@ -97,7 +97,14 @@ export class BatchIngest {
   async apply(actor: AgentActor, input: HeartbeatBatchInput, foreign: string[]): Promise<HeartbeatReceipt> {
     const cluster = this.tracker.cluster(actor.clusterId);
     if (!cluster) throw new NotFoundError('cluster', actor.clusterId);
-    const receipt: HeartbeatReceipt = { accepted: 0, refused: [], stale: false, lastAppliedSequence: input.sequence, hint: null, intervalMs: this.policy.intervalMs };
+    const receipt: HeartbeatReceipt = {
+      accepted: 0,
+      refused: [],
+      stale: false,
+      lastAppliedSequence: input.sequence,
+      hint: null,
+      intervalMs: this.policy.intervalMs,
+    };
     if (cluster.lastSequence === undefined && cluster.managerNodeId) cluster.lastSequence = await this.repository.lastSequence(this.db, cluster.managerNodeId);
     const last = cluster.lastSequence;
     if (last !== null && last !== undefined && input.sequence <= last) {
@@ -194,7 +201,12 @@ export class BatchIngest {
         const ofAnotherCluster = elsewhere !== undefined && elsewhere !== cluster.id;
         if (ofAnotherCluster) foreign.push(nodeId as string);
         if (ofAnotherCluster || final) {
-          refuse(index, entry, 'UNKNOWN_NODE', `No node ${entry.name ? `named "${entry.name}"` : entry.nodeId} in cluster ${cluster.name}; report membership first.`);
+          refuse(
+            index,
+            entry,
+            'UNKNOWN_NODE',
+            `No node ${entry.name ? `named "${entry.name}"` : entry.nodeId} in cluster ${cluster.name}; report membership first.`,
+          );
         } else {
           unknown.push({ entry, index });
         }

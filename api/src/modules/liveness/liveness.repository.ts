@@ -1,15 +1,7 @@
 import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
-import {
-  type NodeStatus,
-  nodeLiveness,
-  nodeStats,
-  nodeStatusHistory,
-  type ReportedState,
-  type StatusCause,
-  type StatusHistoryRow,
-} from './liveness.table.ts';
+import { type NodeStatus, nodeLiveness, nodeStats, nodeStatusHistory, type ReportedState, type StatusCause, type StatusHistoryRow } from './liveness.table.ts';
 
 export interface JudgedRow {
   nodeId: string;
@@ -69,10 +61,7 @@ export class LivenessRepository {
 
   async statusesOf(db: Executor, nodeIds: string[]): Promise<Map<string, NodeStatus>> {
     if (nodeIds.length === 0) return new Map();
-    const rows = await db
-      .select({ nodeId: nodeLiveness.nodeId, status: nodeLiveness.status })
-      .from(nodeLiveness)
-      .where(anyOf(nodeLiveness.nodeId, nodeIds));
+    const rows = await db.select({ nodeId: nodeLiveness.nodeId, status: nodeLiveness.status }).from(nodeLiveness).where(anyOf(nodeLiveness.nodeId, nodeIds));
     return new Map(rows.map((row) => [row.nodeId, row.status]));
   }
 

@@ -3,10 +3,10 @@ import type { Database, Executor } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { AgentActor, RequestMeta } from '../../shared/actor.ts';
 import { ValidationError } from '../../shared/domain-error.ts';
+import type { EventDraft } from '../../shared/events.ts';
 import { KeyedMutex } from '../../shared/keyed-mutex.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
-import type { EventDraft } from '../../shared/events.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import { BatchTooLargeError } from './liveness.errors.ts';
 import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './liveness.ingest.ts';
@@ -14,9 +14,9 @@ import type { LivenessPolicy } from './liveness.judge.ts';
 import { LeaseSweeper } from './liveness.lease.ts';
 import { Maintenance } from './liveness.maintenance.ts';
 import type { LivenessRepository } from './liveness.repository.ts';
-import { type ClusterInfoRow, TopologyReader, type TopologySource } from './liveness.topology.ts';
 import { StatsAccumulator } from './liveness.stats.ts';
 import type { NodeStatsRow, NodeStatus, ReportedState, StatusCause, StatusHistoryRow } from './liveness.table.ts';
+import { type ClusterInfoRow, TopologyReader, type TopologySource } from './liveness.topology.ts';
 import { LivenessTracker, type NamedStatusChange, type NodeCondition, type TrackedNodeInput } from './liveness.tracker.ts';
 import { TransitionRecorder } from './liveness.transitions.ts';
 
@@ -79,7 +79,14 @@ export class LivenessService {
     const clusters = await this.#topology.clusters();
     for (const info of clusters) this.#tracker.upsertCluster(info);
     for (const row of await this.#topology.tracked()) {
-      this.#tracker.addNode(row.clusterId, { nodeId: row.nodeId, name: row.nodeName, role: row.role, status: row.status, cause: row.statusCause, since: row.statusSince });
+      this.#tracker.addNode(row.clusterId, {
+        nodeId: row.nodeId,
+        name: row.nodeName,
+        role: row.role,
+        status: row.status,
+        cause: row.statusCause,
+        since: row.statusSince,
+      });
     }
     this.#timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
     this.#timer.unref();
@@ -218,7 +225,12 @@ export class LivenessService {
   async history(nodeId: string, pageArgs: PageArgs): Promise<Page<StatusHistoryRow>> {
     const request = checkPage(pageArgs, 1);
     const rows = await this.repository.history(this.db, nodeId, request.first + 1, request.after ? Number(request.after[0]) : undefined);
-    return toPage(rows, request, (row) => [row.id], () => this.repository.countHistory(this.db, nodeId));
+    return toPage(
+      rows,
+      request,
+      (row) => [row.id],
+      () => this.repository.countHistory(this.db, nodeId),
+    );
   }
 
   /** While a node is in MAINTENANCE: the operation that took it there. */

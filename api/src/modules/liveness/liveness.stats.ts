@@ -39,7 +39,11 @@ export class StatsAccumulator {
       minute = undefined;
     }
     if (!minute) {
-      minute = { start, samples: 0, sums: { cpuPercent: { total: 0, count: 0 }, memoryBytes: { total: 0, count: 0 }, load1: { total: 0, count: 0 }, diskPercent: { total: 0, count: 0 } } };
+      minute = {
+        start,
+        samples: 0,
+        sums: { cpuPercent: { total: 0, count: 0 }, memoryBytes: { total: 0, count: 0 }, load1: { total: 0, count: 0 }, diskPercent: { total: 0, count: 0 } },
+      };
       this.#open.set(nodeId, minute);
     }
     minute.samples += 1;

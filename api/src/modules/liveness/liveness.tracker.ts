@@ -1,8 +1,8 @@
 import type { Clock } from '../../clock.ts';
 import type { NodeLiveness, Verdict } from './liveness.judge.ts';
 import type { StatusChange } from './liveness.repository.ts';
-import type { ClusterInfoRow, TrackedRow } from './liveness.topology.ts';
 import type { NodeStatus, StatusCause } from './liveness.table.ts';
+import type { ClusterInfoRow, TrackedRow } from './liveness.topology.ts';
 
 /** A status change with what an event about it needs to say. */
 export interface NamedStatusChange extends StatusChange {
@@ -64,7 +64,16 @@ export interface NodeCondition {
  */
 export function applyVerdict(node: TrackedNode, verdict: Verdict, at: Date, changes: NamedStatusChange[]): void {
   if (node.status === verdict.status) return;
-  changes.push({ nodeId: node.id, nodeName: node.name, role: node.role, clusterId: node.clusterId, from: node.status, to: verdict.status, cause: verdict.cause, at });
+  changes.push({
+    nodeId: node.id,
+    nodeName: node.name,
+    role: node.role,
+    clusterId: node.clusterId,
+    from: node.status,
+    to: verdict.status,
+    cause: verdict.cause,
+    at,
+  });
   node.status = verdict.status;
   node.cause = verdict.cause;
   node.since = at;
@@ -169,7 +178,14 @@ export class LivenessTracker {
     const cluster = this.#clusters.get(clusterId);
     for (const row of rows) {
       if (cluster?.nodes.has(row.nodeId)) continue;
-      this.addNode(row.clusterId, { nodeId: row.nodeId, name: row.nodeName, role: row.role, status: row.status, cause: row.statusCause, since: row.statusSince });
+      this.addNode(row.clusterId, {
+        nodeId: row.nodeId,
+        name: row.nodeName,
+        role: row.role,
+        status: row.status,
+        cause: row.statusCause,
+        since: row.statusSince,
+      });
     }
   }
 

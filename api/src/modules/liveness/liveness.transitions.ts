@@ -32,7 +32,11 @@ export class TransitionRecorder {
       const cluster = this.tracker.cluster(change.clusterId);
       if (cluster) clusters.set(cluster.id, cluster);
     }
-    const tags = await this.tags.effectiveTagsAcross(tx, clusters, changes.map((change) => ({ id: change.nodeId, role: change.role, clusterId: change.clusterId })));
+    const tags = await this.tags.effectiveTagsAcross(
+      tx,
+      clusters,
+      changes.map((change) => ({ id: change.nodeId, role: change.role, clusterId: change.clusterId })),
+    );
     return changes.flatMap((change) => {
       const cluster = clusters.get(change.clusterId);
       if (!cluster) return [];

@@ -124,10 +124,7 @@ export class NodesRepository {
   }
 
   async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
-    return db
-      .select({ status: nodeLiveness.status, count: count() })
-      .from(nodeLiveness)
-      .groupBy(nodeLiveness.status);
+    return db.select({ status: nodeLiveness.status, count: count() }).from(nodeLiveness).groupBy(nodeLiveness.status);
   }
 }
 

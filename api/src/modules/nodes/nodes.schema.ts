@@ -1,14 +1,14 @@
 import { builder } from '../../graphql/builder.ts';
-import { mutation } from '../../graphql/mutation.ts';
 import type { CostExtensions } from '../../graphql/limits.ts';
+import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { validateId } from '../../shared/validation.ts';
-import { NodeStatusEnum, StatusCauseEnum, ReportedStateEnum } from '../liveness/liveness.schema.ts';
+import { ClusterRef } from '../clusters/clusters.schema.ts';
+import { NodeStatusEnum, ReportedStateEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
 import type { NodeStatsRow, NodeStatus, StatusHistoryRow } from '../liveness/liveness.types.ts';
 import { effectiveTags } from '../tags/tags.rules.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
-import { ClusterRef } from '../clusters/clusters.schema.ts';
 
 export const NodeRoleEnum = builder.enumType('NodeRole', {
   description: 'A node is its cluster’s manager (which talks to the OC) or one of its workers.',
@@ -52,14 +52,23 @@ interface NodeStatsView {
 }
 
 const NodeStatsRef = builder.objectRef<NodeStatsView>('NodeStats').implement({
-  description: 'A node’s latest measurements, from the last heartbeat that carried them while it ran. When the node stops reporting they stay, as its last known values.',
+  description:
+    'A node’s latest measurements, from the last heartbeat that carried them while it ran. When the node stops reporting they stay, as its last known values.',
   fields: (t) => ({
     cpuPercent: t.exposeFloat('cpuPercent', { nullable: true, description: 'CPU use, percent of one core.' }),
     memoryBytes: t.exposeFloat('memoryBytes', { nullable: true, description: 'Resident memory in bytes.' }),
     load1: t.exposeFloat('load1', { nullable: true, description: 'One-minute load average of the host.' }),
     diskPercent: t.exposeFloat('diskPercent', { nullable: true, description: 'Disk space used, percent.' }),
-    uptimeSeconds: t.exposeFloat('uptimeSeconds', { nullable: true, description: 'Seconds since the node started, when the measurements were taken (it does not go on counting).' }),
-    reportedAt: t.field({ type: 'DateTime', nullable: true, description: 'When these measurements were reported; null if never.', resolve: (stats) => stats.reportedAt }),
+    uptimeSeconds: t.exposeFloat('uptimeSeconds', {
+      nullable: true,
+      description: 'Seconds since the node started, when the measurements were taken (it does not go on counting).',
+    }),
+    reportedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When these measurements were reported; null if never.',
+      resolve: (stats) => stats.reportedAt,
+    }),
     current: t.exposeBoolean('current', {
       description:
         'True while these are live figures: the node is UP, SUSPECT or in MAINTENANCE, running, and they are recent. False when they are its last known values, taken at reportedAt: it is DOWN, UNKNOWN, LEFT, stopped, or left out of its manager’s recent batches.',
@@ -148,7 +157,16 @@ export const NodeRef = builder.drizzleObject('nodes', {
       select: {
         with: {
           liveness: {
-            columns: { cpuPercent: true, memoryBytes: true, load1: true, diskPercent: true, uptimeSeconds: true, statsReportedAt: true, status: true, reportedState: true },
+            columns: {
+              cpuPercent: true,
+              memoryBytes: true,
+              load1: true,
+              diskPercent: true,
+              uptimeSeconds: true,
+              statsReportedAt: true,
+              status: true,
+              reportedState: true,
+            },
           },
         },
       },
@@ -224,8 +242,7 @@ builder.queryFields((t) => ({
       ...pageArgs,
     },
     authScopes: { viewer: true },
-    resolve: (_root, args, context) =>
-      context.services.nodes.list({ target: args.target, statuses: args.statuses }, { first: args.first, after: args.after }),
+    resolve: (_root, args, context) => context.services.nodes.list({ target: args.target, statuses: args.statuses }, { first: args.first, after: args.after }),
   }),
 }));
 

@@ -4,18 +4,17 @@ import type { Database } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
+import { type TopologyEventType, topologyEvent } from '../../shared/topology-events.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateLabels, validateName, validateText, validateUrl } from '../../shared/validation.ts';
 import type { ClustersService } from '../clusters/clusters.service.ts';
 import type { ClusterRow } from '../clusters/clusters.types.ts';
-import type { NamedStatusChange } from '../liveness/liveness.service.ts';
-import type { LivenessService } from '../liveness/liveness.service.ts';
+import type { LivenessService, NamedStatusChange } from '../liveness/liveness.service.ts';
 import type { NodeStatus } from '../liveness/liveness.types.ts';
 import type { TagsService } from '../tags/tags.service.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { DuplicateNodeError, ManagerNameTakenError, NodeIsManagerError } from './nodes.errors.ts';
-import { type TopologyEventType, topologyEvent } from '../../shared/topology-events.ts';
 import type { NodeListRow, NodesRepository, NodeValues } from './nodes.repository.ts';
 import type { NodeRow } from './nodes.table.ts';
 
@@ -167,13 +166,22 @@ export class NodesService {
       const receipt: MembershipReceipt = { joined: [], rejoined: [], updated: [], left: [], unchanged: 0 };
       await this.transactor.run(
         meta,
-        { action: 'membership.report', targetType: 'cluster', targetId: clusterId, args: { snapshot: isSnapshot, reported: clean.length, left: leftNames.length } },
+        {
+          action: 'membership.report',
+          targetType: 'cluster',
+          targetId: clusterId,
+          args: { snapshot: isSnapshot, reported: clean.length, left: leftNames.length },
+        },
         async (work) => {
           const cluster = await this.clusters.find(clusterId, work.tx);
           if (!cluster) throw new NotFoundError('cluster', clusterId);
           const existing = new Map((await this.repository.ofCluster(work.tx, clusterId)).map((node) => [node.name, node]));
           const toLeave: NodeRow[] = [];
-          const joined = await this.#join(work, cluster, clean.filter((values) => !existing.has(values.name)));
+          const joined = await this.#join(
+            work,
+            cluster,
+            clean.filter((values) => !existing.has(values.name)),
+          );
           for (const values of clean) {
             const current = existing.get(values.name);
             const newcomer = joined.get(values.name);
@@ -208,7 +216,10 @@ export class NodesService {
           since: this.clock.now(),
         })),
       );
-      this.liveness.nodesUntracked(clusterId, receipt.left.map((node) => node.id));
+      this.liveness.nodesUntracked(
+        clusterId,
+        receipt.left.map((node) => node.id),
+      );
       return receipt;
     });
   }
@@ -225,7 +236,9 @@ export class NodesService {
     const node = existing
       ? await this.repository.update(work.tx, existing.id, { ...manager, role: 'MANAGER', leftAt: null })
       : (await this.repository.insert(work.tx, [{ ...manager, clusterId: cluster.id, role: 'MANAGER', joinedAt: now }]))[0];
-    await this.liveness.initializeNodes(work.tx, [{ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now }]);
+    await this.liveness.initializeNodes(work.tx, [
+      { nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN', cause: existing ? 'REJOINED' : 'JOINED', at: now },
+    ]);
     const previous = members.find((member) => member.id === cluster.managerNodeId && member.id !== node.id && member.leftAt === null);
     if (previous) {
       const statuses = await this.liveness.statusesOf(work.tx, [previous.id]);
@@ -243,8 +256,14 @@ export class NodesService {
   async #join(work: UnitOfWork, cluster: ClusterRow, reports: Omit<NodeValues, 'clusterId' | 'role'>[]) {
     if (reports.length === 0) return new Map<string, { node: NodeRow; tags: string[] }>();
     const now = this.clock.now();
-    const nodes = await this.repository.insert(work.tx, reports.map((values) => ({ ...values, clusterId: cluster.id, role: 'WORKER' as const, joinedAt: now })));
-    await this.liveness.initializeNodes(work.tx, nodes.map((node) => ({ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN' as const, cause: 'JOINED' as const, at: now })));
+    const nodes = await this.repository.insert(
+      work.tx,
+      reports.map((values) => ({ ...values, clusterId: cluster.id, role: 'WORKER' as const, joinedAt: now })),
+    );
+    await this.liveness.initializeNodes(
+      work.tx,
+      nodes.map((node) => ({ nodeId: node.id, clusterId: cluster.id, status: 'UNKNOWN' as const, cause: 'JOINED' as const, at: now })),
+    );
     const tags = await this.tags.effectiveTags(work.tx, cluster, nodes);
     return new Map(nodes.map((node) => [node.name, { node, tags: tags.get(node.id) ?? [] }]));
   }
@@ -275,8 +294,15 @@ export class NodesService {
   async #leave(work: UnitOfWork, cluster: ClusterRow, nodes: NodeRow[], receipt: MembershipReceipt) {
     if (nodes.length === 0) return;
     const now = this.clock.now();
-    const statuses = await this.liveness.statusesOf(work.tx, nodes.map((node) => node.id));
-    const left = await this.repository.markLeft(work.tx, nodes.map((node) => node.id), now);
+    const statuses = await this.liveness.statusesOf(
+      work.tx,
+      nodes.map((node) => node.id),
+    );
+    const left = await this.repository.markLeft(
+      work.tx,
+      nodes.map((node) => node.id),
+      now,
+    );
     const changes = left.map((node) => this.#change(node, statuses.get(node.id) ?? 'UNKNOWN', 'LEFT', now));
     work.emit(...(await this.liveness.recordTransitions(work.tx, changes)));
     const tags = await this.tags.effectiveTags(work.tx, cluster, left);
@@ -297,4 +323,3 @@ export class NodesService {
     return topologyEvent(type, { clusterId: cluster.id, clusterName: cluster.name, nodeId: node.id, nodeName: node.name, role: node.role, tags });
   }
 }
-

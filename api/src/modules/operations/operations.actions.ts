@@ -82,7 +82,11 @@ export class OperationActions {
         },
         async (work) => {
           const moved = place
-            ? await this.repository.updateStep(work.tx, place.id, { batch: step.batch, position: step.position, message: `moved after ${step.nodeName}, which failed and is restarted first` })
+            ? await this.repository.updateStep(work.tx, place.id, {
+                batch: step.batch,
+                position: step.position,
+                message: `moved after ${step.nodeName}, which failed and is restarted first`,
+              })
             : null;
           const command = await this.#send(work, active.row, step);
           await this.liveness.enterMaintenance(work, step.clusterId, [step.nodeId], active.row.id);
@@ -153,11 +157,18 @@ export class OperationActions {
       this.#meta(active.row),
       { action: 'operation.steps.cancel', targetType: 'operation', targetId: active.row.id, args: { steps: steps.length, message } },
       async (work) => {
-        await this.repository.updateSteps(work.tx, steps.map((step) => step.id), { state: 'CANCELLED', message, finishedAt: wall });
+        await this.repository.updateSteps(
+          work.tx,
+          steps.map((step) => step.id),
+          { state: 'CANCELLED', message, finishedAt: wall },
+        );
         for (const step of steps) work.emit(stepEvent(active.row, { ...step, state: 'CANCELLED', message, finishedAt: wall }));
       },
     );
-    this.#replaceSteps(active, steps.map((step) => ({ ...step, state: 'CANCELLED' as const, message, finishedAt: wall })));
+    this.#replaceSteps(
+      active,
+      steps.map((step) => ({ ...step, state: 'CANCELLED' as const, message, finishedAt: wall })),
+    );
   }
 
   async setState(active: ActiveOperation, state: OperationState, reason: string): Promise<void> {
@@ -210,7 +221,11 @@ export class OperationActions {
       { action: 'operation.step.reissue', targetType: 'node', targetId: step.nodeId, args: { operationId: active.row.id, epoch: active.row.epoch } },
       async (work) => {
         const command = await this.#send(work, active.row, step);
-        const row = await this.repository.updateStep(work.tx, step.id, { commandId: command.id, attempts: step.attempts + 1, message: 'sent again under the current epoch' });
+        const row = await this.repository.updateStep(work.tx, step.id, {
+          commandId: command.id,
+          attempts: step.attempts + 1,
+          message: 'sent again under the current epoch',
+        });
         work.emit(stepEvent(active.row, row));
         return row;
       },

@@ -93,8 +93,10 @@ export function decideBudget(question: BudgetQuestion): BudgetAnswer {
   if (!question.reachable) return answer('UNREACHABLE', `the manager of ${question.clusterName} is unreachable`);
   if (step?.status === 'MAINTENANCE') return answer('NODE', `${step.name} is in maintenance for another operation`);
   if (step?.status === 'UNKNOWN') return answer('NODE', `${step.name} is UNKNOWN: it is not restarted until the OC knows its state`);
-  if (step && hasFailed(step.status)) return answer(null, `${step.name} is ${step.status} itself: restarting it takes nothing more down (${count}: ${listed(unavailable)})`);
-  if (unavailable.length >= question.maxUnavailable) return answer('BUDGET', `${question.clusterName} is at its disruption budget (${count}: ${listed(unavailable)})`);
+  if (step && hasFailed(step.status))
+    return answer(null, `${step.name} is ${step.status} itself: restarting it takes nothing more down (${count}: ${listed(unavailable)})`);
+  if (unavailable.length >= question.maxUnavailable)
+    return answer('BUDGET', `${question.clusterName} is at its disruption budget (${count}: ${listed(unavailable)})`);
   return answer(null, `${unavailable.length} of ${question.size} unavailable now, within the budget of ${question.maxUnavailable} at once`);
 }
 

@@ -102,9 +102,11 @@ function judgeInFlight(progress: OperationProgress, conditions: Conditions, now:
     const dispatched = progress.dispatchedMono.get(step.id) ?? now;
     const healthyFor = node ? healthyForMs(node, progress.restartedMono.get(step.id) ?? now, now) : -1;
     if (!conditions.get(step.clusterId)?.reachable) judge(step, 'FAILED', `the manager of ${step.clusterName} is unreachable`);
-    else if (!node || node.status !== 'MAINTENANCE') judge(step, 'FAILED', `${step.nodeName} left maintenance as ${node?.status ?? 'gone'} before it was healthy`);
-    else if (step.state === 'RESTARTED' && healthyFor >= strategy.minHealthyTimeMs) judge(step, 'SUCCEEDED', `healthy for ${Math.round(healthyFor / 1000)} s after its restart`);
-    else if (now - dispatched > strategy.healthyDeadlineMs) judge(step, 'TIMED_OUT', `not healthy within healthyDeadline (${strategy.healthyDeadlineMs / 1000} s)`);
+    else if (node?.status !== 'MAINTENANCE') judge(step, 'FAILED', `${step.nodeName} left maintenance as ${node?.status ?? 'gone'} before it was healthy`);
+    else if (step.state === 'RESTARTED' && healthyFor >= strategy.minHealthyTimeMs)
+      judge(step, 'SUCCEEDED', `healthy for ${Math.round(healthyFor / 1000)} s after its restart`);
+    else if (now - dispatched > strategy.healthyDeadlineMs)
+      judge(step, 'TIMED_OUT', `not healthy within healthyDeadline (${strategy.healthyDeadlineMs / 1000} s)`);
   }
   return decisions;
 }
@@ -114,7 +116,8 @@ function abortReason(progress: OperationProgress, failures: StepRow[], now: numb
   const { strategy } = progress.row;
   const canary = failures.find((step) => step.canary);
   if (canary) return { state: 'FAILED', reason: `canary ${canary.nodeName} failed; no other node was touched` };
-  if (failures.length > strategy.maxFailures) return { state: 'FAILED', reason: `${counted(failures.length, 'failed step')}, more than maxFailures (${strategy.maxFailures})` };
+  if (failures.length > strategy.maxFailures)
+    return { state: 'FAILED', reason: `${counted(failures.length, 'failed step')}, more than maxFailures (${strategy.maxFailures})` };
   if (now - progress.lastProgressMono > strategy.progressDeadlineMs)
     return { state: 'TIMED_OUT', reason: `no node became healthy within progressDeadline (${strategy.progressDeadlineMs / 1000} s)` };
   if (progress.row.cancelRequested) return { state: 'CANCELLED', reason: 'cancelled' };
@@ -137,7 +140,11 @@ function abortOrFinish(progress: OperationProgress, now: number): Decision[] | n
     decisions.push(
       stillRunning === 0
         ? { kind: 'finish', state: abort.state, reason: abort.reason }
-        : { kind: 'setState', state: row.state === 'PAUSED' ? 'PAUSED' : 'RUNNING', reason: `${abort.reason}; finishing ${counted(stillRunning, 'step')} in flight` },
+        : {
+            kind: 'setState',
+            state: row.state === 'PAUSED' ? 'PAUSED' : 'RUNNING',
+            reason: `${abort.reason}; finishing ${counted(stillRunning, 'step')} in flight`,
+          },
     );
     return decisions;
   }
@@ -202,7 +209,8 @@ function batchGate(progress: OperationProgress, batch: number, now: number): Dec
   if (afterCanaries && !row.promoted && !strategy.autoPromote)
     return [...noted, { kind: 'setState', state: 'AWAITING_PROMOTION', reason: 'the canaries are healthy; promote the operation to continue' }];
   const pauseUntil = (finishedAt ?? now) + strategy.pauseBetweenBatchesMs;
-  if (now < pauseUntil) return [...noted, { kind: 'setState', state: 'WAITING', reason: `pausing ${Math.ceil((pauseUntil - now) / 1000)} s before batch ${batch + 1}` }];
+  if (now < pauseUntil)
+    return [...noted, { kind: 'setState', state: 'WAITING', reason: `pausing ${Math.ceil((pauseUntil - now) / 1000)} s before batch ${batch + 1}` }];
   return noted.length > 0 ? noted : null;
 }
 
@@ -277,8 +285,10 @@ export type ReportDecision = { kind: 'restarted'; message: string } | { kind: 'r
  */
 export function decideReport(step: StepRow | undefined, commandId: string, report: Pick<CommandReport, 'state' | 'code' | 'message'>): ReportDecision | null {
   if (!step || step.commandId !== commandId || !IN_FLIGHT.includes(step.state)) return null;
-  if (report.state === 'SUCCEEDED') return step.state === 'DISPATCHED' ? { kind: 'restarted', message: `${report.message ?? 'restarted'}; waiting for it to stay healthy` } : null;
+  if (report.state === 'SUCCEEDED')
+    return step.state === 'DISPATCHED' ? { kind: 'restarted', message: `${report.message ?? 'restarted'}; waiting for it to stay healthy` } : null;
   if (report.state === 'REJECTED' && report.code === 'STALE_EPOCH') return { kind: 'resend' };
-  if (report.state === 'FAILED' || report.state === 'REJECTED') return { kind: 'fail', message: `${report.state.toLowerCase()} by the manager: ${report.message ?? ''}` };
+  if (report.state === 'FAILED' || report.state === 'REJECTED')
+    return { kind: 'fail', message: `${report.state.toLowerCase()} by the manager: ${report.message ?? ''}` };
   return null;
 }

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
-import { type OperationKind, type OperationRow, type OperationState, operations, operationSteps, type StepRow } from './operations.table.ts';
+import { type OperationKind, type OperationRow, type OperationState, operationSteps, operations, type StepRow } from './operations.table.ts';
 
 export const TERMINAL_OPERATION: OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 

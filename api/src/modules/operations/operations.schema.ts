@@ -2,16 +2,16 @@ import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
-import { validateId } from '../../shared/validation.ts';
 import { isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
+import { validateId } from '../../shared/validation.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import { counts } from './operations.decide.ts';
-import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
+import type { OperationUpdatedEvent, StepUpdatedEvent } from './operations.events.ts';
 import { StrategyInput } from './operations.inputs.ts';
+import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
 import type { Strategy } from './operations.strategy.ts';
 import type { OperationRow, StepRow } from './operations.table.ts';
-import type { OperationUpdatedEvent, StepUpdatedEvent } from './operations.events.ts';
 
 export const OperationKindEnum = builder.enumType('OperationKind', {
   description: 'What an operation does.',
@@ -63,9 +63,21 @@ const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
       description: 'The same as a percentage of each cluster (rounded down).',
       resolve: (strategy) => ('percent' in strategy.maxUnavailable ? strategy.maxUnavailable.percent : null),
     }),
-    minHealthyTime: t.field({ type: 'Duration', description: 'How long a restarted node must stay healthy.', resolve: (strategy) => strategy.minHealthyTimeMs }),
-    healthyDeadline: t.field({ type: 'Duration', description: 'How long a node may take to become healthy.', resolve: (strategy) => strategy.healthyDeadlineMs }),
-    progressDeadline: t.field({ type: 'Duration', description: 'How long the operation may go without a node becoming healthy.', resolve: (strategy) => strategy.progressDeadlineMs }),
+    minHealthyTime: t.field({
+      type: 'Duration',
+      description: 'How long a restarted node must stay healthy.',
+      resolve: (strategy) => strategy.minHealthyTimeMs,
+    }),
+    healthyDeadline: t.field({
+      type: 'Duration',
+      description: 'How long a node may take to become healthy.',
+      resolve: (strategy) => strategy.healthyDeadlineMs,
+    }),
+    progressDeadline: t.field({
+      type: 'Duration',
+      description: 'How long the operation may go without a node becoming healthy.',
+      resolve: (strategy) => strategy.progressDeadlineMs,
+    }),
     maxFailures: t.exposeInt('maxFailures', { description: 'Failures tolerated; one more aborts.' }),
     canary: t.exposeInt('canary', { description: 'Nodes restarted first, as batch 1.' }),
     autoPromote: t.exposeBoolean('autoPromote', { description: 'Continue after healthy canaries without promotion.' }),
@@ -202,16 +214,18 @@ const PlannedBatchRef = builder.objectRef<{ index: number; steps: OperationPlan[
     number: t.int({ description: 'Its number, from 1.', resolve: (batch) => batch.index + 1 }),
     canary: t.boolean({ description: 'Whether these are the canaries.', resolve: (batch) => batch.steps.every((step) => step.canary) }),
     nodes: t.field({
-      type: [builder.objectRef<OperationPlan['steps'][number]>('PlannedNode').implement({
-        description: 'A node in a planned batch.',
-        fields: (n) => ({
-          nodeId: n.exposeID('id', { description: 'The node.' }),
-          nodeName: n.exposeString('name', { description: 'Its name.' }),
-          clusterName: n.exposeString('clusterName', { description: 'Its cluster.' }),
-          role: n.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (node) => node.role }),
-          status: n.exposeString('status', { description: 'Its status now.' }),
+      type: [
+        builder.objectRef<OperationPlan['steps'][number]>('PlannedNode').implement({
+          description: 'A node in a planned batch.',
+          fields: (n) => ({
+            nodeId: n.exposeID('id', { description: 'The node.' }),
+            nodeName: n.exposeString('name', { description: 'Its name.' }),
+            clusterName: n.exposeString('clusterName', { description: 'Its cluster.' }),
+            role: n.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (node) => node.role }),
+            status: n.exposeString('status', { description: 'Its status now.' }),
+          }),
         }),
-      })],
+      ],
       description: 'The nodes, in order.',
       resolve: (batch) => batch.steps,
     }),
@@ -233,7 +247,11 @@ const PlanRef = builder.objectRef<OperationPlan>('OperationPlan').implement({
         return [...batches].map(([index, steps]) => ({ index, steps }));
       },
     }),
-    budgets: t.field({ type: [BudgetRef], description: 'Each cluster’s budget and whether the plan’s first step there could start now.', resolve: (plan) => plan.budgets }),
+    budgets: t.field({
+      type: [BudgetRef],
+      description: 'Each cluster’s budget and whether the plan’s first step there could start now.',
+      resolve: (plan) => plan.budgets,
+    }),
     warnings: t.exposeStringList('warnings', { description: 'Things to know before starting.' }),
   }),
 });

@@ -62,16 +62,17 @@ export class OperationsService {
     const strategy = normalizeStrategy(input.strategy);
     const description = validateText(input.description ?? '', 'description', 500);
     if (input.kind === 'RESTART' && !input.target.nodes)
-      throw new InvalidTargetError('A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.');
+      throw new InvalidTargetError(
+        'A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.',
+      );
     const target = await this.targets.normalize(input.target);
     const restarted = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
     const listed = (await this.nodes.members(target)).filter((node) => restarted(node.role));
-    if (listed.length === 0) throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
+    if (listed.length === 0)
+      throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
     const clusterIds = [...new Set(listed.map((node) => node.clusterId))];
     const managers = managersCount(listed);
-    const clusterMembers = (await this.nodes.members({ kind: 'CLUSTERS', clusterIds })).filter(
-      (node) => node.role === 'WORKER' || managers,
-    );
+    const clusterMembers = (await this.nodes.members({ kind: 'CLUSTERS', clusterIds })).filter((node) => node.role === 'WORKER' || managers);
     const clusters = clusterIds.map((id) => {
       const all = clusterMembers.filter((node) => node.clusterId === id);
       return { id, name: all[0]?.clusterName ?? id, size: all.length };
@@ -83,7 +84,9 @@ export class OperationsService {
     const live = new Map(clusterIds.map((id) => [id, new Map(this.liveness.conditions(id).nodes.map((node) => [node.nodeId, node.status]))]));
     const members = listed.map((node) => ({ ...node, status: live.get(node.clusterId)?.get(node.id) ?? node.status }));
     const steps = planSteps(members, strategy);
-    const checks = clusters.map((cluster) => this.#check(cluster.id, budgets[cluster.id], managers, steps.find((step) => step.clusterId === cluster.id)?.id ?? null));
+    const checks = clusters.map((cluster) =>
+      this.#check(cluster.id, budgets[cluster.id], managers, steps.find((step) => step.clusterId === cluster.id)?.id ?? null),
+    );
     const warnings = checks.filter((check) => !check.ok).map((check) => `${check.clusterName}: ${check.reason}`);
     return { kind: input.kind, description, target, strategy, steps, budgets: checks, warnings };
   }
@@ -111,7 +114,9 @@ export class OperationsService {
   async create(meta: RequestMeta, input: OperationInput & { idempotencyKey?: string | null }): Promise<OperationRow> {
     const key = input.idempotencyKey ? validateText(input.idempotencyKey, 'idempotencyKey', 200) : null;
     const plan = await this.plan(input);
-    const hash = createHash('sha256').update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description]))
+      .digest('hex');
     if (key) {
       const existing = await this.repository.findByIdempotencyKey(this.db, key);
       if (existing && existing.inputHash !== hash) throw new IdempotencyKeyReusedError(key);
@@ -225,13 +230,23 @@ export class OperationsService {
   async list(filter: OperationFilter, pageArgs: PageArgs): Promise<Page<OperationRow>> {
     const request = checkPage(pageArgs, 2);
     const rows = await this.repository.list(this.db, filter, request.first + 1, request.after as [string, string] | null);
-    return toPage(rows, request, (row) => [row.createdAt.toISOString(), row.id], () => this.repository.count(this.db, filter));
+    return toPage(
+      rows,
+      request,
+      (row) => [row.createdAt.toISOString(), row.id],
+      () => this.repository.count(this.db, filter),
+    );
   }
 
   async steps(operationId: string, pageArgs: PageArgs): Promise<Page<StepRow>> {
     const request = checkPage(pageArgs, 1);
     const rows = await this.repository.stepsPage(this.db, operationId, request.first + 1, request.after ? Number(request.after[0]) : null);
-    return toPage(rows, request, (row) => [row.position], async () => (await this.repository.steps(this.db, operationId)).length);
+    return toPage(
+      rows,
+      request,
+      (row) => [row.position],
+      async () => (await this.repository.steps(this.db, operationId)).length,
+    );
   }
 
   allSteps(operationId: string): Promise<StepRow[]> {

@@ -44,7 +44,11 @@ const ScheduleRef = builder.objectRef<ScheduleRow>('Schedule').implement({
     cron: t.exposeString('cron', { description: 'The cron expression (5 fields, or 6 with seconds).' }),
     timezone: t.exposeString('timezone', { description: 'The IANA time zone the expression is read in.' }),
     kind: t.field({ type: OperationKindEnum, description: 'The operation it runs.', resolve: (schedule) => schedule.template.kind }),
-    operation: t.field({ type: 'JSONObject', description: 'The operation template (kind, target, strategy).', resolve: (schedule) => ({ ...schedule.template }) }),
+    operation: t.field({
+      type: 'JSONObject',
+      description: 'The operation template (kind, target, strategy).',
+      resolve: (schedule) => ({ ...schedule.template }),
+    }),
     overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'When the previous run is still going.', resolve: (schedule) => schedule.overlapPolicy }),
     startingDeadline: t.field({ type: 'Duration', description: 'How late a run may still start.', resolve: (schedule) => schedule.startingDeadlineMs }),
     enabled: t.exposeBoolean('enabled', { description: 'Whether it fires.' }),
@@ -79,7 +83,15 @@ const ScheduleInputRef = builder.inputType('ScheduleInput', {
   }),
 });
 
-type ScheduleArgs = { name: string; cron: string; timezone: string; operation: Record<string, unknown> & { strategy?: unknown }; overlapPolicy?: 'SKIP' | 'QUEUE' | null; startingDeadline?: number | null; enabled?: boolean | null };
+type ScheduleArgs = {
+  name: string;
+  cron: string;
+  timezone: string;
+  operation: Record<string, unknown> & { strategy?: unknown };
+  overlapPolicy?: 'SKIP' | 'QUEUE' | null;
+  startingDeadline?: number | null;
+  enabled?: boolean | null;
+};
 
 function scheduleInput(input: ScheduleArgs): ScheduleInput {
   return {
@@ -132,8 +144,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The schedule id.' }),
       input: t.arg({ type: ScheduleInputRef, required: true, description: 'The schedule.' }),
     },
-    resolve: (meta, args, context) =>
-      context.services.schedules.update(meta, String(args.id), scheduleInput(args.input as ScheduleArgs)),
+    resolve: (meta, args, context) => context.services.schedules.update(meta, String(args.id), scheduleInput(args.input as ScheduleArgs)),
   }),
   setScheduleEnabled: mutation(t, 'schedule.enable', 'OPERATOR', {
     type: ScheduleRef,

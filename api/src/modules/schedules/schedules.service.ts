@@ -1,12 +1,11 @@
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import { actorName, type RequestMeta } from '../../shared/actor.ts';
-import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, pageInMemory, toPage } from '../../shared/pagination.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { OperationInput, OperationsService } from '../operations/operations.service.ts';
-import { ConflictError } from '../../shared/domain-error.ts';
 import { CronSchedule } from './schedules.cron.ts';
 import type { SchedulesRepository } from './schedules.repository.ts';
 import type { OverlapPolicy, ScheduleRow, ScheduleRunRow } from './schedules.table.ts';
@@ -79,16 +78,20 @@ export class SchedulesService {
 
   async setEnabled(meta: RequestMeta, id: string, enabled: boolean): Promise<ScheduleRow> {
     const scheduleId = validateId(id);
-    return this.transactor.run(meta, { action: enabled ? 'schedule.enable' : 'schedule.disable', targetType: 'schedule', targetId: scheduleId }, async (work) => {
-      const existing = await this.repository.find(work.tx, scheduleId);
-      if (!existing) throw new NotFoundError('schedule', scheduleId);
-      const now = this.clock.now();
-      return (await this.repository.update(work.tx, scheduleId, {
-        enabled,
-        updatedAt: now,
-        ...(enabled && !existing.enabled ? { evaluatedUntil: now } : {}),
-      })) as ScheduleRow;
-    });
+    return this.transactor.run(
+      meta,
+      { action: enabled ? 'schedule.enable' : 'schedule.disable', targetType: 'schedule', targetId: scheduleId },
+      async (work) => {
+        const existing = await this.repository.find(work.tx, scheduleId);
+        if (!existing) throw new NotFoundError('schedule', scheduleId);
+        const now = this.clock.now();
+        return (await this.repository.update(work.tx, scheduleId, {
+          enabled,
+          updatedAt: now,
+          ...(enabled && !existing.enabled ? { evaluatedUntil: now } : {}),
+        })) as ScheduleRow;
+      },
+    );
   }
 
   find(id: string): Promise<ScheduleRow | undefined> {
@@ -97,13 +100,23 @@ export class SchedulesService {
 
   async list(pageArgs: PageArgs): Promise<Page<ScheduleRow>> {
     const request = checkPage(pageArgs, 1);
-    return pageInMemory(await this.repository.all(this.db), request, (row) => [row.name], (a, b) => String(a[0]).localeCompare(String(b[0])));
+    return pageInMemory(
+      await this.repository.all(this.db),
+      request,
+      (row) => [row.name],
+      (a, b) => String(a[0]).localeCompare(String(b[0])),
+    );
   }
 
   async runs(scheduleId: string, pageArgs: PageArgs): Promise<Page<ScheduleRunRow>> {
     const request = checkPage(pageArgs, 1);
     const rows = await this.repository.runs(this.db, scheduleId, request.first + 1, request.after ? String(request.after[0]) : null);
-    return toPage(rows, request, (row) => [row.scheduledFor.toISOString()], () => this.repository.countRuns(this.db, scheduleId));
+    return toPage(
+      rows,
+      request,
+      (row) => [row.scheduledFor.toISOString()],
+      () => this.repository.countRuns(this.db, scheduleId),
+    );
   }
 
   nextRuns(row: ScheduleRow, count: number): Date[] {

@@ -47,11 +47,11 @@ export class TagsRepository {
   }
 
   async usage(db: Executor): Promise<TagUsage[]> {
-    const onNodes = await db.select({ tag: nodeTags.tag, value: countDistinct(nodeTags.nodeId) }).from(nodeTags).groupBy(nodeTags.tag);
-    const onClusters = await db
-      .select({ tag: clusterTags.tag, value: count() })
-      .from(clusterTags)
-      .groupBy(clusterTags.tag);
+    const onNodes = await db
+      .select({ tag: nodeTags.tag, value: countDistinct(nodeTags.nodeId) })
+      .from(nodeTags)
+      .groupBy(nodeTags.tag);
+    const onClusters = await db.select({ tag: clusterTags.tag, value: count() }).from(clusterTags).groupBy(clusterTags.tag);
     const usage = new Map<string, TagUsage>();
     for (const row of onNodes) usage.set(row.tag, { tag: row.tag, nodes: row.value, clusters: 0 });
     for (const row of onClusters) {

@@ -23,8 +23,7 @@ export function validateUserTags(raw: readonly string[]): string[] {
   if (raw.length > 50) throw new InvalidTagError('At most 50 tags can be changed at once.');
   const tags = raw.map(normalizeTag);
   const reserved = tags.find((tag) => IMPLICIT_PREFIXES.some((prefix) => tag.startsWith(prefix)));
-  if (reserved)
-    throw new InvalidTagError(`"${reserved}" is an implicit group; tags starting with ${IMPLICIT_PREFIXES.join(', ')} are reserved.`);
+  if (reserved) throw new InvalidTagError(`"${reserved}" is an implicit group; tags starting with ${IMPLICIT_PREFIXES.join(', ')} are reserved.`);
   return [...new Set(tags)];
 }
 
@@ -33,7 +32,10 @@ export function validateUserTags(raw: readonly string[]): string[] {
  * its own. Node pages, topology and status events and subscription filters all use this one
  * answer, so a filter on a cluster's tag sees every event of that cluster.
  */
-export function effectiveTags(cluster: Pick<TaggedCluster, 'name' | 'productKind'> & { tags: readonly string[] }, node?: { role: string; tags: readonly string[] }): string[] {
+export function effectiveTags(
+  cluster: Pick<TaggedCluster, 'name' | 'productKind'> & { tags: readonly string[] },
+  node?: { role: string; tags: readonly string[] },
+): string[] {
   const groups = [`cluster:${cluster.name.toLowerCase()}`, `product:${cluster.productKind.toLowerCase()}`];
   if (!node) return [...groups, ...cluster.tags];
   return [...groups, `role:${node.role.toLowerCase()}`, ...cluster.tags, ...node.tags];

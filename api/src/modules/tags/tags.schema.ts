@@ -44,7 +44,12 @@ builder.queryField('tags', (t) =>
     authScopes: { viewer: true },
     resolve: async (_root, args, context) => {
       const request = checkPage(args, 1);
-      return pageInMemory(await context.services.tags.usage(), request, (usage) => [usage.tag], (a, b) => String(a[0]).localeCompare(String(b[0])));
+      return pageInMemory(
+        await context.services.tags.usage(),
+        request,
+        (usage) => [usage.tag],
+        (a, b) => String(a[0]).localeCompare(String(b[0])),
+      );
     },
   }),
 );

@@ -1,9 +1,9 @@
 import type { Database, Executor } from '../../db/client.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { topologyEvent } from '../../shared/topology-events.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId } from '../../shared/validation.ts';
-import { topologyEvent } from '../../shared/topology-events.ts';
 import type { TagsRepository } from './tags.repository.ts';
 import { effectiveTags, validateUserTags } from './tags.rules.ts';
 import type { TaggedCluster, TaggedNode, TagSubjects } from './tags.types.ts';
@@ -32,7 +32,11 @@ export class TagsService {
 
   /** Nodes' tags in full (see effectiveTags), read in the caller's transaction. */
   async effectiveTags(db: Executor, cluster: TaggedCluster, nodes: readonly Pick<TaggedNode, 'id' | 'role'>[]): Promise<Map<string, string[]>> {
-    return this.effectiveTagsAcross(db, new Map([[cluster.id, cluster]]), nodes.map((node) => ({ ...node, clusterId: cluster.id })));
+    return this.effectiveTagsAcross(
+      db,
+      new Map([[cluster.id, cluster]]),
+      nodes.map((node) => ({ ...node, clusterId: cluster.id })),
+    );
   }
 
   /** The same for nodes of several clusters at once: two reads however many nodes change. */
@@ -41,7 +45,10 @@ export class TagsService {
     clusters: ReadonlyMap<string, TaggedCluster>,
     nodes: readonly Pick<TaggedNode, 'id' | 'role' | 'clusterId'>[],
   ): Promise<Map<string, string[]>> {
-    const own = await this.repository.nodeTagsOf(db, nodes.map((node) => node.id));
+    const own = await this.repository.nodeTagsOf(
+      db,
+      nodes.map((node) => node.id),
+    );
     const ofClusters = await this.repository.clusterTagsOf(db, [...clusters.keys()]);
     const tags = new Map<string, string[]>();
     for (const node of nodes) {
@@ -77,8 +84,7 @@ export class TagsService {
     const tags = validateUserTags(input.tags);
     const nodeIds = [...new Set((input.nodeIds ?? []).map((id) => validateId(id, 'nodeIds')))];
     const clusterIds = [...new Set((input.clusterIds ?? []).map((id) => validateId(id, 'clusterIds')))];
-    if (nodeIds.length + clusterIds.length === 0)
-      throw new ValidationError('INVALID_ARGUMENT', 'Name at least one node or cluster to tag.', 'nodeIds');
+    if (nodeIds.length + clusterIds.length === 0) throw new ValidationError('INVALID_ARGUMENT', 'Name at least one node or cluster to tag.', 'nodeIds');
     if (nodeIds.length + clusterIds.length > 1000)
       throw new ValidationError('INVALID_ARGUMENT', 'At most 1000 nodes and clusters can be tagged at once.', 'nodeIds');
     return this.transactor.run(meta, { action, targetType: 'tags', args: { nodeIds, clusterIds, tags } }, async (work) => {

@@ -62,7 +62,13 @@ export class TargetsService {
     const found = await this.lookup.clustersByIdOrName(ids, names);
     const known = new Set(found.flatMap((cluster) => [cluster.id, cluster.name]));
     const missing = references.filter((reference) => !known.has(isUuid(reference) ? reference.toLowerCase() : reference));
-    if (missing.length > 0) throw new InvalidTargetError(`No cluster named or with id ${missing.slice(0, 5).map((m) => `"${truncate(m)}"`).join(', ')}.`);
+    if (missing.length > 0)
+      throw new InvalidTargetError(
+        `No cluster named or with id ${missing
+          .slice(0, 5)
+          .map((m) => `"${truncate(m)}"`)
+          .join(', ')}.`,
+      );
     return [...new Set(found.map((cluster) => cluster.id))];
   }
 }

@@ -1,4 +1,4 @@
-import { type IRateLimiterStoreOptions, RateLimiterDrizzle, RateLimiterMemory, type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { type IRateLimiterStoreOptions, type RateLimiterAbstract, RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { ThrottleRepository } from './throttle.repository.ts';

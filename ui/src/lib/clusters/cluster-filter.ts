@@ -1,8 +1,8 @@
 import type { NodeStatus } from '$lib/graphql/enums';
 import { countOf, isNodeStatus } from '$lib/nodes/node-status';
 import { clusterGroups, normalizeTag } from '$lib/tags/tags';
-import type { ClusterSummary } from './clusters.graphql';
 import { isClusterHealth } from './cluster-health';
+import type { ClusterSummary } from './clusters.graphql';
 
 export interface ClusterFilterValues {
   q: string;

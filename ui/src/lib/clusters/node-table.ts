@@ -1,6 +1,5 @@
-import { NODE_STATUSES } from '$lib/nodes/node-status';
+import { isNodeStatus, NODE_STATUSES } from '$lib/nodes/node-status';
 import { normalizeTag } from '$lib/tags/tags';
-import { isNodeStatus } from '$lib/nodes/node-status';
 import type { ClusterNode } from './clusters.graphql';
 
 export type SortKey = 'name' | 'role' | 'status' | 'cpu' | 'memory' | 'load' | 'uptime' | 'version' | 'healthy' | 'tags';

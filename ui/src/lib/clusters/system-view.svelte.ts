@@ -2,8 +2,8 @@ import type { Client } from '@urql/core';
 import type { ResultOf } from '$lib/graphql/graphql';
 import { fetchAllPages, fetchQuery } from '$lib/graphql/request';
 import { describeLoadError } from '$lib/utils/handle-error';
-import { type ClusterSummary, ClustersQuery, SystemOverviewQuery, TaggedClustersQuery } from './clusters.graphql';
 import type { TagMatches } from './cluster-filter';
+import { type ClusterSummary, ClustersQuery, SystemOverviewQuery, TaggedClustersQuery } from './clusters.graphql';
 
 export type SystemOverview = ResultOf<typeof SystemOverviewQuery>['systemOverview'];
 

@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { onEnd, pipe, type Source, subscribe, type Subscription } from 'wonka';
+import { onEnd, pipe, type Source, type Subscription, subscribe } from 'wonka';
 import { backoffDelay } from '$lib/utils/backoff';
 
 /** Every event the OC streams carries the sequence to resume after, resync requests included. */
@@ -51,9 +51,12 @@ export class ResumableSubscription<Event extends SequencedEvent> {
       onEnd(() => {
         if (!subscription || this.#active !== subscription) return;
         this.#active = null;
-        setTimeout(() => {
-          if (this.#running && !this.#active) this.#subscribe();
-        }, backoffDelay(this.#retries++));
+        setTimeout(
+          () => {
+            if (this.#running && !this.#active) this.#subscribe();
+          },
+          backoffDelay(this.#retries++),
+        );
       }),
       subscribe((event) => this.#accept(event)),
     );

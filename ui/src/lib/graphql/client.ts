@@ -1,5 +1,5 @@
-import { cacheExchange, Client, type CombinedError, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
-import { type Client as SocketClient, createClient as createSocketClient } from 'graphql-ws';
+import { Client, type CombinedError, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
+import { createClient as createSocketClient, type Client as SocketClient } from 'graphql-ws';
 import { backoffDelay, sleep } from '$lib/utils/backoff';
 import type { ConnectionStatus } from './connection.svelte';
 import { isUnauthenticated } from './errors';

@@ -1,7 +1,7 @@
 import type { Client } from '@urql/core';
-import { fetchAllPages, fetchQuery } from '$lib/graphql/request';
 import { ClustersQuery } from '$lib/clusters/clusters.graphql';
 import type { VariablesOf } from '$lib/graphql/graphql';
+import { fetchAllPages, fetchQuery } from '$lib/graphql/request';
 import { describeLoadError } from '$lib/utils/handle-error';
 import { type OperationSummary, OperationsQuery } from './operations.graphql';
 

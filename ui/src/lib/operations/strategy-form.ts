@@ -90,9 +90,7 @@ export function strategyFromForm(form: StrategyForm): FormResult<StrategyInput> 
 export function targetFromForm(form: TargetForm): FormResult<TargetInput> {
   if (form.mode === 'all') return { value: { all: true }, errors: null };
   if (form.mode === 'clusters') {
-    return form.clusters.length
-      ? { value: { clusters: form.clusters }, errors: null }
-      : { value: null, errors: { target: 'Choose at least one cluster.' } };
+    return form.clusters.length ? { value: { clusters: form.clusters }, errors: null } : { value: null, errors: { target: 'Choose at least one cluster.' } };
   }
   const tags = form.tags
     .split(',')

@@ -1,7 +1,7 @@
 import type { Client } from '@urql/core';
+import { ClustersQuery } from '$lib/clusters/clusters.graphql';
 import { unionError } from '$lib/graphql/errors';
 import { fetchAllPages, fetchQuery, runMutation } from '$lib/graphql/request';
-import { ClustersQuery } from '$lib/clusters/clusters.graphql';
 import { dateTimeFormatFor } from '$lib/utils/format';
 import { describeError, describeLoadError } from '$lib/utils/handle-error';
 import { DeleteScheduleMutation, type Schedule, SchedulesQuery, SetScheduleEnabledMutation } from './schedules.graphql';

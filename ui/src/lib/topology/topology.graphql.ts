@@ -1,5 +1,5 @@
-import { graphql, type ResultOf } from '$lib/graphql/graphql';
 import { ClusterSummaryFields } from '$lib/clusters/clusters.graphql';
+import { graphql, type ResultOf } from '$lib/graphql/graphql';
 
 export const TopologyNodeFields = graphql(`
   fragment TopologyNodeFields on Node {

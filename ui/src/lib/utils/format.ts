@@ -11,7 +11,8 @@ const oneDecimal = fixed(1);
 const noDecimals = fixed(0);
 const twoDecimals = fixed(2);
 const upToTwoDecimals = new Intl.NumberFormat(BROWSER_LOCALE, { maximumFractionDigits: 2 });
-const percentFormat = (digits: number) => new Intl.NumberFormat(BROWSER_LOCALE, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percentFormat = (digits: number) =>
+  new Intl.NumberFormat(BROWSER_LOCALE, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits });
 const percentOneDecimal = percentFormat(1);
 const percentNoDecimals = percentFormat(0);
 const axisPercent = new Intl.NumberFormat(BROWSER_LOCALE, { style: 'percent', maximumFractionDigits: 1 });
