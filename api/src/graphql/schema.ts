@@ -9,6 +9,7 @@ import '../modules/events/events.schema.ts';
 import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';
 import '../modules/operations/operations.schema.ts';
+import '../modules/operations/operations.progress.ts';
 import '../modules/schedules/schedules.schema.ts';
 import '../modules/tags/tags.schema.ts';
 import '../modules/targets/targets.schema.ts';

@@ -1,13 +1,10 @@
 import { builder } from '../../graphql/builder.ts';
-import type { Context } from '../../graphql/context.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
-import { isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import { validateId } from '../../shared/validation.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import { counts } from './operations.decide.ts';
-import type { OperationUpdatedEvent, StepUpdatedEvent } from './operations.events.ts';
 import { StrategyInput } from './operations.inputs.ts';
 import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
 import type { Strategy } from './operations.strategy.ts';
@@ -36,7 +33,7 @@ export const OperationStateEnum = builder.enumType('OperationState', {
   },
 });
 
-const StepStateEnum = builder.enumType('StepState', {
+export const StepStateEnum = builder.enumType('StepState', {
   description: 'Where one node’s step stands. SUCCEEDED, FAILED, CANCELLED and TIMED_OUT are final.',
   values: {
     PENDING: { description: 'Not started.' },
@@ -135,7 +132,7 @@ const StepRef = builder.objectRef<StepRow>('OperationStep').implement({
 
 const StepConnection = connectionOf('OperationStep', StepRef, 'step');
 
-const ProgressRef = builder.objectRef<Record<string, number>>('OperationProgress').implement({
+export const ProgressRef = builder.objectRef<Record<string, number>>('OperationProgress').implement({
   description: 'Steps by state.',
   fields: (t) => ({
     total: t.int({ description: 'All steps.', resolve: (c) => Object.values(c).reduce((sum, value) => sum + value, 0) }),
@@ -336,68 +333,3 @@ builder.mutationFields((t) => ({
     resolve: (meta, args, context) => context.services.operations.promote(meta, String(args.id)),
   }),
 }));
-
-const SEQUENCE = 'The event’s place in the one order of all events; give the last one you received as afterSequence to resume.';
-
-const OperationUpdateRef = builder.objectRef<Published<OperationUpdatedEvent>>('OperationUpdate').implement({
-  description: 'An operation changed state.',
-  fields: (t) => ({
-    sequence: t.field({ type: 'SafeInt', description: SEQUENCE, resolve: (event) => event.sequence }),
-    at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
-    operationId: t.id({ description: 'The operation.', resolve: (event) => event.payload.operationId }),
-    state: t.field({ type: OperationStateEnum, description: 'Its state.', resolve: (event) => event.payload.state }),
-    reason: t.string({ description: 'Why.', resolve: (event) => event.payload.reason }),
-    progress: t.field({ type: ProgressRef, description: 'Steps by state.', resolve: (event) => event.payload.counts }),
-  }),
-});
-
-const StepUpdateRef = builder.objectRef<Published<StepUpdatedEvent>>('StepUpdate').implement({
-  description: 'A step changed state.',
-  fields: (t) => ({
-    sequence: t.field({ type: 'SafeInt', description: SEQUENCE, resolve: (event) => event.sequence }),
-    at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
-    operationId: t.id({ description: 'The operation.', resolve: (event) => event.payload.operationId }),
-    stepId: t.id({ description: 'The step.', resolve: (event) => event.payload.stepId }),
-    batch: t.int({ description: 'Its batch, from 1.', resolve: (event) => event.payload.batch + 1 }),
-    canary: t.boolean({ description: 'Whether it is a canary.', resolve: (event) => event.payload.canary }),
-    nodeName: t.string({ description: 'The node.', resolve: (event) => event.payload.nodeName }),
-    clusterName: t.string({ description: 'Its cluster.', resolve: (event) => event.payload.clusterName }),
-    state: t.field({ type: StepStateEnum, description: 'Its state.', resolve: (event) => event.payload.state }),
-    message: t.string({ description: 'What happened.', resolve: (event) => event.payload.message }),
-  }),
-});
-
-const ResyncRef = builder.objectRef<ResyncRequired>('OperationResyncRequired').implement({
-  description: 'Missed updates are no longer kept: refetch the operation, then subscribe again after this sequence.',
-  fields: (t) => ({
-    sequence: t.field({ type: 'SafeInt', description: 'The newest sequence.', resolve: (resync) => resync.sequence }),
-    reason: t.exposeString('reason', { description: 'Why.' }),
-  }),
-});
-
-const ProgressEventUnion = builder.unionType('OperationProgressEvent', {
-  description: 'An operation or step update, or a request to resync.',
-  types: [OperationUpdateRef, StepUpdateRef, ResyncRef],
-  resolveType: (item) => (isResync(item) ? ResyncRef : item.type === 'STEP_UPDATED' ? StepUpdateRef : OperationUpdateRef),
-});
-
-builder.subscriptionField('operationProgress', (t) =>
-  t.field({
-    type: ProgressEventUnion,
-    description: 'Every state change of an operation and its steps (of all operations when id is omitted).',
-    args: {
-      id: t.arg.id({ description: 'The operation; omit for all.' }),
-      afterSequence: t.arg({ type: 'SafeInt', description: 'Resume after this sequence.' }),
-    },
-    authScopes: { viewer: true },
-    subscribe: (_root, args, context: Context) => {
-      const id = args.id ? validateId(String(args.id)) : null;
-      return context.services.events.stream({
-        channel: 'operations',
-        afterSequence: args.afterSequence,
-        matches: (event) => id === null || event.payload.operationId === id,
-      });
-    },
-    resolve: (item) => item,
-  }),
-);
