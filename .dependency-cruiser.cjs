@@ -1,8 +1,9 @@
 /**
  * The module boundaries of the OC (DESIGN.md section 2), checked in CI by `npm run lint:deps`.
- * Table files declare foreign keys to each other's tables (the database schema is one graph by
- * nature), so they may import tables. Cycles between modules are checked over the module graph
- * alone, by .dependency-cruiser-modules.cjs.
+ * Table files declare foreign keys to each other's tables, and view files (a module's read models,
+ * declared as schema) join them: the database schema is one graph by nature, so both may import
+ * tables. Code that queries may not: it reads its own tables and views only. Cycles between
+ * modules are checked over the module graph alone, by .dependency-cruiser-modules.cjs.
  */
 const MODULE = '^api/src/modules/([^/]+)/';
 
@@ -19,9 +20,9 @@ module.exports = {
     {
       name: 'no-other-modules-tables-or-repositories',
       severity: 'error',
-      comment: 'A module reads and writes its own tables only; other modules ask its service.',
-      from: { path: `${MODULE}[^/]+$`, pathNot: '\\.table\\.ts$' },
-      to: { path: '^api/src/modules/([^/]+)/[^/]+\\.(table|repository)\\.ts$', pathNot: `^api/src/modules/$1/` },
+      comment: 'A module reads and writes its own tables and views only; other modules ask its service.',
+      from: { path: `${MODULE}[^/]+$`, pathNot: '\\.(table|view)\\.ts$' },
+      to: { path: '^api/src/modules/([^/]+)/[^/]+\\.(table|view|repository)\\.ts$', pathNot: `^api/src/modules/$1/` },
     },
     {
       name: 'ui-stays-out-of-the-api',

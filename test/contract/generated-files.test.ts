@@ -16,6 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { printedSchema, SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
 import { schema } from '../../api/src/graphql/schema.ts';
+import drizzleConfig from '../../drizzle.config.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -57,7 +58,7 @@ describe('generated files', () => {
     const config = path.join(out, 'drizzle.config.ts');
     fs.writeFileSync(
       config,
-      `export default { dialect: 'postgresql', schema: ${JSON.stringify(path.join(root, 'api/src/db/schema.ts'))}, out: ${JSON.stringify(out)} };\n`,
+      `export default { dialect: 'postgresql', schema: ${JSON.stringify([drizzleConfig.schema ?? []].flat().map((file) => path.join(root, file)))}, out: ${JSON.stringify(out)} };\n`,
     );
     const before = fs.readdirSync(out).sort();
     const output = execFileSync(path.join(root, 'node_modules/.bin/drizzle-kit'), ['generate', '--config', config], {

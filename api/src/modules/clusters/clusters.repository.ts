@@ -2,10 +2,9 @@ import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf } from '../../shared/batching.ts';
 import { isUuid } from '../../shared/validation.ts';
-import { type NodeStatus, nodeLiveness } from '../liveness/liveness.table.ts';
-import { nodes } from '../nodes/nodes.table.ts';
-import { clusterTags, nodeTags } from '../tags/tags.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 import { type ClusterRow, clusters } from './clusters.table.ts';
+import { clusterCarriedTags, clusterNodeStatuses } from './clusters.view.ts';
 
 export interface StatusCountRow {
   clusterId: string;
@@ -88,20 +87,17 @@ export class ClustersRepository {
   #carries(tag: string): SQL {
     if (tag.startsWith('cluster:')) return sql`lower(${clusters.name}) = ${tag.slice('cluster:'.length)}`;
     if (tag.startsWith('product:')) return sql`lower(${clusters.productKind}) = ${tag.slice('product:'.length)}`;
-    if (tag.startsWith('role:'))
-      return sql`exists (select 1 from ${nodes} where ${nodes.clusterId} = ${clusters.id} and ${nodes.role}::text = ${tag.slice('role:'.length).toUpperCase()})`;
-    return sql`(exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${clusters.id} and ${clusterTags.tag} = ${tag})
-      or exists (select 1 from ${nodeTags} join ${nodes} on ${nodes.id} = ${nodeTags.nodeId} where ${nodes.clusterId} = ${clusters.id} and ${nodeTags.tag} = ${tag}))`;
+    return sql`exists (select 1 from ${clusterCarriedTags} where ${clusterCarriedTags.clusterId} = ${clusters.id} and ${clusterCarriedTags.tag} = ${tag})`;
   }
 
   async statusCounts(db: Executor, clusterIds?: string[]): Promise<StatusCountRow[]> {
     if (clusterIds && clusterIds.length === 0) return [];
+    const { clusterId, role, status } = clusterNodeStatuses;
     return db
-      .select({ clusterId: nodes.clusterId, role: nodes.role, status: nodeLiveness.status, count: count() })
-      .from(nodes)
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(clusterIds ? anyOf(nodes.clusterId, clusterIds) : undefined)
-      .groupBy(nodes.clusterId, nodes.role, nodeLiveness.status);
+      .select({ clusterId, role, status, count: count() })
+      .from(clusterNodeStatuses)
+      .where(clusterIds ? anyOf(clusterId, clusterIds) : undefined)
+      .groupBy(clusterId, role, status);
   }
 
   async count(db: Executor): Promise<number> {

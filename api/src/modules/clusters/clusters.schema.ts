@@ -139,7 +139,7 @@ builder.queryFields((t) => ({
     description: 'Counts of nodes by status and clusters by health.',
     authScopes: { viewer: true },
     resolve: async (_root, _args, context) => {
-      const [nodes, clusters] = await Promise.all([context.services.nodes.statusCounts(), context.services.clusters.overview()]);
+      const [nodes, clusters] = await Promise.all([context.services.liveness.statusCounts(), context.services.clusters.overview()]);
       return { nodes, clusters: clusters.clusters, byHealth: clusters.byHealth };
     },
   }),

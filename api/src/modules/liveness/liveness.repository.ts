@@ -65,6 +65,10 @@ export class LivenessRepository {
     return new Map(rows.map((row) => [row.nodeId, row.status]));
   }
 
+  async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
+    return db.select({ status: nodeLiveness.status, count: count() }).from(nodeLiveness).groupBy(nodeLiveness.status);
+  }
+
   async lastSequence(db: Executor, nodeId: string): Promise<number | null> {
     const [row] = await db.select({ value: nodeLiveness.batchSequence }).from(nodeLiveness).where(eq(nodeLiveness.nodeId, nodeId));
     return row?.value ?? null;

@@ -149,6 +149,13 @@ export class LivenessService {
     return this.repository.statusesOf(tx, nodeIds);
   }
 
+  /** How many nodes have each status, over the whole fleet. */
+  async statusCounts(): Promise<Record<NodeStatus, number>> {
+    const counts: Record<NodeStatus, number> = { UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 };
+    for (const row of await this.repository.statusCounts(this.db)) counts[row.status] = row.count;
+    return counts;
+  }
+
   // --- for operations ---
 
   onMaintenanceHealthy(listener: (clusterId: string) => void): void {

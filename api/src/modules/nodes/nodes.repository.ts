@@ -1,11 +1,10 @@
-import { and, asc, count, eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getColumns, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
-import { clusters } from '../clusters/clusters.table.ts';
-import { type NodeStatus, nodeLiveness } from '../liveness/liveness.table.ts';
-import { clusterTags, nodeTags } from '../tags/tags.table.ts';
+import type { NodeStatus } from '../liveness/liveness.types.ts';
 import type { Target } from '../targets/targets.types.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
+import { nodeCarriedTags, nodeDirectory } from './nodes.view.ts';
 
 export type NodeListRow = NodeRow & { clusterName: string };
 
@@ -71,31 +70,27 @@ export class NodesRepository {
   }
 
   /** Nodes a target selects with these statuses, in (cluster, role, name) order after a keyset cursor. */
-  async list(db: Executor, target: Target, statuses: NodeStatus[] | null, limit: number, after: unknown[] | null) {
-    const rows = await db
-      .select({ node: nodes, clusterName: clusters.name })
-      .from(nodes)
-      .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
+  async list(db: Executor, target: Target, statuses: NodeStatus[] | null, limit: number, after: unknown[] | null): Promise<NodeListRow[]> {
+    const { clusterName, productKind, status, statusCause, ...node } = getColumns(nodeDirectory);
+    return db
+      .select({ ...node, clusterName })
+      .from(nodeDirectory)
       .where(
         and(
           selects(target),
-          statuses ? anyOf(nodeLiveness.status, statuses) : undefined,
-          after ? sql`(${clusters.name}, ${nodes.role}::text, ${nodes.name}) > (${after[0]}, ${after[1]}, ${after[2]})` : undefined,
+          statuses ? anyOf(status, statuses) : undefined,
+          after ? sql`(${clusterName}, ${node.role}::text, ${node.name}) > (${after[0]}, ${after[1]}, ${after[2]})` : undefined,
         ),
       )
-      .orderBy(asc(clusters.name), sql`${nodes.role}::text`, asc(nodes.name))
+      .orderBy(asc(clusterName), sql`${node.role}::text`, asc(node.name))
       .limit(limit);
-    return rows.map((row): NodeListRow => ({ ...row.node, clusterName: row.clusterName }));
   }
 
   async count(db: Executor, target: Target, statuses: NodeStatus[] | null): Promise<number> {
     const [row] = await db
       .select({ value: count() })
-      .from(nodes)
-      .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(selects(target), statuses ? anyOf(nodeLiveness.status, statuses) : undefined));
+      .from(nodeDirectory)
+      .where(and(selects(target), statuses ? anyOf(nodeDirectory.status, statuses) : undefined));
     return row.value;
   }
 
@@ -105,38 +100,33 @@ export class NodesRepository {
    * for the time they were members).
    */
   async matching(db: Executor, target: Target, { includeLeft }: { includeLeft: boolean }) {
+    const node = nodeDirectory;
     return db
       .select({
-        id: nodes.id,
-        name: nodes.name,
-        role: nodes.role,
-        clusterId: nodes.clusterId,
-        clusterName: clusters.name,
-        joinedAt: nodes.joinedAt,
-        status: nodeLiveness.status,
-        statusCause: nodeLiveness.statusCause,
+        id: node.id,
+        name: node.name,
+        role: node.role,
+        clusterId: node.clusterId,
+        clusterName: node.clusterName,
+        joinedAt: node.joinedAt,
+        status: node.status,
+        statusCause: node.statusCause,
       })
-      .from(nodes)
-      .innerJoin(clusters, eq(clusters.id, nodes.clusterId))
-      .innerJoin(nodeLiveness, eq(nodeLiveness.nodeId, nodes.id))
-      .where(and(selects(target), includeLeft ? undefined : sql`${nodeLiveness.status} <> 'LEFT'`))
-      .orderBy(asc(clusters.name), asc(nodes.name));
-  }
-
-  async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
-    return db.select({ status: nodeLiveness.status, count: count() }).from(nodeLiveness).groupBy(nodeLiveness.status);
+      .from(node)
+      .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`))
+      .orderBy(asc(node.clusterName), asc(node.name));
   }
 }
 
-/** A condition over `nodes` joined with `clusters` that selects exactly the target's nodes. */
+/** A condition over the node directory that selects exactly the target's nodes. */
 function selects(target: Target): SQL | undefined {
   switch (target.kind) {
     case 'ALL':
       return undefined;
     case 'CLUSTERS':
-      return anyOf(nodes.clusterId, target.clusterIds);
+      return anyOf(nodeDirectory.clusterId, target.clusterIds);
     case 'NODES':
-      return anyOf(nodes.id, target.nodeIds);
+      return anyOf(nodeDirectory.id, target.nodeIds);
     case 'TAGS': {
       const conditions = target.tags.map(hasTag);
       return target.match === 'ALL' ? and(...conditions) : or(...conditions);
@@ -145,9 +135,9 @@ function selects(target: Target): SQL | undefined {
 }
 
 function hasTag(tag: string): SQL {
-  if (tag.startsWith('cluster:')) return sql`lower(${clusters.name}) = ${tag.slice('cluster:'.length)}`;
-  if (tag.startsWith('product:')) return sql`lower(${clusters.productKind}) = ${tag.slice('product:'.length)}`;
-  if (tag.startsWith('role:')) return eq(nodes.role, tag.slice('role:'.length).toUpperCase() as 'MANAGER' | 'WORKER');
-  return sql`(exists (select 1 from ${nodeTags} where ${nodeTags.nodeId} = ${nodes.id} and ${nodeTags.tag} = ${tag})
-    or exists (select 1 from ${clusterTags} where ${clusterTags.clusterId} = ${nodes.clusterId} and ${clusterTags.tag} = ${tag}))`;
+  const node = nodeDirectory;
+  if (tag.startsWith('cluster:')) return sql`lower(${node.clusterName}) = ${tag.slice('cluster:'.length)}`;
+  if (tag.startsWith('product:')) return sql`lower(${node.productKind}) = ${tag.slice('product:'.length)}`;
+  if (tag.startsWith('role:')) return eq(node.role, tag.slice('role:'.length).toUpperCase() as 'MANAGER' | 'WORKER');
+  return sql`exists (select 1 from ${nodeCarriedTags} where ${nodeCarriedTags.nodeId} = ${node.id} and ${nodeCarriedTags.tag} = ${tag})`;
 }

@@ -114,12 +114,6 @@ export class NodesService {
     return this.repository.matching(this.db, target, { includeLeft: true });
   }
 
-  async statusCounts(): Promise<Record<NodeStatus, number>> {
-    const counts: Record<NodeStatus, number> = { UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 };
-    for (const row of await this.repository.statusCounts(this.db)) counts[row.status] = row.count;
-    return counts;
-  }
-
   async remove(meta: RequestMeta, id: string): Promise<NodeRow> {
     const nodeId = validateId(id);
     const node = await this.repository.find(this.db, nodeId);
