@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { type Clock, systemClock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
@@ -6,6 +7,7 @@ import { authenticate } from './graphql/context.ts';
 import { createGraphqlServer } from './graphql/yoga.ts';
 import type { Logger } from './logger.ts';
 import { revokes } from './modules/accounts/accounts.service.ts';
+import { contentHandler } from './server/content.ts';
 import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { closeGracefully, createHttpServer, createRequestHandler, listen } from './server/http.ts';
@@ -23,6 +25,8 @@ export interface AppDeps {
 export interface App {
   services: Services;
   database: DatabaseHandle;
+  /** Where uploaded content is stored: a directory on the embedded database, or null (in PostgreSQL). */
+  contentDirectory: string | null;
   /** The password of the `admin` account created on first start (null when there was one, or it was supplied). */
   initialAdminPassword: string | null;
   /** Whether this start created the `admin` account. */
@@ -39,8 +43,10 @@ export async function buildApp({ config, logger, clock = systemClock, database }
   const handle = database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const migration = await migrateDatabase(handle);
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
-  const services = createServices({ db: handle.db, databaseEngine: handle.engine, clock, config, logger });
+  const contentDirectory = path.join(handle.dataDir ?? config.dataDir, 'content');
+  const services = createServices({ db: handle.db, databaseEngine: handle.engine, contentDirectory, clock, config, logger });
   const bootstrap = await services.accounts.bootstrapAdmin(config.initialAdminPassword);
+  await services.content.start();
   await services.events.start();
   services.throttle.start();
   await services.liveness.start();
@@ -54,6 +60,13 @@ export async function buildApp({ config, logger, clock = systemClock, database }
     authenticate: authenticateHeader,
     dashboard: dashboardServer(config.uiDir),
     graphiql: config.graphiql ? graphiqlServer('Operations Center') : undefined,
+    content: contentHandler({
+      content: services.content,
+      transactor: services.transactor,
+      authenticate: authenticateHeader,
+      maxUploadBytes: config.maxUploadBytes,
+      logger: logger.child({ module: 'content' }),
+    }),
     health: () => ({ status: 'ok', database: handle.engine }),
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ module: 'http' }),
@@ -81,6 +94,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
   return {
     services,
     database: handle,
+    contentDirectory: handle.engine === 'pglite' ? contentDirectory : null,
     initialAdminPassword: bootstrap.generatedPassword,
     createdAdmin: bootstrap.created,
     start: (port = config.port, host = config.host) => listen(server, port, host),

@@ -49,6 +49,7 @@ const serverSchema = z
     statsRetention: duration('7d'),
     maxHeartbeatBatch: positiveInt(10_000, 1_000_000),
     maxBodyBytes: positiveInt(8 * 1024 * 1024),
+    maxUploadBytes: positiveInt(512 * 1024 * 1024, 1024 ** 4),
     maxQueryCost: positiveInt(50_000),
     maxResolvedObjects: positiveInt(100_000),
     queryDeadline: duration('15s'),

@@ -13,6 +13,9 @@ import { ClustersRepository } from './modules/clusters/clusters.repository.ts';
 import { ClustersService } from './modules/clusters/clusters.service.ts';
 import { CommandsRepository } from './modules/commands/commands.repository.ts';
 import { CommandsService } from './modules/commands/commands.service.ts';
+import { ContentRepository } from './modules/content/content.repository.ts';
+import { ContentService } from './modules/content/content.service.ts';
+import { DatabaseBlobStore, FileBlobStore } from './modules/content/content.store.ts';
 import { EventBus } from './modules/events/events.bus.ts';
 import { EventsRepository } from './modules/events/events.repository.ts';
 import { EventsService } from './modules/events/events.service.ts';
@@ -37,13 +40,15 @@ export interface ServiceDeps {
   db: Database;
   /** Where shared state such as login throttling lives: in memory on the embedded database, in PostgreSQL on a server. */
   databaseEngine: 'pglite' | 'postgres';
+  /** Where content bytes live on the embedded database (on PostgreSQL they live in the database). */
+  contentDirectory: string;
   clock: Clock;
   config: ServerConfig;
   logger: Logger;
 }
 
 /** Wires every repository and service of the OC; the one place that knows them all. */
-export function createServices({ db, databaseEngine, clock, config, logger }: ServiceDeps) {
+export function createServices({ db, databaseEngine, contentDirectory, clock, config, logger }: ServiceDeps) {
   const log = (module: string) => logger.child({ module });
   const eventsRepository = new EventsRepository();
   const bus = new EventBus((after, upTo) => eventsRepository.readAfter(db, after, upTo), log('events'));
@@ -118,6 +123,15 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
   const schedulesRepository = new SchedulesRepository();
   const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
   const scheduler = new Scheduler(db, schedulesRepository, operations, transactor, clock, config.scheduleTick, log('scheduler'));
+  const contentRepository = new ContentRepository();
+  const content = new ContentService(
+    db,
+    contentRepository,
+    databaseEngine === 'postgres' ? new DatabaseBlobStore(db, contentRepository, clock) : new FileBlobStore(contentDirectory),
+    transactor,
+    clock,
+    config.maxUploadBytes,
+  );
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });
@@ -129,6 +143,7 @@ export function createServices({ db, databaseEngine, clock, config, logger }: Se
     availability,
     clusters,
     commands,
+    content,
     engine,
     events,
     liveness,

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
@@ -60,7 +63,9 @@ function testConfig(overrides: ServerConfigInput = {}) {
  * moves. Liveness sweeps run only when the test calls tick().
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const config = testConfig(options.config);
+  // Beside an in-memory database, what the OC keeps on disk (uploaded content) goes to a directory of this server's own.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-test-'));
+  const config = testConfig({ dataDir, ...options.config });
   const clock = options.clock ?? new ManualClock();
   const database = options.database ?? (await createTestDatabase());
   const logger = createLogger({ level: config.logLevel, format: 'json' });
@@ -122,6 +127,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       for (const client of clients.splice(0)) await client.dispose();
       await app.stop();
       await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;

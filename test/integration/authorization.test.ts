@@ -4,6 +4,7 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
+import { personToken } from '../helpers/accounts.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { collect, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -32,6 +33,8 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Query.planOperation': { access: 'VIEWER', operation: '{ planOperation(input: { kind: ROLLING_RESTART, target: { all: true } }) { nodeCount } }' },
   'Query.schedules': { access: 'VIEWER', operation: '{ schedules(first: 1) { totalCount } }' },
   'Query.schedule': { access: 'VIEWER', operation: `{ schedule(id: "${ID}") { id } }` },
+  'Query.contentItems': { access: 'VIEWER', operation: '{ contentItems(first: 1) { totalCount } }' },
+  'Query.contentItem': { access: 'VIEWER', operation: `{ contentItem(id: "${ID}") { id } }` },
   'Query.previewSchedule': { access: 'VIEWER', operation: '{ previewSchedule(cron: "0 0 * * *", timezone: "UTC") }' },
   'Query.availability': { access: 'VIEWER', operation: '{ availability(target: { all: true }, since: "2026-01-01T00:00:00Z") { nodeCount } }' },
   'Query.users': { access: 'ADMIN', operation: '{ users(first: 1) { totalCount } }' },
@@ -67,6 +70,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   },
   'Mutation.setScheduleEnabled': { access: 'OPERATOR', operation: `mutation { setScheduleEnabled(id: "${ID}", enabled: false) { __typename } }` },
   'Mutation.deleteSchedule': { access: 'OPERATOR', operation: `mutation { deleteSchedule(id: "${ID}") { __typename } }` },
+  'Mutation.deleteContentItem': { access: 'OPERATOR', operation: `mutation { deleteContentItem(id: "${ID}") { __typename } }` },
   'Mutation.createCluster': { access: 'ADMIN', operation: 'mutation { createCluster(input: { name: "", productKind: "x" }) { __typename } }' },
   'Mutation.updateCluster': { access: 'ADMIN', operation: `mutation { updateCluster(id: "${ID}", input: { description: "d" }) { __typename } }` },
   'Mutation.deleteCluster': { access: 'ADMIN', operation: `mutation { deleteCluster(id: "${ID}") { __typename } }` },
@@ -102,20 +106,8 @@ describe('authorization of every root field', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const role of ['VIEWER', 'OPERATOR'] as const) {
-      const created = ok<any>(
-        await server.gql(
-          `mutation($u: String!, $r: Role!) { createUser(username: $u, role: $r, password: "password-of-${role.toLowerCase()}") { __typename } }`,
-          { u: role.toLowerCase(), r: role },
-          server.adminToken,
-        ),
-      );
-      expect(created.createUser.__typename).toBe('CreatedUser');
-      const login = ok<any>(
-        await server.gql(`mutation { login(username: "${role.toLowerCase()}", password: "password-of-${role.toLowerCase()}") { ... on Session { token } } }`),
-      );
-      tokens[role.toLowerCase() as Caller] = login.login.token;
-    }
+    tokens.viewer = await personToken(server, 'viewer', 'VIEWER');
+    tokens.operator = await personToken(server, 'operator', 'OPERATOR');
     tokens.admin = server.adminToken;
     tokens.agent = (await enrollManager(server, 'authz')).credential;
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.ts';
 import { loadServerConfig } from '../config.ts';
@@ -18,7 +19,14 @@ async function withServices<T>(flags: ServerFlags, work: (services: ReturnType<t
   try {
     await migrateDatabase(handle);
     const { createServices } = await import('../services.ts');
-    const services = createServices({ db: handle.db, databaseEngine: handle.engine, clock: systemClock, config, logger });
+    const services = createServices({
+      db: handle.db,
+      databaseEngine: handle.engine,
+      contentDirectory: path.join(config.dataDir, 'content'),
+      clock: systemClock,
+      config,
+      logger,
+    });
     const meta: RequestMeta = { actor: { type: 'SYSTEM', name: `cli:${process.env.USER ?? 'unknown'}` }, requestId: randomUUID() };
     return await work(services, meta);
   } finally {

@@ -18,6 +18,8 @@ export interface DatabaseHandle {
   engine: 'pglite' | 'postgres';
   /** Set for PostgreSQL, so work that needs one dedicated session (migrations) can open it. */
   databaseUrl?: string;
+  /** The embedded database's directory (absent in memory and on PostgreSQL), where other local state may live beside it. */
+  dataDir?: string;
   /** A short description for logs, without credentials. */
   describe: string;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export async function openDatabase({ databaseUrl, dataDir, maxConnections = 10, 
   return {
     db,
     engine: 'pglite',
+    dataDir: dataDir.startsWith('memory://') ? undefined : dataDir,
     describe: dataDir.startsWith('memory://') ? 'embedded (in memory)' : `embedded (${dataDir})`,
     close: () => client.close(),
   };

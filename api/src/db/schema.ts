@@ -4,6 +4,7 @@ export * from '../modules/agents/agents.table.ts';
 export * from '../modules/audit/audit.table.ts';
 export * from '../modules/clusters/clusters.table.ts';
 export * from '../modules/commands/commands.table.ts';
+export * from '../modules/content/content.table.ts';
 export * from '../modules/events/events.table.ts';
 export * from '../modules/liveness/liveness.table.ts';
 export * from '../modules/nodes/nodes.table.ts';

@@ -5,6 +5,7 @@ import '../modules/audit/audit.schema.ts';
 import '../modules/availability/availability.schema.ts';
 import '../modules/clusters/clusters.schema.ts';
 import '../modules/commands/commands.schema.ts';
+import '../modules/content/content.schema.ts';
 import '../modules/events/events.schema.ts';
 import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';

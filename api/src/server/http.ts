@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
 import type { Actor } from '../shared/actor.ts';
+import { CONTENT_PATH } from './content.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
@@ -21,6 +22,8 @@ export interface HttpDeps {
   dashboard: () => NodeHandler | null;
   /** Serves GraphiQL's page or an asset of it; absent when GraphiQL is turned off. */
   graphiql?: (key: string, req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  /** Uploads and downloads of content (see server/content.ts). */
+  content: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   health: () => Record<string, unknown>;
   maxBodyBytes: number;
   logger: Logger;
@@ -51,8 +54,8 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), the health check and the
- * dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, the health
+ * check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
  */
 export function createRequestHandler(deps: HttpDeps): NodeHandler {
@@ -95,6 +98,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
     const path = (req.url ?? '/').split('?')[0];
     const handle = async () => {
       if (path === '/graphql' || path.startsWith('/graphql/')) return graphqlRequest(req, res);
+      if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

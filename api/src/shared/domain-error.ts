@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'The call needs credentials: a session, an API token or an agent credential.',
   FORBIDDEN: 'The credentials do not allow this; requiredRole says what would.',
   RATE_LIMITED: 'Too many attempts; wait retryAfter seconds.',
+  CONTENT_TOO_LARGE: 'An upload is larger than the OC accepts.',
+  CONTENT_EXISTS: 'That kind, name and version is already uploaded with different content.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
