@@ -1,3 +1,4 @@
+import { type Command, Option } from 'commander';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CliError, EXIT } from './cli-error.ts';
@@ -41,19 +42,23 @@ export class ApiClient {
     return new ApiClient(url.toString().replace(/\/+$/, ''), flags.token);
   }
 
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    let response: Response;
+  /** An HTTP request to the OC with the token; a connection failure is an UNREACHABLE CliError. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     try {
-      response = await fetch(`${this.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(30_000),
-      });
+      return await fetch(`${this.url}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${this.token}` } });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`cannot reach the OC at ${this.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, EXIT.UNREACHABLE);
     }
+  }
+
+  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await this.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(30_000),
+    });
     let body: { data?: T | null; errors?: GraphQLErrorLike[] };
     try {
       body = (await response.json()) as typeof body;
@@ -97,6 +102,23 @@ export class ApiClient {
   }
 }
 
+/** The --url and --token options of a command that talks to a running OC. */
+export function connectionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--url <url>', 'the OC to talk to').env('OPSCENTER_URL').default('http://127.0.0.1:4000'))
+    .addOption(new Option('--token <token>', 'an API token (or a session token from login)').env('OPSCENTER_TOKEN'));
+}
+
+/** Runs a command's work with a client, closing its live connection afterwards. */
+export async function withClient(flags: ConnectionFlags, work: (client: ApiClient) => Promise<void>): Promise<void> {
+  const client = ApiClient.fromFlags(flags);
+  try {
+    await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /** Unwraps a mutation result union: its Error member becomes a one-line refusal. */
 export function unwrap<T>(result: T | { __typename: string; code: string; message: string }): T {
   const error = result as { code?: string; message?: string };
@@ -104,7 +126,7 @@ export function unwrap<T>(result: T | { __typename: string; code: string; messag
   return result as T;
 }
 
-function refused(errors: GraphQLErrorLike[]): CliError {
+export function refused(errors: GraphQLErrorLike[]): CliError {
   return new CliError(errors.map((error) => error.message).join('; '), EXIT.REFUSED);
 }
 

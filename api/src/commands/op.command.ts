@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ApiClient, type ConnectionFlags } from './api-client.ts';
+import { type ApiClient, type ConnectionFlags, connectionOptions, withClient } from './api-client.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from './cli-error.ts';
 import {
   type ControlAction,
@@ -73,12 +73,6 @@ function oneOf(allowed: readonly string[]) {
   };
 }
 
-function connectionOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--url <url>', 'the OC to talk to').env('OPSCENTER_URL').default('http://127.0.0.1:4000'))
-    .addOption(new Option('--token <token>', 'an API token (or a session token from login)').env('OPSCENTER_TOKEN'));
-}
-
 function strategyOptions(command: Command): Command {
   return command
     .option('--max-parallel <n>', 'nodes per batch (default 1)', wholeNumber(1))
@@ -126,15 +120,6 @@ async function targetFrom(client: ApiClient, flags: TargetFlags): Promise<Target
   if (flags.cluster) return { clusters: flags.cluster };
   if (flags.tag) return { tags: { tags: flags.tag, match: flags.match ?? 'ALL' } };
   return { nodes: await resolveNodes(client, flags.node ?? []) };
-}
-
-async function withClient(flags: ConnectionFlags, work: (client: ApiClient) => Promise<void>): Promise<void> {
-  const client = ApiClient.fromFlags(flags);
-  try {
-    await work(client);
-  } finally {
-    await client.close();
-  }
 }
 
 const OUTCOME_EXIT: Record<string, number> = { SUCCEEDED: EXIT.OK, FAILED: EXIT.FAILED, TIMED_OUT: EXIT.FAILED, CANCELLED: EXIT.CANCELLED };
