@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Clock } from '../../clock.ts';
 import type { Database, Executor } from '../../db/client.ts';
 import { ContentTooLargeError } from './content.errors.ts';
@@ -57,16 +58,12 @@ export class FileBlobStore implements BlobStore {
     const staged = path.join(this.#staging, randomUUID());
     const hash = createHash('sha256');
     const size = { bytes: 0 };
-    const file = await fs.promises.open(staged, 'wx', 0o600);
     try {
-      for await (const chunk of metered(body, maxBytes, hash, size)) await file.write(chunk);
-      await file.sync();
+      await pipeline(metered(body, maxBytes, hash, size), fs.createWriteStream(staged, { flags: 'wx', mode: 0o600, flush: true }));
     } catch (error) {
-      await file.close();
       await fs.promises.rm(staged, { force: true });
       throw error;
     }
-    await file.close();
     const sha256 = hash.digest('hex');
     return {
       sha256,
@@ -97,6 +94,7 @@ export class FileBlobStore implements BlobStore {
 
 /** Rows of at most this many bytes: big enough to stream fast, small enough to hold in memory. */
 const CHUNK_BYTES = 1024 * 1024;
+const PARALLEL_WRITES = 3;
 const STAGING_PREFIX = 'upload:';
 
 export class DatabaseBlobStore implements BlobStore {
@@ -113,11 +111,19 @@ export class DatabaseBlobStore implements BlobStore {
     let seq = 0;
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
+    // A few chunks are written at once, so the next one streams in while the database stores the last.
+    const writing = new Set<Promise<void>>();
     const flush = async () => {
       if (pendingBytes === 0) return;
-      await this.repository.insertChunk(this.db, key, seq++, Buffer.concat(pending, pendingBytes), this.clock.now());
+      const write: Promise<void> = this.repository
+        .insertChunk(this.db, key, seq++, Buffer.concat(pending, pendingBytes), this.clock.now())
+        .finally(() => writing.delete(write));
+      // Observed here so a failure while the body is still streaming is not an unhandled rejection; awaited below.
+      write.catch(() => {});
+      writing.add(write);
       pending = [];
       pendingBytes = 0;
+      if (writing.size >= PARALLEL_WRITES) await Promise.race(writing);
     };
     try {
       for await (const chunk of metered(body, maxBytes, hash, size)) {
@@ -126,7 +132,9 @@ export class DatabaseBlobStore implements BlobStore {
         if (pendingBytes >= CHUNK_BYTES) await flush();
       }
       await flush();
+      await Promise.all(writing);
     } catch (error) {
+      await Promise.allSettled(writing);
       await this.repository.deleteChunks(this.db, key);
       throw error;
     }
