@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../../api/src/db/client.ts';
@@ -25,13 +26,19 @@ export async function scratchDatabase(serverUrl: string, prefix = 'oc_test'): Pr
   };
 }
 
+/** Names a dump of a migrated embedded database (made once per run by global-setup.ts) that test databases start from. */
+export const PGLITE_TEMPLATE_ENV = 'OC_TEST_PGLITE_TEMPLATE';
+
 /**
  * A fresh, empty database for one test file: an in-memory PGlite by default, or a new
  * database on the server named by TEST_DATABASE_URL (dropped again on close).
  */
 export async function createTestDatabase(onQuery?: (sql: string, params: readonly unknown[]) => void): Promise<DatabaseHandle & { url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return openDatabase({ dataDir: 'memory://', onQuery });
+  if (!serverUrl) {
+    const template = process.env[PGLITE_TEMPLATE_ENV];
+    return openDatabase({ dataDir: 'memory://', onQuery, template: template ? await fs.openAsBlob(template) : undefined });
+  }
   const scratch = await scratchDatabase(serverUrl);
   const handle = await openDatabase({ databaseUrl: scratch.url, dataDir: '', onQuery });
   return {

@@ -30,11 +30,13 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir: string;
   maxConnections?: number;
+  /** A dump of an embedded database to start from instead of an empty one (tests start from a migrated one). */
+  template?: Blob;
   /** Called with every SQL statement the ORM runs and its parameters (tests count statements on hot paths). */
   onQuery?: (sql: string, params: readonly unknown[]) => void;
 }
 
-export async function openDatabase({ databaseUrl, dataDir, maxConnections = 10, onQuery }: OpenDatabaseOptions): Promise<DatabaseHandle> {
+export async function openDatabase({ databaseUrl, dataDir, maxConnections = 10, template, onQuery }: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const logger = onQuery ? { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } : undefined;
   if (databaseUrl) {
     const client = postgres(databaseUrl, {
@@ -53,7 +55,7 @@ export async function openDatabase({ databaseUrl, dataDir, maxConnections = 10, 
     };
   }
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
   const db = drizzlePglite({ client, relations, logger }) as unknown as Database;
   return {
     db,
