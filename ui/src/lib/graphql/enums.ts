@@ -12,3 +12,4 @@ export type StepState = ReturnType<typeof graphql.scalar<'StepState'>>;
 export type DowntimeKind = ReturnType<typeof graphql.scalar<'DowntimeKind'>>;
 export type ScheduleRunState = ReturnType<typeof graphql.scalar<'ScheduleRunState'>>;
 export type OverlapPolicy = ReturnType<typeof graphql.scalar<'OverlapPolicy'>>;
+export type ContentKind = ReturnType<typeof graphql.scalar<'ContentKind'>>;

@@ -48,6 +48,12 @@ export function formatCounted(count: number, singular: string, plural?: string):
   return `${formatCount(count)} ${nounFor(count, singular, plural)}`;
 }
 
+/** How much of a transfer is done, rounded down, so that 100% means finished; nothing to send is done at once. */
+export function formatProgress(done: number, total: number): string {
+  const percent = total > 0 ? Math.floor((Math.min(done, total) * 100) / total) : 100;
+  return percentNoDecimals.format(percent / 100);
+}
+
 /** A percentage given from 0 to 100: one decimal below 10. */
 export function formatPercent(value: number | null | undefined): string {
   if (value == null) return DASH;
