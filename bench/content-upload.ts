@@ -61,7 +61,7 @@ async function upload(oc: LiveOc, file: string, version: string): Promise<number
   const size = fs.statSync(file).size;
   const started = performance.now();
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = http.request(`${oc.url}/content?kind=ARTIFACT&name=bench.bin&version=${version}`, {
+    const request = http.request(`${oc.url}/api/content?kind=ARTIFACT&name=bench.bin&version=${version}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${oc.token}`, 'content-type': 'application/octet-stream', 'content-length': String(size) },
     });

@@ -15,8 +15,7 @@ export default defineConfig({
         // The OC accepts WebSockets only from its own origin, so present the proxied one.
         configure: (proxy) => proxy.on('proxyReqWs', (request) => request.setHeader('origin', api)),
       },
-      // The dashboard's own /content pages are HTML; uploads and downloads go to the OC.
-      '/content': { target: api, bypass: (request) => (request.headers.accept?.includes('text/html') ? request.url : undefined) },
+      '/api': api,
       '/healthz': api,
     },
   },

@@ -152,7 +152,7 @@ describe('content in the dashboard', { timeout: 120_000 }, () => {
   });
 
   it('shows a viewer the content but no upload form, download or delete', async () => {
-    const upload = await fetch(`${oc.url}/content?kind=CONFIG&name=server.xml&version=2`, {
+    const upload = await fetch(`${oc.url}/api/content?kind=CONFIG&name=server.xml&version=2`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${oc.token}` },
       body: '<server/>',

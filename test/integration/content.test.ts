@@ -31,7 +31,7 @@ describe('content uploads', () => {
   afterAll(() => server.stop());
 
   const upload = async (query: Record<string, string>, body: BodyInit | null, token: string | null = operator, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${server.url}/content?${new URLSearchParams(query)}`, {
+    const response = await fetch(`${server.url}/api/content?${new URLSearchParams(query)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body,
@@ -41,7 +41,7 @@ describe('content uploads', () => {
   };
 
   const download = async (id: string, token = operator) => {
-    const response = await fetch(`${server.url}/content/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${server.url}/api/content/${id}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
   };
 
@@ -210,7 +210,7 @@ describe('content uploads', () => {
     const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
-      `POST /content?kind=PATCH&name=cut.jar&version=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${operator}\r\n` +
+      `POST /api/content?kind=PATCH&name=cut.jar&version=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${operator}\r\n` +
         'Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n',
     );
     await new Promise<void>((resolve) => socket.write(randomBytes(30_000), () => resolve()));

@@ -92,7 +92,7 @@ async function upload(file: string, flags: UploadFlags): Promise<void> {
     productKinds: (flags.productKind ?? []).join(','),
     description: flags.description ?? '',
   });
-  const response = await client.fetch(`/content?${query}`, {
+  const response = await client.fetch(`/api/content?${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
     body: withProgress(file, size) as unknown as BodyInit,

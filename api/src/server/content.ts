@@ -10,7 +10,7 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationEr
 import type { Transactor } from '../shared/transactor.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
-export const CONTENT_PATH = '/content';
+export const CONTENT_PATH = '/api/content';
 
 export interface ContentHttpDeps {
   content: ContentService;
@@ -72,8 +72,8 @@ function uploadOf(url: URL): ContentUpload {
 }
 
 /**
- * Content over HTTP, beside /graphql: `POST /content?...` streams an upload in (the body is the
- * file, as application/octet-stream), `GET /content/<id>` streams an item's bytes out. Both need
+ * Content over HTTP, beside /graphql: `POST /api/content?...` streams an upload in (the body is the
+ * file, as application/octet-stream), `GET /api/content/<id>` streams an item's bytes out. Both need
  * the operator role; every upload leaves one audit row, refused or not.
  */
 export function contentHandler(deps: ContentHttpDeps) {
@@ -130,7 +130,10 @@ export function contentHandler(deps: ContentHttpDeps) {
         res.setHeader('allow', 'POST, GET');
         sendJson(res, 405, {
           errors: [
-            { message: 'Upload with POST /content?kind=…&name=…&version=…; download with GET /content/<id>.', extensions: { code: 'METHOD_NOT_ALLOWED' } },
+            {
+              message: 'Upload with POST /api/content?kind=…&name=…&version=…; download with GET /api/content/<id>.',
+              extensions: { code: 'METHOD_NOT_ALLOWED' },
+            },
           ],
         });
       }

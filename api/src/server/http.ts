@@ -54,14 +54,6 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The dashboard has pages at /content too. A browser that opens one asks for HTML, which the
- * content API never answers (and could not: a plain navigation carries no bearer token).
- */
-function isPageNavigation(req: http.IncomingMessage): boolean {
-  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
-}
-
-/**
  * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, the health
  * check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
@@ -106,7 +98,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
     const path = (req.url ?? '/').split('?')[0];
     const handle = async () => {
       if (path === '/graphql' || path.startsWith('/graphql/')) return graphqlRequest(req, res);
-      if ((path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) && !isPageNavigation(req)) return deps.content(req, res);
+      if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

@@ -15,7 +15,7 @@ export const ContentKindEnum = builder.enumType('ContentKind', {
 
 export const ContentItemRef = builder.objectRef<ContentItemRow>('ContentItem').implement({
   description:
-    'A patch, artifact or configuration file uploaded to the OC, stored once by its SHA-256. Upload with POST /content (see the README), download with GET /content/<id>.',
+    'A patch, artifact or configuration file uploaded to the OC, stored once by its SHA-256. Upload with POST /api/content (see the README), download with GET /api/content/<id>.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Stable identifier.' }),
     kind: t.field({ type: ContentKindEnum, description: 'What it is.', resolve: (item) => item.kind }),

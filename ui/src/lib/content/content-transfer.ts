@@ -3,7 +3,7 @@ import type { ContentKind } from '$lib/graphql/enums';
 import type { ContentItem } from './content.graphql';
 
 /** Uploads and downloads go beside /graphql, as raw bytes (see the OC's server/content.ts). */
-const CONTENT_PATH = '/content';
+const CONTENT_PATH = '/api/content';
 const SESSION_ENDED = 'Your session has ended. Log in again.';
 const UNREACHABLE = 'The Operations Center cannot be reached. Check the connection and try again.';
 /** Long enough for the browser to have read the blob into its download. */
