@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../../api/src/db/client.ts';
 
