@@ -15,6 +15,7 @@ import type { AgentConfig, ProcessWorkerConfig } from './config.ts';
 import type { WorkerDriver, WorkerInfo } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process.driver.ts';
 import { SimulatedDriver } from './drivers/simulated.driver.ts';
+import { InventoryReporter } from './inventory-reporter.ts';
 import { Backoff, sleep } from './shared/backoff.ts';
 import { type AgentState, StateFile } from './state.ts';
 
@@ -54,6 +55,7 @@ export class Agent {
   #sequence = Date.now();
   #intervalMs = 5000;
   #membershipDue = true;
+  readonly #inventory: InventoryReporter;
   #connected = false;
   /** Aborted each time the command channel connects, to cut a heartbeat backoff short. */
   #reconnected = new AbortController();
@@ -68,6 +70,7 @@ export class Agent {
     this.#stateFile = new StateFile(config.stateFile);
     this.#state = this.#stateFile.load();
     this.#client = new OcClient(config.oc.url);
+    this.#inventory = new InventoryReporter(this.#client, logger);
   }
 
   /** Resolves once enrolled and running; `failed` rejects if the agent later has to give up. */
@@ -182,6 +185,8 @@ export class Agent {
         if (this.#membershipDue) {
           const receipt = await this.#client.reportMembership(this.#workers());
           this.#membershipDue = false;
+          // After a (re)join the OC may not have what it had: every inventory goes again.
+          this.#inventory.resendAll();
           if (receipt.joined.length + receipt.left.length + receipt.rejoined.length + receipt.updated.length > 0) {
             this.logger.info(receipt, 'membership reported');
           }
@@ -196,6 +201,7 @@ export class Agent {
           this.#sequence = receipt.lastAppliedSequence;
         }
         if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE')) this.#membershipDue = true;
+        if ((await this.#inventory.report(this.#drivers)).refused) this.#membershipDue = true;
         if (Date.parse(receipt.credentialRenewAfter) <= Date.now()) await this.#renewCredential();
         if (unavailableSince !== null) {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');

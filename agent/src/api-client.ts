@@ -1,6 +1,7 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ReportedState, WorkerInfo } from './drivers/driver.ts';
+import type { WorkerInventory } from './drivers/inventory.ts';
 
 /** The OC answered, but refused: a typed error with a stable code. */
 export class OcRefusedError extends Error {
@@ -91,6 +92,16 @@ export class OcClient {
       { input: { snapshot: workers } },
     );
     return this.#result(data.reportMembership) as { joined: string[]; rejoined: string[]; updated: string[]; left: string[]; unchanged: number };
+  }
+
+  async reportInventory(nodes: WorkerInventory[]) {
+    const data = await this.#request<{ reportInventory: { __typename: string; code?: string; message?: string } }>(
+      `mutation($input: InventoryReportInput!) {
+        reportInventory(input: $input) { __typename ... on InventoryReceipt { changed unchanged refused { node code message } } ${RESULT_ERROR} }
+      }`,
+      { input: { nodes } },
+    );
+    return this.#result(data.reportInventory) as { changed: string[]; unchanged: number; refused: { node: string; code: string; message: string }[] };
   }
 
   async sendHeartbeats(sequence: number, entries: HeartbeatEntry[]): Promise<HeartbeatReceipt> {

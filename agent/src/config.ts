@@ -33,6 +33,13 @@ const processWorker = z
     startTimeout: duration('30s'),
     patchesDir: z.string().optional(),
     artifactsDir: z.string().optional(),
+    /** Configuration files the agent manages for this worker, reported in its inventory (their file names must differ). */
+    configFiles: z.array(z.string().min(1)).default([]),
+    /**
+     * Where the worker reports what its running process loaded (JSON: [{ kind, name, sha256 }]).
+     * Without it, a worker whose health answer names an inventory path (the demo worker) is asked there.
+     */
+    inventoryUrl: httpUrl().optional(),
     labels: z.record(z.string(), z.string()).default({}),
     /** The worker's own management console, linked from its page in the dashboard. */
     consoleUrl: httpUrl().optional(),
@@ -112,6 +119,11 @@ export function loadAgentConfig(file: string, overrides: AgentOverrides = {}): A
   const resolve = (target: string | undefined) => (target ? path.resolve(configDir, target) : undefined);
   const names = new Set<string>([result.data.manager.name]);
   for (const worker of result.data.workers) {
+    if (worker.driver === 'process') {
+      const configNames = worker.configFiles.map((configFile) => path.basename(configFile));
+      const repeated = configNames.find((configName, index) => configNames.indexOf(configName) !== index);
+      if (repeated) throw new AgentConfigError(`Invalid agent configuration ${file}: worker ${worker.name} has two config files named "${repeated}"`);
+    }
     const workerNames = worker.driver === 'process' ? [worker.name] : Array.from({ length: worker.count }, (_, index) => `${worker.namePrefix}${index + 1}`);
     for (const workerName of workerNames) {
       if (names.has(workerName)) throw new AgentConfigError(`Invalid agent configuration ${file}: the name "${workerName}" is used twice`);
@@ -124,7 +136,13 @@ export function loadAgentConfig(file: string, overrides: AgentOverrides = {}): A
     stateFile: resolve(result.data.stateFile) ?? path.join(configDir, `${path.basename(file).replace(/\.(ya?ml|json)$/, '')}.state.json`),
     workers: result.data.workers.map((worker) =>
       worker.driver === 'process'
-        ? { ...worker, cwd: resolve(worker.cwd), patchesDir: resolve(worker.patchesDir), artifactsDir: resolve(worker.artifactsDir) }
+        ? {
+            ...worker,
+            cwd: resolve(worker.cwd),
+            patchesDir: resolve(worker.patchesDir),
+            artifactsDir: resolve(worker.artifactsDir),
+            configFiles: worker.configFiles.map((configFile) => path.resolve(configDir, configFile)),
+          }
         : worker,
     ),
   };

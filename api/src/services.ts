@@ -19,6 +19,8 @@ import { DatabaseBlobStore, FileBlobStore } from './modules/content/content.stor
 import { EventBus } from './modules/events/events.bus.ts';
 import { EventsRepository } from './modules/events/events.repository.ts';
 import { EventsService } from './modules/events/events.service.ts';
+import { InventoryRepository } from './modules/inventory/inventory.repository.ts';
+import { InventoryService } from './modules/inventory/inventory.service.ts';
 import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
@@ -132,6 +134,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     clock,
     config.maxUploadBytes,
   );
+  const inventory = new InventoryService(db, new InventoryRepository(), clusters, nodes, tags, liveness, transactor, clock, config.maxHeartbeatBatch);
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });
@@ -146,6 +149,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     content,
     engine,
     events,
+    inventory,
     liveness,
     nodes,
     operations,

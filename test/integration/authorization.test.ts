@@ -34,6 +34,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Query.schedules': { access: 'VIEWER', operation: '{ schedules(first: 1) { totalCount } }' },
   'Query.schedule': { access: 'VIEWER', operation: `{ schedule(id: "${ID}") { id } }` },
   'Query.contentItems': { access: 'VIEWER', operation: '{ contentItems(first: 1) { totalCount } }' },
+  'Query.nodesWithContent': { access: 'VIEWER', operation: '{ nodesWithContent(name: "x.jar", first: 1) { totalCount } }' },
   'Query.contentItem': { access: 'VIEWER', operation: `{ contentItem(id: "${ID}") { id } }` },
   'Query.previewSchedule': { access: 'VIEWER', operation: '{ previewSchedule(cron: "0 0 * * *", timezone: "UTC") }' },
   'Query.availability': { access: 'VIEWER', operation: '{ availability(target: { all: true }, since: "2026-01-01T00:00:00Z") { nodeCount } }' },
@@ -82,6 +83,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Mutation.renewAgentCredential': { access: 'AGENT', operation: 'mutation { renewAgentCredential { __typename } }' },
   'Mutation.revokeAgentCredentials': { access: 'ADMIN', operation: 'mutation { revokeAgentCredentials(cluster: "nope") { __typename } }' },
   'Mutation.reportMembership': { access: 'AGENT', operation: 'mutation { reportMembership(input: { joined: [] }) { __typename } }' },
+  'Mutation.reportInventory': { access: 'AGENT', operation: 'mutation { reportInventory(input: { nodes: [] }) { __typename } }' },
   'Mutation.sendHeartbeats': { access: 'AGENT', operation: 'mutation { sendHeartbeats(input: { sequence: 0, entries: [] }) { __typename } }' },
   'Mutation.reportCommandProgress': {
     access: 'AGENT',

@@ -9,6 +9,7 @@ const workerFlags = z.object({
   host: z.string().default('127.0.0.1'),
   version: z.string().default('1.0.0'),
   patchesDir: z.string().optional(),
+  configFile: z.array(z.string()).default([]),
   startDelay: duration('1ms'),
   failHealth: z.boolean().default(false),
   crashAfter: optionalDuration(),
@@ -20,12 +21,13 @@ const workerFlags = z.object({
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Run the demo worker: an HTTP server standing in for a product server (/health, /version, /patches, POST /control).')
+    .description('Run the demo worker: an HTTP server standing in for a product server (/health, /version, /patches, /inventory, POST /control).')
     .requiredOption('--name <name>', 'worker name')
     .requiredOption('--port <port>', 'HTTP port')
     .option('--host <host>', 'interface', '127.0.0.1')
     .option('--version <version>', 'version it reports', '1.0.0')
     .option('--patches-dir <dir>', 'directory whose files it reports as patches')
+    .option('--config-file <file>', 'a configuration file it reads at start (repeatable)', (file: string, files: string[] = []) => [...files, file])
     .option('--start-delay <duration>', 'health fails this long after start')
     .option('--fail-health', 'health always fails')
     .option('--crash-after <duration>', 'exit with an error this long after start')
@@ -38,7 +40,7 @@ export function registerWorker(program: Command): void {
         const issue = parsed.error.issues[0];
         throw new Error(`--${String(issue.path[0]).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} ${issue.message}`);
       }
-      const { startDelay, crashAfter, stopDelay, exitWith, ...rest } = parsed.data;
-      await runWorker({ ...rest, startDelayMs: startDelay, crashAfterMs: crashAfter, stopDelayMs: stopDelay, exitWithPid: exitWith });
+      const { startDelay, crashAfter, stopDelay, exitWith, configFile, ...rest } = parsed.data;
+      await runWorker({ ...rest, configFiles: configFile, startDelayMs: startDelay, crashAfterMs: crashAfter, stopDelayMs: stopDelay, exitWithPid: exitWith });
     });
 }

@@ -1,3 +1,5 @@
+import type { WorkerInventory } from './inventory.ts';
+
 /** What a manager observes about a worker, once per heartbeat. */
 export type ReportedState = 'HEALTHY' | 'STARTING' | 'UNHEALTHY' | 'STOPPED';
 
@@ -18,8 +20,6 @@ export interface WorkerInfo {
   address: string;
   version: string;
   labels: Record<string, string>;
-  patches: string[];
-  artifacts: string[];
   /** Its own management console, if it has one. */
   consoleUrl?: string;
 }
@@ -36,6 +36,8 @@ export interface WorkerDriver {
   /** Adopts workers that are already running and starts the others. */
   start(): Promise<void>;
   observe(): Promise<WorkerObservation[]>;
+  /** What each worker has installed and loaded; a worker whose loaded items cannot be read right now is left out. */
+  inventory(): Promise<WorkerInventory[]>;
   /** Which run of the worker is current (a new value after every start); null while it is not running. */
   incarnation(name: string): string | null;
   /** Stops a worker gracefully, starts it again and waits until it is healthy (or gives up). */

@@ -6,7 +6,8 @@ import type { ProcessWorkerConfig } from '../config.ts';
 import { sleep } from '../shared/backoff.ts';
 import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
 import { checkHealth } from './health-check.ts';
-import { cpuPercent, diskUsedPercent, hostLoad, listFiles, residentBytes, sampleProcess, uptimeSecondsOf } from './proc-stats.ts';
+import { FileHasher, type LoadedItem, type WorkerInventory } from './inventory.ts';
+import { cpuPercent, diskUsedPercent, hostLoad, residentBytes, sampleProcess, uptimeSecondsOf } from './proc-stats.ts';
 
 /** Where the agent remembers the processes it started (its state file). */
 export interface ProcessRegistry {
@@ -22,6 +23,17 @@ interface Running {
   version: string | undefined;
 }
 
+const ITEM_KINDS = new Set(['PATCH', 'ARTIFACT', 'CONFIG']);
+
+/** What a worker's inventory URL answers, if it is the JSON the protocol describes; anything else is not trusted. */
+function loadedItems(body: unknown): LoadedItem[] | null {
+  if (!Array.isArray(body)) return null;
+  const valid = body.every(
+    (item) => item && typeof item === 'object' && ITEM_KINDS.has(item.kind) && typeof item.name === 'string' && typeof item.sha256 === 'string',
+  );
+  return valid ? body.map(({ kind, name, sha256 }) => ({ kind, name, sha256 })) : null;
+}
+
 const POLL_MS = 200;
 
 /**
@@ -31,6 +43,9 @@ const POLL_MS = 200;
  */
 export class ProcessDriver implements WorkerDriver {
   readonly #running = new Map<string, Running>();
+  readonly #hashers = new Map<string, FileHasher>();
+  /** Where each worker's health answer says it reports what it loaded; kept across restarts, as it is the same program. */
+  readonly #advertisedInventoryUrls = new Map<string, string>();
 
   constructor(
     private readonly specs: ProcessWorkerConfig[],
@@ -45,10 +60,39 @@ export class ProcessDriver implements WorkerDriver {
       address: spec.address,
       version: this.#running.get(spec.name)?.version ?? '',
       labels: spec.labels,
-      patches: listFiles(spec.patchesDir),
-      artifacts: listFiles(spec.artifactsDir),
       consoleUrl: spec.consoleUrl,
     }));
+  }
+
+  async inventory(): Promise<WorkerInventory[]> {
+    const inventories: WorkerInventory[] = [];
+    for (const spec of this.specs) {
+      const hasher = this.#hashers.get(spec.name) ?? new FileHasher();
+      this.#hashers.set(spec.name, hasher);
+      const installed = await hasher.installed(spec);
+      const running = this.#running.get(spec.name);
+      const sample = running ? sampleProcess(running.pid) : null;
+      if (!running || !sample || sample.zombie || sample.startTicks !== running.startTicks) {
+        // A process that is not running has loaded nothing.
+        inventories.push({ name: spec.name, installed, loaded: [] });
+        continue;
+      }
+      const url = spec.inventoryUrl ?? this.#advertisedInventoryUrls.get(spec.name);
+      if (!url) {
+        inventories.push({ name: spec.name, installed, loaded: null });
+        continue;
+      }
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        const loaded = response.ok ? loadedItems(await response.json()) : null;
+        if (loaded) inventories.push({ name: spec.name, installed, loaded });
+        else this.logger.warn({ worker: spec.name, url, status: response.status }, 'the worker’s inventory answer is not a list of loaded items');
+      } catch (error) {
+        // Starting, or briefly busy: its inventory is reported with the next heartbeat that reaches it.
+        this.logger.debug({ worker: spec.name, err: (error as Error).message }, 'cannot read the worker’s inventory yet');
+      }
+    }
+    return inventories;
   }
 
   async start(): Promise<void> {
@@ -78,6 +122,7 @@ export class ProcessDriver implements WorkerDriver {
         running.lastCpu = now;
         const health = spec.health ? await checkHealth(spec.health) : { healthy: true, version: undefined };
         if (health.version) running.version = health.version;
+        if (health.inventoryUrl) this.#advertisedInventoryUrls.set(spec.name, health.inventoryUrl);
         const starting = Date.now() - running.startedAt < spec.startTimeout;
         return {
           name: spec.name,

@@ -1,6 +1,7 @@
 import type { SimulatedWorkersConfig } from '../config.ts';
 import { sleep } from '../shared/backoff.ts';
 import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
+import type { WorkerInventory } from './inventory.ts';
 
 interface SimulatedWorker {
   name: string;
@@ -45,9 +46,11 @@ export class SimulatedDriver implements WorkerDriver {
       address: `simulated:${worker.name}`,
       version: this.config.version,
       labels: { simulated: 'true' },
-      patches: [],
-      artifacts: [],
     }));
+  }
+
+  async inventory(): Promise<WorkerInventory[]> {
+    return this.#workers.map((worker) => ({ name: worker.name, installed: [], loaded: [] }));
   }
 
   async start(): Promise<void> {}

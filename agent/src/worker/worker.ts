@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { inventoryFiles, type LoadedItem, sha256Of } from '../drivers/inventory.ts';
 import { listFiles } from '../drivers/proc-stats.ts';
 
 export interface WorkerOptions {
@@ -8,6 +10,8 @@ export interface WorkerOptions {
   host: string;
   version: string;
   patchesDir?: string;
+  /** Configuration files it reads at start, reported as loaded CONFIG items. */
+  configFiles?: string[];
   /** Health fails for this long after start, like a product server warming up. */
   startDelayMs: number;
   failHealth: boolean;
@@ -23,25 +27,37 @@ export interface WorkerOptions {
 
 /**
  * A small HTTP server standing in for a product server (an application server, an ESB): it
- * answers /health, reports its version and the patches present in its patches directory, and can
- * be made to fail for demos and tests.
+ * answers /health, reports its version, the patches present in its patches directory and, at
+ * /inventory, the patches and config files it loaded when it started, and can be made to fail for
+ * demos and tests.
  */
-export function runWorker(options: WorkerOptions): Promise<void> {
+export async function runWorker(options: WorkerOptions): Promise<void> {
   const startedAt = Date.now();
+  // Like a product server, it reads its patches and configuration once, at start: a file changed
+  // afterwards is installed but not loaded until the next start.
+  const loaded: LoadedItem[] = [];
+  for (const { kind, file } of inventoryFiles({ patchesDir: options.patchesDir, configFiles: options.configFiles })) {
+    try {
+      loaded.push({ kind, name: path.basename(file), sha256: await sha256Of(file) });
+    } catch {
+      // A config file that is not there is not loaded.
+    }
+  }
   let failHealth = options.failHealth || (options.failHealthIfExists !== undefined && fs.existsSync(options.failHealthIfExists));
-  const describe = () => ({ name: options.name, version: options.version, patches: listFiles(options.patchesDir), pid: process.pid });
+  // `inventory` tells the agent where to read what this process loaded.
+  const describe = () => ({ name: options.name, version: options.version, patches: listFiles(options.patchesDir), pid: process.pid, inventory: '/inventory' });
   const send = (res: http.ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/health') {
+    const route = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && route === '/health') {
       if (Date.now() - startedAt < options.startDelayMs) return send(res, 503, { status: 'starting', ...describe() });
       if (failHealth) return send(res, 503, { status: 'failing', ...describe() });
       return send(res, 200, { status: 'ok', ...describe() });
     }
-    if (req.method === 'GET' && path === '/version') return send(res, 200, { version: options.version });
-    if (req.method === 'GET' && path === '/console') {
+    if (req.method === 'GET' && route === '/version') return send(res, 200, { version: options.version });
+    if (req.method === 'GET' && route === '/console') {
       const info = describe();
       res
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
@@ -53,8 +69,9 @@ export function runWorker(options: WorkerOptions): Promise<void> {
         );
       return;
     }
-    if (req.method === 'GET' && path === '/patches') return send(res, 200, describe().patches);
-    if (req.method === 'POST' && path === '/control') {
+    if (req.method === 'GET' && route === '/patches') return send(res, 200, describe().patches);
+    if (req.method === 'GET' && route === '/inventory') return send(res, 200, loaded);
+    if (req.method === 'POST' && route === '/control') {
       let body = '';
       req.on('data', (chunk) => {
         body += chunk;
@@ -71,7 +88,7 @@ export function runWorker(options: WorkerOptions): Promise<void> {
       });
       return;
     }
-    send(res, 404, { error: 'try /health, /version, /patches, /console or POST /control' });
+    send(res, 404, { error: 'try /health, /version, /patches, /inventory, /console or POST /control' });
   });
 
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ export * from '../modules/clusters/clusters.table.ts';
 export * from '../modules/commands/commands.table.ts';
 export * from '../modules/content/content.table.ts';
 export * from '../modules/events/events.table.ts';
+export * from '../modules/inventory/inventory.table.ts';
 export * from '../modules/liveness/liveness.table.ts';
 export * from '../modules/nodes/nodes.table.ts';
 export * from '../modules/operations/operations.table.ts';

@@ -23,6 +23,12 @@ function createLoaders(services: Services) {
       const summaries = await services.clusters.summaries(ids);
       return ids.map((id) => summaries.get(id) ?? null);
     }),
+    node: new DataLoader(async (ids: readonly string[]) => {
+      const nodes = new Map((await services.nodes.findMany(ids)).map((node) => [node.id, node]));
+      return ids.map((id) => nodes.get(id) ?? new Error(`node ${id} is gone`));
+    }),
+    nodeInventory: new DataLoader((ids: readonly string[]) => services.inventory.ofNodes(ids)),
+    installedOn: new DataLoader((sha256s: readonly string[]) => services.inventory.installedOn(sha256s)),
   };
 }
 

@@ -7,6 +7,7 @@ import '../modules/clusters/clusters.schema.ts';
 import '../modules/commands/commands.schema.ts';
 import '../modules/content/content.schema.ts';
 import '../modules/events/events.schema.ts';
+import '../modules/inventory/inventory.schema.ts';
 import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';
 import '../modules/operations/operations.schema.ts';

@@ -1,7 +1,7 @@
 import type { EventDraft } from './events.ts';
 
 /**
- * The topology channel's contract. Clusters, nodes, tags, liveness and agents all announce
+ * The topology channel's contract. Clusters, nodes, tags, liveness, agents and inventory all announce
  * topology changes, so it lives in the shared kernel rather than in any one of them.
  */
 export type TopologyEventType =
@@ -14,7 +14,8 @@ export type TopologyEventType =
   | 'NODE_UPDATED'
   | 'NODE_LEFT'
   | 'NODE_REMOVED'
-  | 'TAGS_CHANGED';
+  | 'TAGS_CHANGED'
+  | 'INVENTORY_CHANGED';
 
 export interface TopologyPayload {
   clusterId: string;

@@ -62,8 +62,6 @@ const NodeReportInput = builder.inputType('NodeReportInput', {
     address: t.string({ description: 'Where it listens.' }),
     version: t.string({ description: 'Product version.' }),
     labels: t.field({ type: 'JSONObject', description: 'Key/value labels.' }),
-    patches: t.stringList({ description: 'File names in the worker’s patches directory.' }),
-    artifacts: t.stringList({ description: 'File names in the worker’s artifacts directory.' }),
     consoleUrl: t.string({ description: 'The worker’s own management console: an absolute http(s) URL. Omit it when the worker has none.' }),
   }),
 });
@@ -83,7 +81,7 @@ const MembershipReceiptRef = builder.objectRef<MembershipReceipt>('MembershipRec
     joined: t.stringList({ description: 'New nodes.', resolve: (receipt) => receipt.joined.map((node) => node.name) }),
     rejoined: t.stringList({ description: 'Nodes back after leaving.', resolve: (receipt) => receipt.rejoined.map((node) => node.name) }),
     updated: t.stringList({
-      description: 'Nodes whose address, version, labels, patches, artifacts or console URL changed.',
+      description: 'Nodes whose address, version, labels or console URL changed.',
       resolve: (receipt) => receipt.updated.map((node) => node.name),
     }),
     left: t.stringList({ description: 'Nodes that left.', resolve: (receipt) => receipt.left.map((node) => node.name) }),

@@ -90,8 +90,6 @@ export class AgentsService {
       address: validateText(input.manager.address ?? '', 'address', 255),
       version: validateText(input.manager.version ?? '', 'version', 100),
       labels: validateLabels(input.manager.labels),
-      patches: [],
-      artifacts: [],
       consoleUrl: null,
     };
     const intent = { action: 'agent.register', targetType: 'cluster', args: { cluster: input.cluster, manager: manager.name } };

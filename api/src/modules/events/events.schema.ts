@@ -42,6 +42,7 @@ const TopologyKindEnum = builder.enumType('TopologyChangeKind', {
     NODE_LEFT: { description: 'A node left its cluster.' },
     NODE_REMOVED: { description: 'A node was removed from the inventory.' },
     TAGS_CHANGED: { description: 'Tags of a node or cluster changed.' },
+    INVENTORY_CHANGED: { description: 'What a node has installed or loaded changed (see Node.inventory).' },
   } satisfies Record<TopologyEventType, { description: string }>,
 });
 
@@ -100,6 +101,7 @@ const TopologyFilterInput = builder.inputType('TopologyEventFilter', {
     clusters: t.stringList({ description: 'Only these clusters (ids or names).' }),
     tags: t.stringList({ description: 'Only nodes or clusters carrying these tags (including cluster:, product:, role: groups).' }),
     tagMatch: t.field({ type: TagMatchEnum, defaultValue: 'ALL', description: 'ALL (default) or ANY of the tags.' }),
+    kinds: t.field({ type: [TopologyKindEnum], description: 'Only changes of these kinds (e.g. INVENTORY_CHANGED).' }),
   }),
 });
 
@@ -118,6 +120,7 @@ interface FilterArgs {
   tags?: readonly string[] | null;
   tagMatch?: TagMatch | null;
   statuses?: readonly NodeStatus[] | null;
+  kinds?: readonly string[] | null;
 }
 
 async function matcher(context: Context, filter: FilterArgs | null | undefined): Promise<(event: Located & { payload: { to?: NodeStatus } }) => boolean> {
@@ -132,10 +135,12 @@ async function matcher(context: Context, filter: FilterArgs | null | undefined):
       })
     : null;
   const statuses = filter?.statuses?.length ? new Set(filter.statuses) : null;
+  const kinds = filter?.kinds?.length ? new Set(filter.kinds) : null;
   const matchAll = (filter?.tagMatch ?? 'ALL') === 'ALL';
   return (event) => {
     if (clusterIds && !clusterIds.has(event.clusterId ?? '')) return false;
     if (statuses && (event.payload.to === undefined || !statuses.has(event.payload.to))) return false;
+    if (kinds && !kinds.has(event.type)) return false;
     if (tags) {
       const carried = new Set(event.payload.tags);
       if (matchAll ? !tags.every((tag) => carried.has(tag)) : !tags.some((tag) => carried.has(tag))) return false;
@@ -167,7 +172,7 @@ builder.subscriptionFields((t) => ({
   }),
   topologyEvents: t.field({
     type: TopologyEventUnion,
-    description: 'Clusters registered, updated or removed, nodes joining or leaving, tags changing, managers lost and found.',
+    description: 'Clusters registered, updated or removed, nodes joining or leaving, tags changing, managers lost and found, node inventories changing.',
     args: {
       filter: t.arg({ type: TopologyFilterInput, description: 'Which events.' }),
       afterSequence: t.arg({ type: 'SafeInt', description: AFTER_SEQUENCE }),

@@ -15,8 +15,6 @@ export interface NodeValues {
   address: string;
   version: string;
   labels: Record<string, string>;
-  patches: string[];
-  artifacts: string[];
   consoleUrl: string | null;
 }
 

@@ -90,8 +90,6 @@ export const NodeRef = builder.drizzleObject('nodes', {
       resolve: (node) => node.liveness?.reportedVersion || node.version,
     }),
     labels: t.field({ type: 'JSONObject', description: 'Key/value labels its manager reports.', resolve: (node) => node.labels }),
-    patches: t.exposeStringList('patches', { description: 'Files in the node’s patches directory, as its manager last reported.' }),
-    artifacts: t.exposeStringList('artifacts', { description: 'Files in the node’s artifacts directory, as its manager last reported.' }),
     consoleUrl: t.string({
       nullable: true,
       description:

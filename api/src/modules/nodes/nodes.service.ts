@@ -23,8 +23,6 @@ export interface NodeReport {
   address?: string | null;
   version?: string | null;
   labels?: unknown;
-  patches?: readonly string[] | null;
-  artifacts?: readonly string[] | null;
   consoleUrl?: string | null;
 }
 
@@ -43,26 +41,14 @@ export interface MembershipReceipt {
   unchanged: number;
 }
 
-function fileNames(list: readonly string[] | null | undefined, field: string): string[] {
-  const names = [...(list ?? [])];
-  if (names.length > 1000) throw new ValidationError('INVALID_ARGUMENT', `At most 1000 ${field} per node.`, field);
-  return names.map((name) => validateText(name, field, 255)).sort();
-}
-
 function cleanReport(report: NodeReport): Omit<NodeValues, 'clusterId' | 'role'> {
   return {
     name: validateName(report.name, 'node name'),
     address: validateText(report.address ?? '', 'address', 255),
     version: validateText(report.version ?? '', 'version', 100),
     labels: validateLabels(report.labels),
-    patches: fileNames(report.patches, 'patches'),
-    artifacts: fileNames(report.artifacts, 'artifacts'),
     consoleUrl: report.consoleUrl ? validateUrl(report.consoleUrl, 'consoleUrl') : null,
   };
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -100,8 +86,17 @@ export class NodesService {
     );
   }
 
+  findMany(ids: readonly string[]): Promise<NodeRow[]> {
+    return this.repository.findMany(this.db, [...ids]);
+  }
+
   async namesOf(ids: string[]): Promise<Map<string, string>> {
     return new Map((await this.repository.findMany(this.db, ids)).map((node) => [node.id, node.name]));
+  }
+
+  /** Every node of a cluster, members and nodes that have left, by name. */
+  ofCluster(clusterId: string): Promise<NodeRow[]> {
+    return this.repository.ofCluster(this.db, clusterId);
   }
 
   /** The members a target selects (not nodes that have left), with cluster and status. */
@@ -268,8 +263,6 @@ export class NodesService {
       current.address !== values.address ||
       current.version !== values.version ||
       !sameLabels(current.labels, values.labels) ||
-      !sameStrings(current.patches, values.patches) ||
-      !sameStrings(current.artifacts, values.artifacts) ||
       current.consoleUrl !== values.consoleUrl;
     if (current.leftAt !== null) {
       const node = await this.repository.update(work.tx, current.id, { ...values, leftAt: null, joinedAt: now });

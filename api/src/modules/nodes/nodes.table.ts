@@ -16,9 +16,6 @@ export const nodes = pgTable(
     address: text().notNull().default(''),
     version: text().notNull().default(''),
     labels: jsonb().$type<Record<string, string>>().notNull().default({}),
-    /** File names in the node's patches and artifacts directories, as its manager last reported them. */
-    patches: jsonb().$type<string[]>().notNull().default([]),
-    artifacts: jsonb().$type<string[]>().notNull().default([]),
     /** A worker's own management console, as its manager reports it; a manager's is its cluster's consoleUrl. */
     consoleUrl: text(),
     joinedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

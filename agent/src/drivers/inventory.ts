@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type ItemKind = 'PATCH' | 'ARTIFACT' | 'CONFIG';
+
+/** A file on a worker's disk. */
+export interface InstalledItem {
+  kind: ItemKind;
+  name: string;
+  sha256: string;
+  size: number;
+  modifiedAt: string;
+}
+
+/** A file the worker's running process loaded when it started. */
+export interface LoadedItem {
+  kind: ItemKind;
+  name: string;
+  sha256: string;
+}
+
+/** What a worker has: installed on disk, and loaded by its process (null when the worker does not say). */
+export interface WorkerInventory {
+  name: string;
+  installed: InstalledItem[];
+  loaded: LoadedItem[] | null;
+}
+
+/** Where a worker's items live: its patches and artifacts directories, and its managed config files. */
+export interface InventorySources {
+  patchesDir?: string;
+  artifactsDir?: string;
+  configFiles?: readonly string[];
+}
+
+/** The files an inventory covers, with their kind: the visible files of each directory, and each config file. */
+export function inventoryFiles(sources: InventorySources): { kind: ItemKind; file: string }[] {
+  const inDirectory = (kind: ItemKind, directory: string | undefined) => {
+    if (!directory) return [];
+    try {
+      return fs
+        .readdirSync(directory, { withFileTypes: true })
+        .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+        .map((entry) => ({ kind, file: path.join(directory, entry.name) }));
+    } catch {
+      return [];
+    }
+  };
+  return [
+    ...inDirectory('PATCH', sources.patchesDir),
+    ...inDirectory('ARTIFACT', sources.artifactsDir),
+    ...(sources.configFiles ?? []).map((file) => ({ kind: 'CONFIG' as const, file })),
+  ];
+}
+
+export function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/**
+ * Hashes the files of one worker's inventory. A file whose size and modification time are what
+ * they were is not read again: artifacts can be large, and inventories are taken every heartbeat.
+ */
+export class FileHasher {
+  readonly #cache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+
+  async installed(sources: InventorySources): Promise<InstalledItem[]> {
+    const items: InstalledItem[] = [];
+    const files = inventoryFiles(sources);
+    const listed = new Set(files.map(({ file }) => file));
+    for (const file of this.#cache.keys()) if (!listed.has(file)) this.#cache.delete(file);
+    for (const { kind, file } of files) {
+      try {
+        const stat = await fs.promises.stat(file);
+        if (!stat.isFile()) continue;
+        const cached = this.#cache.get(file);
+        const sha256 = cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs ? cached.sha256 : await sha256Of(file);
+        this.#cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, sha256 });
+        items.push({ kind, name: path.basename(file), sha256, size: stat.size, modifiedAt: stat.mtime.toISOString() });
+      } catch {
+        // Gone between listing and hashing (or unreadable): not installed as far as this report goes.
+        this.#cache.delete(file);
+      }
+    }
+    return items;
+  }
+}
+
+/** A stable digest of an inventory, to send it only when it changed. */
+export function inventoryDigest(inventory: WorkerInventory): string {
+  const order = (a: { kind: string; name: string }, b: { kind: string; name: string }) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`);
+  const canonical = {
+    installed: [...inventory.installed].sort(order).map((item) => [item.kind, item.name, item.sha256, item.size, item.modifiedAt]),
+    loaded: inventory.loaded === null ? null : [...inventory.loaded].sort(order).map((item) => [item.kind, item.name, item.sha256]),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}

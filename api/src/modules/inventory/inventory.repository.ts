@@ -1,0 +1,106 @@
+import { and, asc, count, countDistinct, eq, getColumns, Param, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { anyOf, insertBatches } from '../../shared/batching.ts';
+import type { ContentKind } from '../content/content.types.ts';
+import type { ItemKey, ItemState } from './inventory.rules.ts';
+import { type InventoryRow, nodeInventory } from './inventory.table.ts';
+import { inventoryDirectory } from './inventory.view.ts';
+
+/** Which items to look for: by hash, by name, by kind; all given conditions hold. */
+export interface ContentQuery {
+  sha256?: string | null;
+  name?: string | null;
+  kind?: ContentKind | null;
+}
+
+export type NodeWithContentRow = InventoryRow & { clusterName: string; nodeName: string };
+
+export class InventoryRepository {
+  async ofNodes(db: Executor, nodeIds: readonly string[]): Promise<InventoryRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db
+      .select()
+      .from(nodeInventory)
+      .where(anyOf(nodeInventory.nodeId, nodeIds))
+      .orderBy(asc(nodeInventory.nodeId), sql`${nodeInventory.kind}::text`, asc(nodeInventory.name));
+  }
+
+  /** Writes new and changed items; an item seen before keeps its firstSeenAt. */
+  async upsert(tx: Executor, items: (ItemState & { nodeId: string })[], at: Date): Promise<void> {
+    const rows = items.map((item) => ({ ...item, firstSeenAt: at, changedAt: at }));
+    for (const batch of insertBatches(nodeInventory, rows)) {
+      await tx
+        .insert(nodeInventory)
+        .values(batch)
+        .onConflictDoUpdate({
+          target: [nodeInventory.nodeId, nodeInventory.kind, nodeInventory.name],
+          set: {
+            sha256: sql`excluded.sha256`,
+            size: sql`excluded.size`,
+            modifiedAt: sql`excluded.modified_at`,
+            installed: sql`excluded.installed`,
+            loaded: sql`excluded.loaded`,
+            changedAt: sql`excluded.changed_at`,
+          },
+        });
+    }
+  }
+
+  async remove(tx: Executor, items: (ItemKey & { nodeId: string })[]): Promise<void> {
+    if (items.length === 0) return;
+    const column = (values: string[]) => new Param(values);
+    await tx
+      .delete(nodeInventory)
+      .where(
+        sql`(${nodeInventory.nodeId}::text, ${nodeInventory.kind}::text, ${nodeInventory.name}) in (select * from unnest(${column(items.map((item) => item.nodeId))}::text[], ${column(items.map((item) => item.kind))}::text[], ${column(items.map((item) => item.name))}::text[]))`,
+      );
+  }
+
+  /** How many member nodes have each hash installed. */
+  async installedCounts(db: Executor, sha256s: readonly string[]): Promise<Map<string, number>> {
+    if (sha256s.length === 0) return new Map();
+    const rows = await db
+      .select({ sha256: inventoryDirectory.sha256, nodes: countDistinct(inventoryDirectory.nodeId) })
+      .from(inventoryDirectory)
+      .where(and(installedOnMembers(), anyOf(inventoryDirectory.sha256, sha256s)))
+      .groupBy(inventoryDirectory.sha256);
+    return new Map(rows.map((row) => [row.sha256, row.nodes]));
+  }
+
+  /** Installed items matching the query on member nodes, by cluster, node, kind and name after a keyset cursor. */
+  async withContent(db: Executor, query: ContentQuery, limit: number, after: unknown[] | null): Promise<NodeWithContentRow[]> {
+    const { clusterId, nodeLeftAt, ...item } = getColumns(inventoryDirectory);
+    const view = inventoryDirectory;
+    return db
+      .select(item)
+      .from(view)
+      .where(
+        and(
+          matching(query),
+          after
+            ? sql`(${view.clusterName}, ${view.nodeName}, ${view.kind}::text, ${view.name}) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})`
+            : undefined,
+        ),
+      )
+      .orderBy(asc(view.clusterName), asc(view.nodeName), sql`${view.kind}::text`, asc(view.name))
+      .limit(limit);
+  }
+
+  async countWithContent(db: Executor, query: ContentQuery): Promise<number> {
+    const [row] = await db.select({ value: count() }).from(inventoryDirectory).where(matching(query));
+    return row.value;
+  }
+}
+
+function installedOnMembers(): SQL {
+  return sql`${inventoryDirectory.installed} and ${inventoryDirectory.nodeLeftAt} is null`;
+}
+
+function matching(query: ContentQuery): SQL | undefined {
+  return and(
+    installedOnMembers(),
+    query.sha256 ? eq(inventoryDirectory.sha256, query.sha256) : undefined,
+    query.name ? eq(inventoryDirectory.name, query.name) : undefined,
+    query.kind ? eq(inventoryDirectory.kind, query.kind) : undefined,
+  );
+}
