@@ -111,6 +111,8 @@ export interface LiveAgentOptions {
   enrollmentToken?: string;
   /** Where the agent reaches the OC, when not directly (e.g. through a fault-injecting proxy). */
   ocUrl?: string;
+  /** Gives each worker a config file (see workerConfigFile()) that it reads at start and the agent manages. */
+  withConfigFile?: boolean;
 }
 
 /** A real manager agent process supervising real demo-worker processes. */
@@ -142,6 +144,14 @@ export class LiveAgent {
     return path.join(this.dir, `${name}.fail`);
   }
 
+  patchesDir(name: string): string {
+    return path.join(this.dir, 'patches', name);
+  }
+
+  workerConfigFile(name: string): string {
+    return path.join(this.dir, 'config', name, 'worker.properties');
+  }
+
   workerName(index: number): string {
     return `${this.options.cluster}-${index + 1}`;
   }
@@ -153,8 +163,13 @@ export class LiveAgent {
       cluster: this.options.cluster,
       manager: { name: `${this.options.cluster}-manager`, address: '127.0.0.1' },
       workers: this.ports.map((port, index) => {
-        const patchesDir = path.join(this.dir, 'patches', this.workerName(index));
+        const patchesDir = this.patchesDir(this.workerName(index));
         fs.mkdirSync(patchesDir, { recursive: true });
+        const configFile = this.workerConfigFile(this.workerName(index));
+        if (this.options.withConfigFile) {
+          fs.mkdirSync(path.dirname(configFile), { recursive: true });
+          fs.writeFileSync(configFile, `name=${this.workerName(index)}\n`);
+        }
         return {
           driver: 'process',
           name: this.workerName(index),
@@ -172,12 +187,14 @@ export class LiveAgent {
             String(process.pid),
             '--fail-health-if-exists',
             this.failFile(this.workerName(index)),
+            ...(this.options.withConfigFile ? ['--config-file', configFile] : []),
             ...(this.options.workerArgs?.(index) ?? []),
           ],
           address: `127.0.0.1:${port}`,
           health: { http: `http://127.0.0.1:${port}/health` },
           consoleUrl: `http://127.0.0.1:${port}/console`,
           patchesDir,
+          ...(this.options.withConfigFile ? { configFiles: [configFile] } : {}),
           stopTimeout: '3s',
           startTimeout: '20s',
         };
