@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, loggedInPage, screenshot } from '../helpers/browser.ts';
@@ -204,6 +207,21 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
       );
     }
     await screenshot(page, 'node-history');
+  });
+
+  it('shows a patch put on a node in its inventory section, installed and waiting for a restart, without a reload', async () => {
+    const node = (await oc.statuses('esb'))['esb-1'];
+    await page.goto(`${oc.url}/nodes/${node.id}`);
+    await page.getByTestId('node-inventory').waitFor();
+    await markPage(page);
+    const sha256 = createHash('sha256').update('esb hotfix').digest('hex');
+    fs.writeFileSync(path.join(agents[1].patchesDir('esb-1'), 'esb-hotfix.jar'), 'esb hotfix');
+    const item = page.locator('[data-testid="inventory-row"][data-item-name="esb-hotfix.jar"]');
+    await item.waitFor({ timeout: 20_000 });
+    expect(await item.locator(`[title="${sha256}"]`).textContent()).toBe(`${sha256.slice(0, 12)}…`);
+    expect(await item.locator('.badge').allTextContents()).toEqual(['Installed', 'Not loaded']);
+    expect(await stillSamePage(page)).toBe(true);
+    await screenshot(page, 'node-inventory');
   });
 
   it('writes dates the way the browser’s locale does', async () => {

@@ -16,6 +16,8 @@ import { type Feed, ResumableSubscription, type SequencedEvent } from './resumab
 export type LiveEvents = {
   NodeStatusChanged: [NodeStatusChange];
   TopologyChanged: [TopologyChange];
+  /** A node's inventory changed: only its own page shows it, so it is not a topology change for the other views. */
+  InventoryChanged: [TopologyChange];
   /** Events may have been missed: views refetch their data with queries. */
   Resync: [];
 };
@@ -52,7 +54,10 @@ export class LiveEventStream {
           map((result) => result.data?.topologyEvents),
         ),
       isResync: (event) => event.__typename === 'ResyncRequired',
-      receive: (event) => (event.__typename === 'ResyncRequired' ? this.#events.emit('Resync') : this.#events.emit('TopologyChanged', event)),
+      receive: (event) => {
+        if (event.__typename === 'ResyncRequired') this.#events.emit('Resync');
+        else this.#events.emit(event.kind === 'INVENTORY_CHANGED' ? 'InventoryChanged' : 'TopologyChanged', event);
+      },
     });
     this.#unlisten = [
       socket.on('connected', () => {

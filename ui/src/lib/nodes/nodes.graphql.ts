@@ -34,6 +34,15 @@ export const NodeQuery = graphql(`
         id
         name
       }
+      inventory {
+        kind
+        name
+        sha256
+        size
+        installed
+        loaded
+        changedAt
+      }
     }
   }
 `);
