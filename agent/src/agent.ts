@@ -70,7 +70,9 @@ export class Agent {
     this.#stateFile = new StateFile(config.stateFile);
     this.#state = this.#stateFile.load();
     this.#client = new OcClient(config.oc.url);
-    this.#inventory = new InventoryReporter(this.#client, logger);
+    this.#inventory = new InventoryReporter(this.#client, logger, () => {
+      this.#membershipDue = true;
+    });
   }
 
   /** Resolves once enrolled and running; `failed` rejects if the agent later has to give up. */
@@ -103,6 +105,7 @@ export class Agent {
     this.#stopped.abort();
     await this.#commandClient?.dispose();
     await this.#loop;
+    await this.#inventory.settled();
     await Promise.allSettled(this.#running.values());
     for (const driver of this.#drivers) await driver.close();
     this.#stateFile.save(this.#state);
@@ -201,7 +204,7 @@ export class Agent {
           this.#sequence = receipt.lastAppliedSequence;
         }
         if (receipt.refused.some((refusal) => refusal.code === 'UNKNOWN_NODE')) this.#membershipDue = true;
-        if ((await this.#inventory.report(this.#drivers)).refused) this.#membershipDue = true;
+        this.#inventory.schedule(this.#drivers);
         if (Date.parse(receipt.credentialRenewAfter) <= Date.now()) await this.#renewCredential();
         if (unavailableSince !== null) {
           this.logger.info({ afterMs: Date.now() - unavailableSince }, 'the OC is reachable again');

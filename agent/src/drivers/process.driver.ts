@@ -65,34 +65,31 @@ export class ProcessDriver implements WorkerDriver {
   }
 
   async inventory(): Promise<WorkerInventory[]> {
-    const inventories: WorkerInventory[] = [];
-    for (const spec of this.specs) {
-      const hasher = this.#hashers.get(spec.name) ?? new FileHasher();
-      this.#hashers.set(spec.name, hasher);
-      const installed = await hasher.installed(spec);
-      const running = this.#running.get(spec.name);
-      const sample = running ? sampleProcess(running.pid) : null;
-      if (!running || !sample || sample.zombie || sample.startTicks !== running.startTicks) {
-        // A process that is not running has loaded nothing.
-        inventories.push({ name: spec.name, installed, loaded: [] });
-        continue;
-      }
-      const url = spec.inventoryUrl ?? this.#advertisedInventoryUrls.get(spec.name);
-      if (!url) {
-        inventories.push({ name: spec.name, installed, loaded: null });
-        continue;
-      }
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        const loaded = response.ok ? loadedItems(await response.json()) : null;
-        if (loaded) inventories.push({ name: spec.name, installed, loaded });
-        else this.logger.warn({ worker: spec.name, url, status: response.status }, 'the worker’s inventory answer is not a list of loaded items');
-      } catch (error) {
-        // Starting, or briefly busy: its inventory is reported with the next heartbeat that reaches it.
-        this.logger.debug({ worker: spec.name, err: (error as Error).message }, 'cannot read the worker’s inventory yet');
-      }
+    const inventories = await Promise.all(this.specs.map((spec) => this.#inventoryOf(spec)));
+    return inventories.filter((inventory) => inventory !== null);
+  }
+
+  /** Null when what the worker loaded cannot be read right now. */
+  async #inventoryOf(spec: ProcessWorkerConfig): Promise<WorkerInventory | null> {
+    const hasher = this.#hashers.get(spec.name) ?? new FileHasher();
+    this.#hashers.set(spec.name, hasher);
+    const installed = await hasher.installed(spec);
+    const running = this.#running.get(spec.name);
+    const sample = running ? sampleProcess(running.pid) : null;
+    // A process that is not running has loaded nothing.
+    if (!running || !sample || sample.zombie || sample.startTicks !== running.startTicks) return { name: spec.name, installed, loaded: [] };
+    const url = spec.inventoryUrl ?? this.#advertisedInventoryUrls.get(spec.name);
+    if (!url) return { name: spec.name, installed, loaded: null };
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const loaded = response.ok ? loadedItems(await response.json()) : null;
+      if (loaded) return { name: spec.name, installed, loaded };
+      this.logger.warn({ worker: spec.name, url, status: response.status }, 'the worker’s inventory answer is not a list of loaded items');
+    } catch (error) {
+      // Starting, or briefly busy: its inventory is reported with a later heartbeat that reaches it.
+      this.logger.debug({ worker: spec.name, err: (error as Error).message }, 'cannot read the worker’s inventory yet');
     }
-    return inventories;
+    return null;
   }
 
   async start(): Promise<void> {
