@@ -3,7 +3,7 @@ import { type OcClient, OcRefusedError, OcUnavailableError } from './api-client.
 import type { WorkerDriver } from './drivers/driver.ts';
 import { inventoryDigest, type WorkerInventory } from './drivers/inventory.ts';
 
-/** Bounds of one report, well within the OC's limits (it refuses more than 20,000 items). */
+/** Bounds of one report, well within the OC's limits (it refuses more than 10,000 items). */
 const REPORT_NODES = 500;
 const REPORT_ITEMS = 5_000;
 

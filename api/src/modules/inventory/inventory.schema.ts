@@ -122,11 +122,18 @@ const InventoryReportInput = builder.inputType('InventoryReportInput', {
   }),
 });
 
+const InventoryRefusalCodeEnum = builder.enumType('InventoryRefusalCode', {
+  description: 'Why a node of an inventory report was not applied.',
+  values: {
+    UNKNOWN_NODE: { description: 'No such node in the manager’s cluster (a node of another cluster is refused the same way); report membership first.' },
+  } satisfies Record<InventoryReceipt['refused'][number]['code'], unknown>,
+});
+
 const InventoryRefusalRef = builder.objectRef<InventoryReceipt['refused'][number]>('InventoryRefusal').implement({
   description: 'A node of the report that was not applied.',
   fields: (t) => ({
     node: t.exposeString('node', { description: 'The node name as sent.' }),
-    code: t.exposeString('code', { description: 'UNKNOWN_NODE: no such node in the manager’s cluster.' }),
+    code: t.field({ type: InventoryRefusalCodeEnum, description: 'Why.', resolve: (refusal) => refusal.code }),
     message: t.exposeString('message', { description: 'Why.' }),
   }),
 });

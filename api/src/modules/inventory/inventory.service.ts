@@ -20,8 +20,8 @@ import type { InventoryRow } from './inventory.table.ts';
 
 /** Items one list of one node may carry: far more than a product server has patches. */
 export const MAX_ITEMS_PER_NODE = 2_000;
-/** Items one report may carry over all its nodes, so that one call stays a small transaction. */
-export const MAX_ITEMS_PER_REPORT = 20_000;
+/** Items one report may carry over all its nodes: one call stays a small transaction, and its body well within the OC's body limit. */
+export const MAX_ITEMS_PER_REPORT = 10_000;
 
 export interface NodeInventoryReport {
   name: string;
