@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { contentChunks } from '../../api/src/modules/content/content.table.ts';
 import { personToken } from '../helpers/accounts.ts';
+import { uploadContent } from '../helpers/content.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -30,15 +31,8 @@ describe('content uploads', () => {
   });
   afterAll(() => server.stop());
 
-  const upload = async (query: Record<string, string>, body: BodyInit | null, token: string | null = operator, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${server.url}/api/content?${new URLSearchParams(query)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body,
-      duplex: 'half',
-    } as RequestInit);
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const upload = (query: Record<string, string>, body: BodyInit | null, token: string | null = operator, headers: Record<string, string> = {}) =>
+    uploadContent(server, query, body, token, headers);
 
   const download = async (id: string, token = operator) => {
     const response = await fetch(`${server.url}/api/content/${id}`, { headers: { authorization: `Bearer ${token}` } });

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.ts';
 import { ContentTooLargeError } from '../modules/content/content.errors.ts';
 import type { ContentService, ContentUpload } from '../modules/content/content.service.ts';
-import type { ContentItemRow } from '../modules/content/content.table.ts';
+import type { ContentItemRow } from '../modules/content/content.types.ts';
 import { type Actor, personRole, type RequestMeta, roleAtLeast } from '../shared/actor.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
 import type { Transactor } from '../shared/transactor.ts';
