@@ -13,7 +13,8 @@ import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/wait.ts';
 
-const MAX_UPLOAD = 256 * 1024;
+// Above the 4 MiB chunks of the PostgreSQL store, so refused and cut-off uploads have written some.
+const MAX_UPLOAD = 12 * 1024 * 1024;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -205,9 +206,11 @@ describe('content uploads', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
       `POST /api/content?kind=PATCH&name=cut.jar&version=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${operator}\r\n` +
-        'Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n',
+        `Content-Type: application/octet-stream\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`,
     );
-    await new Promise<void>((resolve) => socket.write(randomBytes(30_000), () => resolve()));
+    await new Promise<void>((resolve) => socket.write(randomBytes(9 * 1024 * 1024), () => resolve()));
+    // Cut off once part of it is staged, so the test sees that part cleared away.
+    await eventually(async () => expect(await leftovers()).toBeGreaterThan(0));
     socket.destroy();
     await eventually(async () => expect(await auditSince(mark)).toHaveLength(1));
     const rows = await auditSince(mark);
