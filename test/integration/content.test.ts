@@ -219,3 +219,33 @@ describe('content uploads', () => {
     expect(await leftovers()).toBe(0);
   });
 });
+
+describe('uploads without credentials', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: { anonymousMutationsPerMinute: '3' } });
+  });
+  afterAll(() => server.stop());
+
+  it('are limited per address as GraphQL calls are, so refusals cannot flood the audit log', async () => {
+    const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const refused = await uploadContent(server, { kind: 'PATCH', name: 'x.jar', version: '1' }, 'x', null);
+      statuses.push(refused.status);
+      if (refused.status === 429) expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    }
+    // Three per minute, and the test server's own admin login was the first.
+    expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+    const rows = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
+    expect(rows.map((row) => [row.action, row.result])).toEqual([
+      ['content.upload', 'DENIED'],
+      ['content.upload', 'DENIED'],
+      ['throttle.anonymous', 'DENIED'],
+    ]);
+  });
+});
