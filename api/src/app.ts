@@ -4,6 +4,7 @@ import type { ServerConfig } from './config.ts';
 import { type DatabaseHandle, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { authenticate } from './graphql/context.ts';
+import { anonymousCallsRefused } from './graphql/limits.ts';
 import { createGraphqlServer } from './graphql/yoga.ts';
 import type { Logger } from './logger.ts';
 import { revokes } from './modules/accounts/accounts.service.ts';
@@ -64,6 +65,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       content: services.content,
       transactor: services.transactor,
       authenticate: authenticateHeader,
+      anonymousCallRefused: (meta) => anonymousCallsRefused(services, meta, 1),
       maxUploadBytes: config.maxUploadBytes,
       logger: logger.child({ module: 'content' }),
     }),

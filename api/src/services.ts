@@ -9,6 +9,8 @@ import { AgentsService } from './modules/agents/agents.service.ts';
 import { AuditRepository } from './modules/audit/audit.repository.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AvailabilityService } from './modules/availability/availability.service.ts';
+import { BaselinesRepository } from './modules/baselines/baselines.repository.ts';
+import { BaselinesService } from './modules/baselines/baselines.service.ts';
 import { ClustersRepository } from './modules/clusters/clusters.repository.ts';
 import { ClustersService } from './modules/clusters/clusters.service.ts';
 import { CommandsRepository } from './modules/commands/commands.repository.ts';
@@ -133,7 +135,9 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     transactor,
     clock,
     config.maxUploadBytes,
+    { baselinesListing: (tx, itemId): Promise<string[]> => baselines.usingItem(itemId, tx) },
   );
+  const baselines = new BaselinesService(db, new BaselinesRepository(), targets, content, nodes, clusters, tags, transactor, clock);
   const inventory = new InventoryService(db, new InventoryRepository(), clusters, nodes, tags, liveness, transactor, clock, config.maxHeartbeatBatch);
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
@@ -144,6 +148,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     agents,
     audit,
     availability,
+    baselines,
     clusters,
     commands,
     content,

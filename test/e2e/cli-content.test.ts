@@ -6,17 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveOc } from '../helpers/live-fleet.ts';
 import { runOpscenter } from '../helpers/process.ts';
 
-/** `opscenter content` as a script runs it: a real CLI process against a real OC. */
-describe('opscenter content', () => {
+/** `opscenter content` and `opscenter baseline` as a script runs them: a real CLI process against a real OC. */
+describe('opscenter content and baseline', () => {
   let oc: LiveOc;
   let apiToken: string;
   let dir: string;
 
-  async function content(args: string[]) {
-    const run = runOpscenter(['content', ...args], { OPSCENTER_URL: oc.url, OPSCENTER_TOKEN: apiToken });
+  async function opscenter(args: string[]) {
+    const run = runOpscenter(args, { OPSCENTER_URL: oc.url, OPSCENTER_TOKEN: apiToken });
     const { code } = await run.exited;
     return { code, output: run.output() };
   }
+  const content = (args: string[]) => opscenter(['content', ...args]);
 
   beforeAll(async () => {
     oc = await LiveOc.start();
@@ -77,5 +78,30 @@ describe('opscenter content', () => {
     expect((await content(['upload', file, '--kind', 'script', '--version', '1'])).code).toBe(3);
     expect((await content(['upload', path.join(dir, 'missing.jar'), '--kind', 'patch', '--version', '1'])).code).toBe(3);
     expect((await content(['list'])).output).toMatch(/^0 of 0 items$/m);
+  });
+
+  it('sets a baseline by item name@version, saves versions with their message, shows, lists and compares them', async () => {
+    for (const version of ['1', '2']) {
+      const file = path.join(dir, 'fix.jar');
+      fs.writeFileSync(file, `fix ${version}`);
+      expect((await content(['upload', file, '--kind', 'patch', '--version', version])).code).toBe(0);
+    }
+    const first = await opscenter(['baseline', 'set', 'fixes', '--all', '--item', 'fix.jar@1', '--message', 'first fix']);
+    expect([first.code, first.output.trim()]).toEqual([0, 'fixes saved as version 1']);
+    const second = await opscenter(['baseline', 'set', 'fixes', '--all', '--item', 'fix.jar@2', '--message', 'the better fix']);
+    expect(second.output.trim()).toBe('fixes saved as version 2');
+    const again = await opscenter(['baseline', 'set', 'fixes', '--all', '--item', 'fix.jar@2', '--message', 'same again']);
+    expect(again.output.trim()).toBe('fixes unchanged at version 2');
+
+    const shown = await opscenter(['baseline', 'show', 'fixes']);
+    expect(shown.output).toMatch(/^fixes version 2: the better fix/m);
+    expect(shown.output).toMatch(/patch\s+fix.jar 2/);
+    const history = await opscenter(['baseline', 'history', 'fixes']);
+    expect(history.output.match(/^fixes version \d/gm)).toEqual(['fixes version 2', 'fixes version 1']);
+    const diff = await opscenter(['baseline', 'diff', 'fixes', '--from', '1']);
+    expect(diff.output.trim().split('\n')).toEqual(['fixes: version 1 → 2', '- patch    fix.jar 1', '+ patch    fix.jar 2']);
+
+    expect((await opscenter(['baseline', 'set', 'fixes', '--all', '--item', 'nothing@9', '--message', 'x'])).code).toBe(4);
+    expect((await opscenter(['baseline', 'set', 'fixes', '--item', 'fix.jar@2', '--message', 'x'])).code).toBe(3);
   });
 });

@@ -37,7 +37,13 @@ export class LiveOc {
   static async start(env: Record<string, string> = {}): Promise<LiveOc> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-live-'));
     const oc = new LiveOc(await freePort(), dataDir, await createPersistentDatabase(path.join(dataDir, 'data')), env);
-    await oc.restart();
+    try {
+      await oc.restart();
+    } catch (error) {
+      // An OC that did not come up is still a process: leave nothing running behind a failed start.
+      await oc.dispose();
+      throw error;
+    }
     return oc;
   }
 

@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { contentChunks } from '../../api/src/modules/content/content.table.ts';
 import { personToken } from '../helpers/accounts.ts';
+import { uploadContent } from '../helpers/content.ts';
 import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/wait.ts';
 
-const MAX_UPLOAD = 256 * 1024;
+// Above the 4 MiB chunks of the PostgreSQL store, so refused and cut-off uploads have written some.
+const MAX_UPLOAD = 12 * 1024 * 1024;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -30,15 +32,8 @@ describe('content uploads', () => {
   });
   afterAll(() => server.stop());
 
-  const upload = async (query: Record<string, string>, body: BodyInit | null, token: string | null = operator, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${server.url}/api/content?${new URLSearchParams(query)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body,
-      duplex: 'half',
-    } as RequestInit);
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const upload = (query: Record<string, string>, body: BodyInit | null, token: string | null = operator, headers: Record<string, string> = {}) =>
+    uploadContent(server, query, body, token, headers);
 
   const download = async (id: string, token = operator) => {
     const response = await fetch(`${server.url}/api/content/${id}`, { headers: { authorization: `Bearer ${token}` } });
@@ -211,14 +206,46 @@ describe('content uploads', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
       `POST /api/content?kind=PATCH&name=cut.jar&version=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${operator}\r\n` +
-        'Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n',
+        `Content-Type: application/octet-stream\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`,
     );
-    await new Promise<void>((resolve) => socket.write(randomBytes(30_000), () => resolve()));
+    await new Promise<void>((resolve) => socket.write(randomBytes(9 * 1024 * 1024), () => resolve()));
+    // Cut off once part of it is staged, so the test sees that part cleared away.
+    await eventually(async () => expect(await leftovers()).toBeGreaterThan(0));
     socket.destroy();
     await eventually(async () => expect(await auditSince(mark)).toHaveLength(1));
     const rows = await auditSince(mark);
     expect(rows.map((row) => [row.action, row.result])).toEqual([['content.upload', 'ERROR']]);
     expect((await items()).totalCount).toBe(before);
     expect(await leftovers()).toBe(0);
+  });
+});
+
+describe('uploads without credentials', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: { anonymousMutationsPerMinute: '3' } });
+  });
+  afterAll(() => server.stop());
+
+  it('are limited per address as GraphQL calls are, so refusals cannot flood the audit log', async () => {
+    const [{ last }] = await server.database.db.select({ last: max(auditLog.id) }).from(auditLog);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const refused = await uploadContent(server, { kind: 'PATCH', name: 'x.jar', version: '1' }, 'x', null);
+      statuses.push(refused.status);
+      if (refused.status === 429) expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    }
+    // Three per minute, and the test server's own admin login was the first.
+    expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+    const rows = await server.database.db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, last ?? 0))
+      .orderBy(asc(auditLog.id));
+    expect(rows.map((row) => [row.action, row.result])).toEqual([
+      ['content.upload', 'DENIED'],
+      ['content.upload', 'DENIED'],
+      ['throttle.anonymous', 'DENIED'],
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { Agent } from '../agent.ts';
 import { loadAgentConfig } from '../config.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { counted } from '../shared/text.ts';
+import { DEMO_PATCH, installOldPatch, seedDemoContent } from './demo-content.ts';
 
 export interface DemoOptions {
   /** The opscenter CLI entry point, used to start the OC, agents and workers. */
@@ -133,6 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     fs.writeFileSync(configFile, stringify(agentConfig(options, cluster, ports, url, enrollmentToken)));
     run(['agent', '--config', configFile], `${cluster.name}-agent`);
   }
+  await seedDemoContent(call, url, token);
 
   for (let index = 1; index <= options.simulatedClusters; index += 1) {
     const name = `sim-${String(index).padStart(2, '0')}`;
@@ -175,6 +177,8 @@ Operations Center demo is running.
   Try:   kill a worker and watch it turn red (about ${secondsUntilDown(DEMO_LIVENESS)} s later):
            kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
          stop a manager agent and watch its cluster become unreachable.
+         open Content and Baselines: the fleet baseline wants ${DEMO_PATCH.name} version 2 and holds the ESB on version 1;
+           every worker starts with version 1.
   Logs:  ${options.dir}/*.log
 
 Press Ctrl-C to stop everything.`);
@@ -195,6 +199,7 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
       const name = `${cluster.name}-${index + 1}`;
       const patchesDir = path.join(options.dir, 'patches', name);
       fs.mkdirSync(patchesDir, { recursive: true });
+      installOldPatch(patchesDir);
       return {
         driver: 'process',
         name,

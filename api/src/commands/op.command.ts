@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiClient, type ConnectionFlags, connectionOptions, withClient } from './api-client.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from './cli-error.ts';
 import {
@@ -13,19 +13,10 @@ import {
   type OperationInput,
   type OperationKind,
   planOperation,
-  resolveNodes,
-  type Target,
 } from './op.api.ts';
 import { BarView, followOperation, LineView } from './op.follow.ts';
 import { listText, operationText, outcomeText, planText } from './op.format.ts';
-
-interface TargetFlags {
-  all?: boolean;
-  cluster?: string[];
-  tag?: string[];
-  match?: 'ALL' | 'ANY';
-  node?: string[];
-}
+import { type TargetFlags, targetFrom, targetOptions } from './target-options.ts';
 
 interface StrategyFlags {
   maxParallel?: number;
@@ -111,17 +102,6 @@ function strategyFrom(flags: StrategyFlags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(strategy).filter(([, value]) => value !== undefined));
 }
 
-async function targetFrom(client: ApiClient, flags: TargetFlags): Promise<Target> {
-  const given = [flags.all && '--all', flags.cluster && '--cluster', flags.tag && '--tag', flags.node && '--node'].filter(Boolean);
-  if (given.length === 0) throw new CliError('say which nodes: give one of --all, --cluster, --tag or --node', EXIT.USAGE);
-  if (given.length > 1) throw new CliError(`give one target, not ${given.join(' and ')}`, EXIT.USAGE);
-  if (flags.match && !flags.tag) throw new CliError('--match only goes with --tag', EXIT.USAGE);
-  if (flags.all) return { all: true };
-  if (flags.cluster) return { clusters: flags.cluster };
-  if (flags.tag) return { tags: { tags: flags.tag, match: flags.match ?? 'ALL' } };
-  return { nodes: await resolveNodes(client, flags.node ?? []) };
-}
-
 const OUTCOME_EXIT: Record<string, number> = { SUCCEEDED: EXIT.OK, FAILED: EXIT.FAILED, TIMED_OUT: EXIT.FAILED, CANCELLED: EXIT.CANCELLED };
 
 /** Follows the operation to its end, then prints the outcome and sets the exit code from it. */
@@ -200,19 +180,11 @@ export function registerOp(program: Command): void {
   connectionOptions(
     runOptions(
       strategyOptions(
-        op
-          .command('rolling-restart')
-          .description('Restart nodes batch by batch, each health-gated, within every cluster’s disruption budget; follows it live until it ends.')
-          .option('--all', 'every node in the system')
-          .option('--cluster <name...>', 'the nodes of these clusters (names or ids)')
-          .option('--tag <tag...>', 'nodes carrying these tags (also cluster:<name>, product:<kind>, role:<role>)')
-          .addOption(
-            new Option('--match <how>', 'with --tag: nodes carrying all the tags (the default) or any of them')
-              .choices(['all', 'any'])
-              .argParser((value) => value.toUpperCase()),
-          )
-          .option('--node <name-or-id...>', 'these nodes (a name, cluster/name where names repeat, or an id)')
-          .option('--include-managers', 'restart the managers too, after all workers'),
+        targetOptions(
+          op
+            .command('rolling-restart')
+            .description('Restart nodes batch by batch, each health-gated, within every cluster’s disruption budget; follows it live until it ends.'),
+        ).option('--include-managers', 'restart the managers too, after all workers'),
       ),
     ),
   )

@@ -2,6 +2,7 @@
 export * from '../modules/accounts/accounts.table.ts';
 export * from '../modules/agents/agents.table.ts';
 export * from '../modules/audit/audit.table.ts';
+export * from '../modules/baselines/baselines.table.ts';
 export * from '../modules/clusters/clusters.table.ts';
 export * from '../modules/commands/commands.table.ts';
 export * from '../modules/content/content.table.ts';

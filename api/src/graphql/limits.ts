@@ -18,6 +18,8 @@ import {
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import type { Clock } from '../clock.ts';
+import type { Services } from '../services.ts';
+import type { RequestMeta } from '../shared/actor.ts';
 import { pathOfNul } from '../shared/validation.ts';
 import type { Context } from './context.ts';
 
@@ -208,30 +210,35 @@ export function useOperationLimits({ maxCost, deadlineMs, clock }: OperationLimi
 }
 
 /**
- * Counts the mutation fields called without credentials, per client address: past the limit the
- * whole request is refused (429), and the lock is audited once, not each refused call.
+ * Counts calls without credentials per client address (mutation fields, uploads). Past the limit
+ * it answers how many seconds the address must wait; the lock is audited once, not each refused call.
  */
+export async function anonymousCallsRefused(services: Pick<Services, 'throttle' | 'transactor'>, meta: RequestMeta, calls: number): Promise<number | null> {
+  const address = meta.clientAddress ?? 'unknown';
+  const { throttle, transactor } = services;
+  const refusal = await throttle.anonymousCalls(address, calls);
+  if (refusal === null) return null;
+  if (refusal.lockStarted) {
+    await transactor.recordOutcome(
+      meta,
+      { action: 'throttle.anonymous', targetType: 'throttle', args: { address, limitPerMinute: throttle.anonymousMutationsPerMinute } },
+      'DENIED',
+      'RATE_LIMITED',
+      `calls without credentials refused for ${refusal.retryAfter} s`,
+    );
+  }
+  return refusal.retryAfter;
+}
+
+/** Refuses (429) a request whose mutation fields, called without credentials, pass the address's limit. */
 export function useAnonymousThrottle(): Plugin<Context> {
   return {
     onExecute: async ({ args, setResultAndStopExecution }) => {
       const context = args.contextValue as Context;
       const operation = operationOf(args);
       if (context.meta.actor.type !== 'ANONYMOUS' || operation?.operation !== 'mutation') return;
-      const calls = Math.max(1, operation.selectionSet.selections.length);
-      const address = context.meta.clientAddress ?? 'unknown';
-      const { throttle, transactor } = context.services;
-      const refusal = await throttle.anonymousCalls(address, calls);
-      if (refusal === null) return;
-      const wait = refusal.retryAfter;
-      if (refusal.lockStarted) {
-        await transactor.recordOutcome(
-          context.meta,
-          { action: 'throttle.anonymous', targetType: 'throttle', args: { address, limitPerMinute: throttle.anonymousMutationsPerMinute } },
-          'DENIED',
-          'RATE_LIMITED',
-          `calls without credentials refused for ${wait} s`,
-        );
-      }
+      const wait = await anonymousCallsRefused(context.services, context.meta, Math.max(1, operation.selectionSet.selections.length));
+      if (wait === null) return;
       setResultAndStopExecution({
         errors: [
           new GraphQLError(`Too many calls without credentials from this address; try again in ${wait} s.`, {

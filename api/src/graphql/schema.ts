@@ -3,6 +3,7 @@ import '../modules/accounts/accounts.schema.ts';
 import '../modules/agents/agents.schema.ts';
 import '../modules/audit/audit.schema.ts';
 import '../modules/availability/availability.schema.ts';
+import '../modules/baselines/baselines.schema.ts';
 import '../modules/clusters/clusters.schema.ts';
 import '../modules/commands/commands.schema.ts';
 import '../modules/content/content.schema.ts';

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.ts';
 import { ContentTooLargeError } from '../modules/content/content.errors.ts';
 import type { ContentService, ContentUpload } from '../modules/content/content.service.ts';
-import type { ContentItemRow } from '../modules/content/content.table.ts';
+import type { ContentItemRow } from '../modules/content/content.types.ts';
 import { type Actor, personRole, type RequestMeta, roleAtLeast } from '../shared/actor.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
 import type { Transactor } from '../shared/transactor.ts';
@@ -16,6 +16,8 @@ export interface ContentHttpDeps {
   content: ContentService;
   transactor: Transactor;
   authenticate(authorization: string | undefined): Promise<Actor | null>;
+  /** Seconds an address must wait before calling again without credentials, or null when it may. */
+  anonymousCallRefused(meta: RequestMeta): Promise<number | null>;
   maxUploadBytes: number;
   logger: Logger;
 }
@@ -123,6 +125,21 @@ export function contentHandler(deps: ContentHttpDeps) {
         return;
       }
       const meta: RequestMeta = { actor, requestId: randomUUID(), clientAddress: req.socket.remoteAddress ?? 'unknown' };
+      // Refusals are audited, so calls without credentials are limited per address as GraphQL's are.
+      const wait = actor.type === 'ANONYMOUS' ? await deps.anonymousCallRefused(meta) : null;
+      if (wait !== null) {
+        res.setHeader('retry-after', String(wait));
+        res.setHeader('connection', 'close');
+        sendJson(res, 429, {
+          errors: [
+            {
+              message: `Too many calls without credentials from this address; try again in ${wait} s.`,
+              extensions: { code: 'RATE_LIMITED', retryAfter: wait },
+            },
+          ],
+        });
+        return;
+      }
       const id = url.pathname.slice(CONTENT_PATH.length + 1);
       if (req.method === 'POST' && url.pathname === CONTENT_PATH) await upload(req, res, url, meta);
       else if (req.method === 'GET' && id && !id.includes('/')) await download(res, id, meta);

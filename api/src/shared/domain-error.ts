@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'Too many attempts; wait retryAfter seconds.',
   CONTENT_TOO_LARGE: 'An upload is larger than the OC accepts.',
   CONTENT_EXISTS: 'That kind, name and version is already uploaded with different content.',
+  CONTENT_IN_USE: 'A baseline lists the item; remove it from the baseline first.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,3 +11,12 @@ export class ContentExistsError extends ConflictError {
     super('CONTENT_EXISTS', `${kind} ${name} version ${version} is already uploaded with other content; upload it as a new version.`);
   }
 }
+
+export class ContentInUseError extends ConflictError {
+  constructor(item: string, baselines: string[]) {
+    super(
+      'CONTENT_IN_USE',
+      `${item} is listed by the baseline${baselines.length === 1 ? '' : 's'} ${baselines.map((name) => `"${name}"`).join(', ')}; remove it from them first.`,
+    );
+  }
+}

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { anyOf } from '../../shared/batching.ts';
 import { type ContentItemRow, type ContentKind, contentBlobs, contentChunks, contentItems } from './content.table.ts';
 
 export interface ContentFilter {
@@ -11,6 +12,11 @@ export class ContentRepository {
   async find(db: Executor, id: string): Promise<ContentItemRow | undefined> {
     const [row] = await db.select().from(contentItems).where(eq(contentItems.id, id));
     return row;
+  }
+
+  async findMany(db: Executor, ids: string[]): Promise<ContentItemRow[]> {
+    if (ids.length === 0) return [];
+    return db.select().from(contentItems).where(anyOf(contentItems.id, ids));
   }
 
   async findByVersion(db: Executor, kind: ContentKind, name: string, version: string): Promise<ContentItemRow | undefined> {

@@ -1,11 +1,11 @@
 import type { Clock } from '../../clock.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { actorName, type RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId, validateText } from '../../shared/validation.ts';
-import { ContentExistsError } from './content.errors.ts';
+import { ContentExistsError, ContentInUseError } from './content.errors.ts';
 import type { ContentFilter, ContentRepository } from './content.repository.ts';
 import { validateContentName, validateContentVersion } from './content.rules.ts';
 import type { BlobStore } from './content.store.ts';
@@ -18,6 +18,12 @@ export interface ContentUpload {
   productKinds: string[];
   requiresRestart: boolean;
   description: string;
+}
+
+/** Who names content items: baselines sit above content (they list its items), so the composition root hands this in. */
+export interface ContentUsage {
+  /** Within the caller's transaction: the embedded database has one connection, so a read outside it would wait for it. */
+  baselinesListing(tx: Executor, itemId: string): Promise<string[]>;
 }
 
 export interface UploadResult {
@@ -36,6 +42,7 @@ export class ContentService {
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly maxUploadBytes: number,
+    private readonly usage: ContentUsage,
   ) {}
 
   /** Clears what uploads cut off by a stop left behind. */
@@ -101,6 +108,10 @@ export class ContentService {
     }
   }
 
+  findMany(ids: string[]): Promise<ContentItemRow[]> {
+    return this.repository.findMany(this.db, ids);
+  }
+
   async find(id: string): Promise<ContentItemRow | undefined> {
     return this.repository.find(this.db, validateId(id));
   }
@@ -128,6 +139,8 @@ export class ContentService {
     return this.transactor.run(meta, { action: 'content.delete', targetType: 'content', targetId: itemId }, async (work) => {
       const item = await this.repository.find(work.tx, itemId);
       if (!item) throw new NotFoundError('content item', itemId);
+      const users = await this.usage.baselinesListing(work.tx, itemId);
+      if (users.length) throw new ContentInUseError(`${item.name} ${item.version}`, users);
       await this.repository.delete(work.tx, itemId);
       if (await this.repository.deleteBlobIfUnused(work.tx, item.sha256)) await this.store.remove(work.tx, item.sha256);
       return { id: item.id, name: `${item.name} ${item.version}` };

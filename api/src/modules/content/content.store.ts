@@ -92,8 +92,8 @@ export class FileBlobStore implements BlobStore {
   }
 }
 
-/** Rows of at most this many bytes: big enough to stream fast, small enough to hold in memory. */
-const CHUNK_BYTES = 1024 * 1024;
+/** Rows of about this many bytes: few round trips for a large upload, and a few of them fit in memory at once. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 const PARALLEL_WRITES = 3;
 const STAGING_PREFIX = 'upload:';
 

@@ -1,2 +1,2 @@
-/** The content module's row and value types, for other modules: they import these, never its table. */
+// What other modules may know of content: its row types (its tables and repository are its own).
 export type { ContentItemRow, ContentKind } from './content.table.ts';
