@@ -63,13 +63,14 @@ describe('content in the dashboard', { timeout: 120_000 }, () => {
     expect(await listed.getByTestId('content-sha256').getAttribute('title')).toBe(FILE_SHA256);
     expect(await listed.getByTestId('content-sha256').textContent()).toBe(`${FILE_SHA256.slice(0, 12)}…`);
     const cells = await listed.locator('td').allTextContents();
-    expect(cells.slice(1, 8).map((cell) => cell.trim())).toEqual([
+    expect(cells.slice(1, 9).map((cell) => cell.trim())).toEqual([
       'Patch',
       '1.0.0',
       '64 KiB',
       `${FILE_SHA256.slice(0, 12)}…`,
       'Required',
       'application-server, esb',
+      '0 nodes',
       'admin',
     ]);
     // The form is ready for the next file.

@@ -224,6 +224,24 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     await screenshot(page, 'node-inventory');
   });
 
+  it('lists where an uploaded item is installed: a count on the content list, the nodes on its page', async () => {
+    const response = await fetch(`${oc.url}/api/content?${new URLSearchParams({ kind: 'patch', name: 'esb-hotfix.jar', version: '1' })}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${oc.token}`, 'content-type': 'application/octet-stream' },
+      body: 'esb hotfix',
+    });
+    const { item } = (await response.json()) as { item: { id: string } };
+    await page.goto(`${oc.url}/content`);
+    const listed = page.locator('[data-testid="content-row"][data-content-name="esb-hotfix.jar"]');
+    expect(await listed.getByTestId('content-installed-on').textContent()).toBe('1 node');
+    await page.goto(`${oc.url}/content/${item.id}`);
+    const holder = page.locator('[data-testid="content-holder"][data-node-name="esb-1"]');
+    await holder.waitFor();
+    expect(await holder.textContent()).toMatch(/esb.*Patch esb-hotfix\.jar.*Waits for a restart/);
+    expect(await page.getByTestId('content-holder').count()).toBe(1);
+    await screenshot(page, 'content-holders');
+  });
+
   it('writes dates the way the browser’s locale does', async () => {
     const { nodes } = await oc.query(`{ nodes(first: 1) { nodes { id joinedAt } } }`);
     const [{ id, joinedAt }] = nodes.nodes;
@@ -290,6 +308,8 @@ describe('dashboard in a real browser', { timeout: 120_000 }, () => {
     await page.waitForURL((url) => url.searchParams.get('tag') === 'rack 7');
     // ... and choosing it keeps the cluster that has such a node.
     await page.locator(card('esb')).waitFor({ state: 'detached' });
+    // The list may be empty for a moment while the filtered one loads.
+    await page.locator(card('app-servers')).waitFor();
     const shown = () => page.locator('[data-testid="cluster-card"]').evaluateAll((cards) => cards.map((element) => element.getAttribute('data-cluster-name')));
     expect(await shown()).toEqual(['app-servers']);
     await screenshot(page, 'system-view-filtered-by-node-tag');

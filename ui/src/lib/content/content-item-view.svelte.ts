@@ -2,12 +2,14 @@ import type { Client } from '@urql/core';
 import { unionError } from '$lib/graphql/errors';
 import { fetchQuery, runMutation } from '$lib/graphql/request';
 import { describeError, describeLoadError } from '$lib/utils/handle-error';
-import { type ContentItem, ContentItemQuery, DeleteContentItemMutation } from './content.graphql';
+import { type ContentHolder, ContentHoldersQuery, type ContentItem, ContentItemQuery, DeleteContentItemMutation } from './content.graphql';
 import { ContentRequestError, downloadContent } from './content-transfer';
 
-/** One content item, with downloading and deleting it. */
+/** One content item and the nodes that have it, with downloading and deleting it. */
 export class ContentItemView {
   item = $state.raw<ContentItem | null>(null);
+  holders = $state.raw<ContentHolder[]>([]);
+  holdersTotal = $state(0);
   loaded = $state(false);
   error = $state<string | null>(null);
   actionError = $state<string | null>(null);
@@ -21,6 +23,11 @@ export class ContentItemView {
   load = async (): Promise<void> => {
     try {
       this.item = (await fetchQuery(this.client, ContentItemQuery, { id: this.id })).contentItem;
+      if (this.item) {
+        const { nodesWithContent } = await fetchQuery(this.client, ContentHoldersQuery, { sha256: this.item.sha256 });
+        this.holders = nodesWithContent.nodes;
+        this.holdersTotal = nodesWithContent.totalCount;
+      }
       this.error = null;
     } catch (error) {
       this.error = describeLoadError(error, 'The content item could not be loaded.');

@@ -14,6 +14,7 @@ export const ContentItemFields = graphql(`
     description
     uploadedBy
     uploadedAt
+    installedOn
   }
 `);
 
@@ -61,5 +62,31 @@ export const DeleteContentItemMutation = graphql(
   [ErrorFields],
 );
 
+/** The member nodes that have a file with these bytes installed: "which servers have this patch?". */
+export const ContentHoldersQuery = graphql(`
+  query ContentHolders($sha256: String!) {
+    nodesWithContent(sha256: $sha256, first: 100) {
+      totalCount
+      nodes {
+        node {
+          id
+          name
+          status
+          cluster {
+            name
+          }
+        }
+        item {
+          kind
+          name
+          loaded
+          changedAt
+        }
+      }
+    }
+  }
+`);
+
 export type ContentItem = ResultOf<typeof ContentItemFields>;
+export type ContentHolder = ResultOf<typeof ContentHoldersQuery>['nodesWithContent']['nodes'][number];
 export type ContentFilter = NonNullable<VariablesOf<typeof ContentItemsQuery>['filter']>;
