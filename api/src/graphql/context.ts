@@ -23,6 +23,11 @@ function createLoaders(services: Services) {
       const summaries = await services.clusters.summaries(ids);
       return ids.map((id) => summaries.get(id) ?? null);
     }),
+    // A list of nodes asking for their desired state reads the baselines once, not once per node.
+    desiredState: new DataLoader(async (nodeIds: readonly string[]) => {
+      const states = await services.baselines.desiredStates(nodeIds);
+      return nodeIds.map((nodeId) => states.get(nodeId) ?? { items: [], conflicts: [] });
+    }),
   };
 }
 

@@ -87,6 +87,10 @@ export class NodesService {
     return this.repository.find(this.db, validateId(id));
   }
 
+  findMany(ids: string[]): Promise<NodeRow[]> {
+    return this.repository.findMany(this.db, ids);
+  }
+
   async list(input: { target?: TargetInput | null; statuses?: NodeStatus[] | null }, pageArgs: PageArgs): Promise<Page<NodeListRow>> {
     const request = checkPage(pageArgs, 3);
     const target = input.target ? await this.targets.normalize(input.target) : { kind: 'ALL' as const };
