@@ -148,6 +148,12 @@ describe('baselines: desired state, versioned', () => {
     expect((await configOf('db-1')).sha256).toBe(
       sha256('cluster=db\nnode=db-1 at db-1:8080\ntags=cluster:db;product:application-server;role:worker;datacenter 2;\nurl=<>\n'),
     );
+    // A list of nodes gets the same answers, computed together.
+    const listed = (await gql('{ nodes(first: 20) { nodes { name desiredState { items { item { name } sha256 } } } } }')).nodes.nodes;
+    for (const node of ['web-1', 'db-1'])
+      expect(listed.find((each: any) => each.name === node).desiredState.items.find((item: any) => item.item.name === 'app.conf').sha256).toBe(
+        (await configOf(node)).sha256,
+      );
     await gql('mutation { deleteBaseline(id: "config") { __typename } }');
   });
 

@@ -24,11 +24,16 @@ function createLoaders(services: Services) {
       return ids.map((id) => summaries.get(id) ?? null);
     }),
     node: new DataLoader(async (ids: readonly string[]) => {
-      const nodes = new Map((await services.nodes.findMany(ids)).map((node) => [node.id, node]));
+      const nodes = new Map((await services.nodes.findMany([...ids])).map((node) => [node.id, node]));
       return ids.map((id) => nodes.get(id) ?? new Error(`node ${id} is gone`));
     }),
     nodeInventory: new DataLoader((ids: readonly string[]) => services.inventory.ofNodes(ids)),
     installedOn: new DataLoader((sha256s: readonly string[]) => services.inventory.installedOn(sha256s)),
+    // A list of nodes asking for their desired state reads the baselines once, not once per node.
+    desiredState: new DataLoader(async (nodeIds: readonly string[]) => {
+      const states = await services.baselines.desiredStates(nodeIds);
+      return nodeIds.map((nodeId) => states.get(nodeId) ?? { items: [], conflicts: [] });
+    }),
   };
 }
 

@@ -131,7 +131,7 @@ builder.drizzleObjectField(NodeRef, 'desiredState', (t) =>
   t.field({
     type: DesiredStateRef,
     description: 'What this node must have by the baselines, its configuration files rendered for it.',
-    resolve: (node, _args, context) => context.services.baselines.desiredState(node.id),
+    resolve: (node, _args, context) => context.loaders.desiredState.load(node.id),
   }),
 );
 

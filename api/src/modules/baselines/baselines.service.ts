@@ -148,39 +148,61 @@ export class BaselinesService {
     };
   }
 
-  /** What a node must have by every baseline that selects it, its configuration files rendered for it. */
-  async desiredState(nodeId: string): Promise<DesiredState> {
-    const node = await this.nodes.find(validateId(nodeId));
-    if (!node) throw new NotFoundError('node', nodeId);
-    const cluster = await this.clusters.find(node.clusterId);
-    if (!cluster) throw new NotFoundError('cluster', node.clusterId);
-    const tags = (await this.tags.effectiveTags(this.db, cluster, [node])).get(node.id) ?? [];
-    const subject = { nodeId: node.id, clusterId: cluster.id, tags };
-    const selecting = (await this.repository.allCurrent(this.db)).filter((baseline) => targetSelects(baseline.current.target, subject));
-    const items = new Map((await this.content.findMany(selecting.flatMap((baseline) => baseline.current.itemIds))).map((item) => [item.id, item]));
-    const claims: Claim<ContentItemRow>[] = selecting.flatMap((baseline) =>
-      baseline.current.itemIds.flatMap((itemId) => {
-        const item = items.get(itemId);
-        return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
-      }),
+  /**
+   * What each node must have by every baseline that selects it, its configuration files rendered
+   * for it. For many nodes at once: the baselines and their items are read once, each template
+   * once, and the nodes' tags once per cluster.
+   */
+  async desiredStates(nodeIds: readonly string[]): Promise<Map<string, DesiredState>> {
+    const nodes = await this.nodes.findMany([...nodeIds]);
+    const baselines = await this.repository.allCurrent(this.db);
+    const items = new Map(
+      (await this.content.findMany([...new Set(baselines.flatMap((baseline) => baseline.current.itemIds))])).map((item) => [item.id, item]),
     );
-    const { desired, conflicts } = resolveDesired(claims);
-    const view: TemplateView = {
-      cluster: { name: cluster.name, productKind: cluster.productKind },
-      node: { name: node.name, role: node.role, address: node.address },
-      labels: node.labels,
-      tags,
+    const templates = new Map<string, Promise<string>>();
+    const template = (item: ContentItemRow): Promise<string> => {
+      let text = templates.get(item.id);
+      if (!text) {
+        text = this.#text(item);
+        templates.set(item.id, text);
+      }
+      return text;
     };
-    return {
-      items: await Promise.all(
-        desired.map(async ({ baseline, item }) => ({
-          item,
-          baseline,
-          sha256: item.kind === 'CONFIG' ? sha256(renderTemplate(await this.#text(item), view)) : item.sha256,
-        })),
-      ),
-      conflicts,
-    };
+    const states = new Map<string, DesiredState>();
+    for (const clusterId of new Set(nodes.map((node) => node.clusterId))) {
+      const cluster = await this.clusters.find(clusterId);
+      if (!cluster) continue;
+      const members = nodes.filter((node) => node.clusterId === clusterId);
+      const tagsOf = await this.tags.effectiveTags(this.db, cluster, members);
+      for (const node of members) {
+        const tags = tagsOf.get(node.id) ?? [];
+        const subject = { nodeId: node.id, clusterId, tags };
+        const claims: Claim<ContentItemRow>[] = baselines
+          .filter((baseline) => targetSelects(baseline.current.target, subject))
+          .flatMap((baseline) =>
+            baseline.current.itemIds.flatMap((itemId) => {
+              const item = items.get(itemId);
+              return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
+            }),
+          );
+        const { desired, conflicts } = resolveDesired(claims);
+        const view: TemplateView = {
+          cluster: { name: cluster.name, productKind: cluster.productKind },
+          node: { name: node.name, role: node.role, address: node.address },
+          labels: node.labels,
+          tags,
+        };
+        const rendered = await Promise.all(
+          desired.map(async ({ baseline, item }) => ({
+            item,
+            baseline,
+            sha256: item.kind === 'CONFIG' ? sha256(renderTemplate(await template(item), view)) : item.sha256,
+          })),
+        );
+        states.set(node.id, { items: rendered, conflicts });
+      }
+    }
+    return states;
   }
 
   async #nextVersion(meta: RequestMeta, action: string, id: string, version: Omit<BaselineVersionRow, 'baselineId' | 'version' | 'author' | 'createdAt'>) {

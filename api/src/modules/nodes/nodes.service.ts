@@ -73,6 +73,10 @@ export class NodesService {
     return this.repository.find(this.db, validateId(id));
   }
 
+  findMany(ids: string[]): Promise<NodeRow[]> {
+    return this.repository.findMany(this.db, ids);
+  }
+
   async list(input: { target?: TargetInput | null; statuses?: NodeStatus[] | null }, pageArgs: PageArgs): Promise<Page<NodeListRow>> {
     const request = checkPage(pageArgs, 3);
     const target = input.target ? await this.targets.normalize(input.target) : { kind: 'ALL' as const };
@@ -84,10 +88,6 @@ export class NodesService {
       (row) => [row.clusterName, row.role, row.name],
       () => this.repository.count(this.db, target, statuses),
     );
-  }
-
-  findMany(ids: readonly string[]): Promise<NodeRow[]> {
-    return this.repository.findMany(this.db, [...ids]);
   }
 
   async namesOf(ids: string[]): Promise<Map<string, string>> {

@@ -35,10 +35,12 @@ export function defaultStrategyForm(): StrategyForm {
   };
 }
 
-/** Target choices of the forms: clusters by name, or nodes carrying tags. */
+/** Target choices of the forms: clusters by name, nodes carrying tags, or (where offered) nodes by id. */
 export interface TargetForm {
-  mode: 'clusters' | 'tags' | 'all';
+  mode: 'clusters' | 'tags' | 'all' | 'nodes';
   clusters: string[];
+  /** Node ids; only forms that offer choosing single nodes set it. */
+  nodes?: string[];
   /** Comma-separated. */
   tags: string;
   match: 'ALL' | 'ANY';
@@ -91,6 +93,10 @@ export function targetFromForm(form: TargetForm): FormResult<TargetInput> {
   if (form.mode === 'all') return { value: { all: true }, errors: null };
   if (form.mode === 'clusters') {
     return form.clusters.length ? { value: { clusters: form.clusters }, errors: null } : { value: null, errors: { target: 'Choose at least one cluster.' } };
+  }
+  if (form.mode === 'nodes') {
+    const nodes = form.nodes ?? [];
+    return nodes.length ? { value: { nodes }, errors: null } : { value: null, errors: { target: 'Choose at least one node.' } };
   }
   const tags = form.tags
     .split(',')
