@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   op: async () => (await import('./commands/op.command.ts')).registerOp,
   content: async () => (await import('./commands/content.command.ts')).registerContent,
   baseline: async () => (await import('./commands/baseline.command.ts')).registerBaseline,
+  drift: async () => (await import('./commands/drift.command.ts')).registerDrift,
   agent: async () => (await import('@opscenter/agent/commands/agent.command')).registerAgent,
   worker: async () => (await import('@opscenter/agent/commands/worker.command')).registerWorker,
   demo: async () => (await import('@opscenter/agent/commands/demo.command')).registerDemo,

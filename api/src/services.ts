@@ -138,7 +138,20 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     { baselinesListing: (tx, itemId): Promise<string[]> => baselines.usingItem(itemId, tx) },
   );
   const baselines = new BaselinesService(db, new BaselinesRepository(), targets, content, nodes, clusters, tags, transactor, clock);
-  const inventory = new InventoryService(db, new InventoryRepository(), clusters, nodes, tags, liveness, transactor, clock, config.maxHeartbeatBatch);
+  const inventory = new InventoryService(
+    db,
+    new InventoryRepository(),
+    clusters,
+    nodes,
+    tags,
+    liveness,
+    transactor,
+    clock,
+    config.maxHeartbeatBatch,
+    baselines,
+    targets,
+  );
+
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
 import { CREATE_OPERATION } from '../helpers/operations.ts';
+import { runOpscenter } from '../helpers/process.ts';
 
 const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -87,5 +88,31 @@ describe('fleet inventory with real processes', () => {
       (value) => value[0]?.sha256 === sha256('name=inv-2\nthreads=8\n'),
     );
     expect(items).toEqual([expect.objectContaining({ kind: 'CONFIG', installed: true, loaded: false })]);
+  });
+
+  it('shows drift against a baseline, per node and from the command line', async () => {
+    const upload = await fetch(`${oc.url}/api/content?kind=PATCH&name=hotfix-7.jar&version=7`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${oc.token}`, 'content-type': 'application/octet-stream' },
+      body: 'hotfix for the demo worker',
+    });
+    const { item } = (await upload.json()) as { item: { id: string } };
+    const created = await oc.query('mutation($i: BaselineInput!) { createBaseline(name: "inv-fixes", input: $i) { __typename } }', {
+      i: { target: { clusters: ['inv'] }, itemIds: [item.id], message: 'hotfix 7 everywhere' },
+    });
+    expect(created.createBaseline.__typename).toBe('Baseline');
+    const drift = async (name: string) => {
+      const id = (await oc.statuses('inv'))[name].id;
+      return (await oc.query('query($id: ID!) { node(id: $id) { drift { name state } } }', { id })).node.drift as { name: string; state: string }[];
+    };
+    expect((await drift('inv-1')).find((file) => file.name === 'hotfix-7.jar')?.state).toBe('IN_SYNC');
+    expect((await drift('inv-2')).find((file) => file.name === 'hotfix-7.jar')?.state).toBe('MISSING');
+
+    const run = runOpscenter(['drift', '--cluster', 'inv'], { OPSCENTER_URL: oc.url, OPSCENTER_TOKEN: oc.token });
+    expect((await run.exited).code, run.output()).toBe(0);
+    // The manager has no patch either; each worker's config file is one no baseline wants.
+    expect(run.output()).toMatch(/^3 nodes$/m);
+    expect(run.output()).toMatch(/^inv\s+1\s+2\s+0\s+0\s+2$/m);
+    expect(run.output()).toMatch(/^patch hotfix-7.jar\s+1\s+2\s+0\s+0\s+0$/m);
   });
 });

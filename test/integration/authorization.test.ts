@@ -35,6 +35,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Query.schedule': { access: 'VIEWER', operation: `{ schedule(id: "${ID}") { id } }` },
   'Query.baselines': { access: 'VIEWER', operation: '{ baselines(first: 1) { totalCount } }' },
   'Query.baseline': { access: 'VIEWER', operation: '{ baseline(id: "x") { id } }' },
+  'Query.driftSummary': { access: 'VIEWER', operation: '{ driftSummary(target: { all: true }) { nodeCount } }' },
   'Query.contentItems': { access: 'VIEWER', operation: '{ contentItems(first: 1) { totalCount } }' },
   'Query.nodesWithContent': { access: 'VIEWER', operation: '{ nodesWithContent(name: "x.jar", first: 1) { totalCount } }' },
   'Query.contentItem': { access: 'VIEWER', operation: `{ contentItem(id: "${ID}") { id } }` },

@@ -29,6 +29,7 @@ function createLoaders(services: Services) {
     }),
     nodeInventory: new DataLoader((ids: readonly string[]) => services.inventory.ofNodes(ids)),
     installedOn: new DataLoader((sha256s: readonly string[]) => services.inventory.installedOn(sha256s)),
+    nodeDrift: new DataLoader((ids: readonly string[]) => services.inventory.drift(ids)),
     // A list of nodes asking for their desired state reads the baselines once, not once per node.
     desiredState: new DataLoader(async (nodeIds: readonly string[]) => {
       const states = await services.baselines.desiredStates(nodeIds);

@@ -1,12 +1,16 @@
-import { builder } from '../../graphql/builder.ts';
+import { builder, type PothosTypes } from '../../graphql/builder.ts';
 import type { CostExtensions } from '../../graphql/limits.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import type { AgentActor } from '../../shared/actor.ts';
 import { ContentItemRef, ContentKindEnum } from '../content/content.schema.ts';
+import type { ContentKind } from '../content/content.types.ts';
 import { NodeRef } from '../nodes/nodes.schema.ts';
+import { TargetInput } from '../targets/targets.schema.ts';
+import type { TargetInput as TargetInputShape } from '../targets/targets.types.ts';
+import type { DriftState } from './inventory.drift.ts';
 import type { NodeWithContentRow } from './inventory.repository.ts';
-import { type InventoryReceipt, MAX_ITEMS_PER_NODE, MAX_ITEMS_PER_REPORT } from './inventory.service.ts';
+import { type DriftCounts, type DriftSummary, type InventoryReceipt, MAX_ITEMS_PER_NODE, MAX_ITEMS_PER_REPORT, type NodeDrift } from './inventory.service.ts';
 import type { InventoryRow } from './inventory.table.ts';
 
 export const InventoryItemRef = builder.objectRef<InventoryRow>('InventoryItem').implement({
@@ -154,5 +158,94 @@ builder.mutationField('reportInventory', (t) =>
     args: { input: t.arg({ type: InventoryReportInput, required: true, description: 'The report.' }) },
     audit: 'REFUSALS',
     resolve: (meta, args, context) => context.services.inventory.apply(meta, (context.meta.actor as AgentActor).clusterId, args.input.nodes),
+  }),
+);
+
+const DriftStateEnum = builder.enumType('DriftState', {
+  description: 'How one file on a node compares with what its baselines want there.',
+  values: {
+    IN_SYNC: { description: 'The wanted bytes are installed and loaded.' },
+    MISSING: { description: 'A baseline wants the file; nothing is installed under its name.' },
+    DIFFERENT: { description: 'Other bytes are installed under its name: an older version, or changed by hand.' },
+    INSTALLED_NOT_LOADED: { description: 'The wanted bytes are installed; the running process has not loaded them (it waits for a restart).' },
+    UNEXPECTED: { description: 'Installed, and no baseline wants it on this node.' },
+  } satisfies Record<DriftState, unknown>,
+});
+
+const FileDriftRef = builder.objectRef<NodeDrift>('FileDrift').implement({
+  description: 'One file of a node against its baselines.',
+  fields: (t) => ({
+    kind: t.field({ type: ContentKindEnum, description: 'What it is.', resolve: (drift) => drift.kind as ContentKind }),
+    name: t.exposeString('name', { description: 'Its file name.' }),
+    state: t.field({ type: DriftStateEnum, description: 'How it compares.', resolve: (drift) => drift.state }),
+    wanted: t.field({
+      type: ContentItemRef,
+      nullable: true,
+      description: 'The item the baselines want (null when UNEXPECTED).',
+      resolve: (drift) => drift.wanted?.item ?? null,
+    }),
+    wantedSha256: t.string({
+      nullable: true,
+      description: 'What the file must hash to (for a configuration file, its template rendered for this node).',
+      resolve: (drift) => drift.wanted?.sha256 ?? null,
+    }),
+    baselineName: t.string({ nullable: true, description: 'The baseline that decided it.', resolve: (drift) => drift.wanted?.baselineName ?? null }),
+    installedSha256: t.exposeString('installedSha256', { nullable: true, description: 'The SHA-256 of what is installed (null when MISSING).' }),
+  }),
+});
+
+builder.drizzleObjectField(NodeRef, 'drift', (t) =>
+  t.field({
+    type: [FileDriftRef],
+    description: 'How the node’s files compare with its baselines, by kind and name.',
+    extensions: { maxItems: 2 * MAX_ITEMS_PER_NODE } satisfies CostExtensions,
+    resolve: (node, _args, context) => context.loaders.nodeDrift.load(node.id),
+  }),
+);
+
+const driftCountFields = (t: PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<PothosTypes>, DriftCounts>) => ({
+  inSync: t.exposeInt('inSync', { description: 'Files IN_SYNC.' }),
+  missing: t.exposeInt('missing', { description: 'Files MISSING.' }),
+  different: t.exposeInt('different', { description: 'Files DIFFERENT.' }),
+  installedNotLoaded: t.exposeInt('installedNotLoaded', { description: 'Files INSTALLED_NOT_LOADED.' }),
+  unexpected: t.exposeInt('unexpected', { description: 'Files UNEXPECTED.' }),
+});
+
+const DriftCountsRef = builder.objectRef<DriftCounts>('DriftCounts').implement({
+  description: 'Files counted by how they compare with their baselines.',
+  fields: driftCountFields,
+});
+
+const ClusterDriftRef = builder.objectRef<DriftSummary['clusters'][number]>('ClusterDrift').implement({
+  description: 'The files of one cluster’s nodes, counted by drift state.',
+  fields: (t) => ({ clusterName: t.exposeString('clusterName', { description: 'The cluster.' }), ...driftCountFields(t) }),
+});
+
+const ItemDriftRef = builder.objectRef<DriftSummary['items'][number]>('ItemDrift').implement({
+  description: 'One file name across the nodes, counted by drift state.',
+  fields: (t) => ({
+    kind: t.field({ type: ContentKindEnum, description: 'What it is.', resolve: (item) => item.kind as ContentKind }),
+    name: t.exposeString('name', { description: 'Its file name.' }),
+    ...driftCountFields(t),
+  }),
+});
+
+const DriftSummaryRef = builder.objectRef<DriftSummary>('DriftSummary').implement({
+  description: 'Drift over the nodes of a target: how many files are in sync, missing, different, not loaded or unexpected.',
+  fields: (t) => ({
+    nodeCount: t.exposeInt('nodeCount', { description: 'Member nodes the target selects.' }),
+    total: t.field({ type: DriftCountsRef, description: 'Over all of them.', resolve: (summary) => summary.total }),
+    clusters: t.field({ type: [ClusterDriftRef], description: 'By cluster.', resolve: (summary) => summary.clusters }),
+    items: t.field({ type: [ItemDriftRef], description: 'By kind and file name.', resolve: (summary) => summary.items }),
+  }),
+});
+
+builder.queryField('driftSummary', (t) =>
+  t.field({
+    type: DriftSummaryRef,
+    description: 'How the files of a target’s nodes compare with their baselines, counted by cluster and by item.',
+    args: { target: t.arg({ type: TargetInput, required: true, description: 'Which nodes.' }) },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) => context.services.inventory.driftSummary(args.target as TargetInputShape),
   }),
 );

@@ -5,13 +5,17 @@ import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateName } from '../../shared/validation.ts';
+import type { BaselinesService } from '../baselines/baselines.service.ts';
 import type { ClustersService } from '../clusters/clusters.service.ts';
 import { isSha256, validateContentName } from '../content/content.rules.ts';
-import type { ContentKind } from '../content/content.types.ts';
+import type { ContentItemRow, ContentKind } from '../content/content.types.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.types.ts';
 import type { TagsService } from '../tags/tags.service.ts';
+import type { TargetsService } from '../targets/targets.service.ts';
+import type { TargetInput } from '../targets/targets.types.ts';
+import { type Drift, type DriftState, deriveDrift, type FileRef } from './inventory.drift.ts';
 import { DuplicateInventoryEntryError, InventoryTooLargeError } from './inventory.errors.ts';
 import { inventoryChanged } from './inventory.events.ts';
 import type { ContentQuery, InventoryRepository, NodeWithContentRow } from './inventory.repository.ts';
@@ -78,6 +82,31 @@ function cleanReport(nodes: readonly NodeInventoryReport[], maxNodes: number): {
   });
 }
 
+/** One file of a node against its baselines, with the item and baseline that want it. */
+export type NodeDrift = Drift<FileRef & { item: ContentItemRow; baselineName: string }>;
+
+export type DriftCounts = Record<'inSync' | 'missing' | 'unexpected' | 'different' | 'installedNotLoaded', number>;
+
+export interface DriftSummary {
+  nodeCount: number;
+  total: DriftCounts;
+  clusters: ({ clusterName: string } & DriftCounts)[];
+  items: ({ kind: string; name: string } & DriftCounts)[];
+}
+
+const COUNT_OF: Record<DriftState, keyof DriftCounts> = {
+  IN_SYNC: 'inSync',
+  MISSING: 'missing',
+  UNEXPECTED: 'unexpected',
+  DIFFERENT: 'different',
+  INSTALLED_NOT_LOADED: 'installedNotLoaded',
+};
+
+const emptyCounts = (): DriftCounts => ({ inSync: 0, missing: 0, unexpected: 0, different: 0, installedNotLoaded: 0 });
+
+/** Nodes one drift summary may cover: each needs its desired state worked out. */
+const MAX_DRIFT_NODES = 5_000;
+
 export class InventoryService {
   constructor(
     private readonly db: Database,
@@ -89,6 +118,8 @@ export class InventoryService {
     private readonly transactor: Transactor,
     private readonly clock: Clock,
     private readonly maxNodes: number,
+    private readonly baselines: BaselinesService,
+    private readonly targets: TargetsService,
   ) {}
 
   /**
@@ -181,6 +212,54 @@ export class InventoryService {
       (row) => [row.clusterName, row.nodeName, row.kind, row.name],
       () => this.repository.countWithContent(this.db, query),
     );
+  }
+
+  /** How each node's files compare with what its baselines want, in the order of `nodeIds`. */
+  async drift(nodeIds: readonly string[]): Promise<NodeDrift[][]> {
+    const [desired, inventories] = await Promise.all([this.baselines.desiredStates(nodeIds), this.ofNodes(nodeIds)]);
+    return nodeIds.map((nodeId, index) => {
+      const wanted = (desired.get(nodeId)?.items ?? []).map((entry) => ({
+        kind: entry.item.kind,
+        name: entry.item.name,
+        sha256: entry.sha256,
+        item: entry.item,
+        baselineName: entry.baseline.name,
+      }));
+      const rows = inventories[index];
+      return deriveDrift(
+        wanted,
+        rows.filter((row) => row.installed),
+        rows.filter((row) => row.loaded),
+      );
+    });
+  }
+
+  /** Drift over the member nodes a target selects, counted by state, by cluster and by item. */
+  async driftSummary(input: TargetInput): Promise<DriftSummary> {
+    const members = await this.nodes.members(await this.targets.normalize(input));
+    if (members.length > MAX_DRIFT_NODES)
+      throw new ValidationError(
+        'BATCH_TOO_LARGE',
+        `The target selects ${members.length} nodes; ask for at most ${MAX_DRIFT_NODES} at a time (by cluster or tag).`,
+        'target',
+      );
+    const drifts = await this.drift(members.map((member) => member.id));
+    const summary: DriftSummary = { nodeCount: members.length, total: emptyCounts(), clusters: [], items: [] };
+    const clusters = new Map<string, DriftSummary['clusters'][number]>();
+    const items = new Map<string, DriftSummary['items'][number]>();
+    members.forEach((member, index) => {
+      const cluster = clusters.get(member.clusterName) ?? { clusterName: member.clusterName, ...emptyCounts() };
+      clusters.set(member.clusterName, cluster);
+      for (const file of drifts[index]) {
+        const key = `${file.kind}/${file.name}`;
+        const item = items.get(key) ?? { kind: file.kind, name: file.name, ...emptyCounts() };
+        items.set(key, item);
+        for (const counts of [summary.total, cluster, item]) counts[COUNT_OF[file.state]] += 1;
+      }
+    });
+    summary.clusters = [...clusters.values()];
+    summary.items = [...items.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+    return summary;
   }
 
   #byNode<Row extends { nodeId: string }>(rows: Row[]): Map<string, Row[]> {
