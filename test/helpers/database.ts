@@ -28,6 +28,8 @@ export async function scratchDatabase(serverUrl: string, prefix = 'oc_test'): Pr
 
 /** Names a dump of a migrated embedded database (made once per run by global-setup.ts) that test databases start from. */
 export const PGLITE_TEMPLATE_ENV = 'OC_TEST_PGLITE_TEMPLATE';
+/** The same migrated database as a data directory, for OC processes started on a fresh one. */
+export const PGLITE_TEMPLATE_DIR_ENV = 'OC_TEST_PGLITE_TEMPLATE_DIR';
 
 /**
  * A fresh, empty database for one test file: an in-memory PGlite by default, or a new

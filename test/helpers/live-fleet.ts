@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { createPersistentDatabase } from './database.ts';
+import { createPersistentDatabase, PGLITE_TEMPLATE_DIR_ENV } from './database.ts';
 import { call, gql, ok } from './gql.ts';
 import { freePort, type RunningProcess, runOpscenter } from './process.ts';
 
@@ -36,7 +36,10 @@ export class LiveOc {
   /** Starts on the embedded database, or on a scratch PostgreSQL database when TEST_DATABASE_URL is set. */
   static async start(env: Record<string, string> = {}): Promise<LiveOc> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-live-'));
-    const oc = new LiveOc(await freePort(), dataDir, await createPersistentDatabase(path.join(dataDir, 'data')), env);
+    const database = await createPersistentDatabase(path.join(dataDir, 'data'));
+    const template = process.env[PGLITE_TEMPLATE_DIR_ENV];
+    if (!database.url && template) fs.cpSync(template, path.join(dataDir, 'data'), { recursive: true });
+    const oc = new LiveOc(await freePort(), dataDir, database, env);
     try {
       await oc.restart();
     } catch (error) {
