@@ -13,3 +13,4 @@ export type DowntimeKind = ReturnType<typeof graphql.scalar<'DowntimeKind'>>;
 export type ScheduleRunState = ReturnType<typeof graphql.scalar<'ScheduleRunState'>>;
 export type OverlapPolicy = ReturnType<typeof graphql.scalar<'OverlapPolicy'>>;
 export type ContentKind = ReturnType<typeof graphql.scalar<'ContentKind'>>;
+export type DriftState = ReturnType<typeof graphql.scalar<'DriftState'>>;
