@@ -15,7 +15,6 @@ describe('drift: what nodes have against what their baselines want', () => {
   let server: TestServer;
   let operator: string;
   let web: ScriptedManager;
-  let db: ScriptedManager;
 
   const gql = async (query: string, variables: Record<string, unknown> = {}) => ok<any>(await server.gql(query, variables, operator));
   const report = async (manager: ScriptedManager, nodes: unknown[]) => {
@@ -49,7 +48,7 @@ describe('drift: what nodes have against what their baselines want', () => {
     server = await startTestServer();
     operator = await personToken(server, 'operator', 'OPERATOR');
     web = await enrollManager(server, 'web', { workers: ['web-1', 'web-2', 'web-3'] });
-    db = await enrollManager(server, 'db', { workers: ['db-1'] });
+    await enrollManager(server, 'db', { workers: ['db-1'] });
     const upload = async (kind: string, name: string, version: string, content: string) =>
       (await uploadContent(server, { kind, name, version }, content, operator)).body.item.id as string;
     await upload('PATCH', 'fix.jar', '1', 'fix one');
