@@ -66,6 +66,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       transactor: services.transactor,
       authenticate: authenticateHeader,
       anonymousCallRefused: (meta) => anonymousCallsRefused(services, meta, 1),
+      commandNamesContent: (clusterId, contentId) => services.commands.namesContent(clusterId, contentId),
       maxUploadBytes: config.maxUploadBytes,
       logger: logger.child({ module: 'content' }),
     }),

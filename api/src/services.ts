@@ -1,3 +1,4 @@
+import type { DeployItemKind } from '@opscenter/agent/shared/deploy-protocol';
 import type { Clock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
 import type { Database } from './db/client.ts';
@@ -27,6 +28,7 @@ import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
 import { NodesService } from './modules/nodes/nodes.service.ts';
+import type { DeployPlanner } from './modules/operations/operations.deploy.ts';
 import { OperationsEngine } from './modules/operations/operations.engine.ts';
 import { OperationsRepository } from './modules/operations/operations.repository.ts';
 import { OperationsService } from './modules/operations/operations.service.ts';
@@ -122,7 +124,27 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   const commands = new CommandsService(db, new CommandsRepository(), nodes, transactor, clock);
   const operationsRepository = new OperationsRepository();
   const engine = new OperationsEngine(db, operationsRepository, commands, liveness, transactor, clock, { tickMs: config.operationsTick }, log('operations'));
-  const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock);
+  const deployPlanner: DeployPlanner = {
+    drift: async (nodeIds, itemIds) =>
+      (await inventory.driftWithConflicts(nodeIds, itemIds)).map(({ nodeId, drift, conflicts }) => ({
+        nodeId,
+        conflicts,
+        drift: drift.map((file) => ({
+          kind: file.kind as DeployItemKind,
+          name: file.name,
+          state: file.state,
+          wanted: file.wanted && {
+            itemId: file.wanted.item.id,
+            version: file.wanted.item.version,
+            sha256: file.wanted.sha256,
+            size: file.wanted.rendered === null ? file.wanted.item.size : Buffer.byteLength(file.wanted.rendered),
+            requiresRestart: file.wanted.item.requiresRestart,
+            rendered: file.wanted.rendered,
+          },
+        })),
+      })),
+  };
+  const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock, deployPlanner);
   const availability = new AvailabilityService(liveness, targets, nodes, clock);
   const schedulesRepository = new SchedulesRepository();
   const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
@@ -135,7 +157,10 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     transactor,
     clock,
     config.maxUploadBytes,
-    { baselinesListing: (tx, itemId): Promise<string[]> => baselines.usingItem(itemId, tx) },
+    {
+      baselinesListing: (tx, itemId): Promise<string[]> => baselines.usingItem(itemId, tx),
+      deploymentsOf: (tx, itemId): Promise<string[]> => operations.deploying(itemId, tx),
+    },
   );
   const baselines = new BaselinesService(db, new BaselinesRepository(), targets, content, nodes, clusters, tags, transactor, clock);
   const inventory = new InventoryService(

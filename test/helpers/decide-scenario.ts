@@ -68,6 +68,8 @@ function stepsOf(description: string, nodes: FleetNode[]): StepRow[] {
       nodeId: node.condition.nodeId,
       nodeName: name,
       role: node.condition.role,
+      phase: 'APPLY',
+      change: null,
       state: state as StepState,
       commandId: state === 'PENDING' ? null : `command-${name}`,
       attempts: state === 'PENDING' ? 0 : 1,
@@ -93,6 +95,7 @@ function operation(strategy: Strategy, nodes: FleetNode[], overrides: Partial<Op
     description: '',
     target: { kind: 'ALL' } as OperationRow['target'],
     strategy,
+    deploy: null,
     budgets: budgetsFor(strategy, clusters),
     state: 'RUNNING',
     stateReason: '',
@@ -143,6 +146,8 @@ export function summary(decision: Decision): string {
       return `judge ${decision.step.nodeName} ${decision.state}: ${decision.message}`;
     case 'cancelPending':
       return `cancel ${decision.steps.map((step) => step.nodeName).join(',')}: ${decision.message}`;
+    case 'rollback':
+      return `roll back ${decision.steps.map((step) => step.nodeName).join(',')}: ${decision.reason}`;
     case 'batchFinished':
       return `batch ${decision.batch} finished at ${decision.at}`;
     case 'dispatch':

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.ts';
-import { ContentTooLargeError } from '../modules/content/content.errors.ts';
+import { ContentTooLargeError, DownloadNotCommandedError } from '../modules/content/content.errors.ts';
 import type { ContentService, ContentUpload } from '../modules/content/content.service.ts';
 import type { ContentItemRow } from '../modules/content/content.types.ts';
 import { type Actor, personRole, type RequestMeta, roleAtLeast } from '../shared/actor.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
 import type { Transactor } from '../shared/transactor.ts';
+import { isUuid } from '../shared/validation.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
 export const CONTENT_PATH = '/api/content';
@@ -18,8 +19,12 @@ export interface ContentHttpDeps {
   authenticate(authorization: string | undefined): Promise<Actor | null>;
   /** Seconds an address must wait before calling again without credentials, or null when it may. */
   anonymousCallRefused(meta: RequestMeta): Promise<number | null>;
+  /** Whether a cluster's manager may download the item: an unfinished DEPLOY command of its cluster names it. */
+  commandNamesContent(clusterId: string, contentId: string): Promise<boolean>;
   maxUploadBytes: number;
   logger: Logger;
+  /** Counts the bytes of each download, by cluster for managers (benchmarks read it). */
+  onDownloaded?: (clusterId: string | null, bytes: number) => void;
 }
 
 /** The item as the upload answers it: what GraphQL's ContentItem says, in JSON. */
@@ -30,6 +35,7 @@ function itemJson(item: ContentItemRow) {
 function statusOf(error: DomainError): number {
   if (error instanceof ContentTooLargeError) return 413;
   if (error instanceof ForbiddenError) return error.code === 'UNAUTHENTICATED' ? 401 : 403;
+  if (error instanceof DownloadNotCommandedError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   return 400;
@@ -100,8 +106,26 @@ export function contentHandler(deps: ContentHttpDeps) {
     sendJson(res, result.created ? 201 : 200, { item: itemJson(result.item), created: result.created });
   };
 
+  /**
+   * Operators may download any item; a manager only what an unfinished DEPLOY command of its own
+   * cluster names, so its credential reaches no other content. Refusals are audited.
+   */
+  const refuseUnlessAllowed = async (meta: RequestMeta, id: string) => {
+    if (meta.actor.type !== 'AGENT') return refuseUnlessOperator(meta, 'content.download');
+    if (isUuid(id) && (await deps.commandNamesContent(meta.actor.clusterId, id))) return;
+    const refusal = new DownloadNotCommandedError();
+    await deps.transactor.recordOutcome(
+      meta,
+      { action: 'content.download', targetType: 'content', targetId: isUuid(id) ? id : null, args: { clusterId: meta.actor.clusterId } },
+      'DENIED',
+      'NOT_NAMED_BY_COMMAND',
+      refusal.message,
+    );
+    throw refusal;
+  };
+
   const download = async (res: http.ServerResponse, id: string, meta: RequestMeta) => {
-    await refuseUnlessOperator(meta, 'content.download');
+    await refuseUnlessAllowed(meta, id);
     const item = await deps.content.find(id);
     if (!item) throw new NotFoundError('content item', id);
     res.writeHead(200, {
@@ -111,6 +135,7 @@ export function contentHandler(deps: ContentHttpDeps) {
       'x-content-sha256': item.sha256,
     });
     await pipeline(deps.content.read(item), res);
+    deps.onDownloaded?.(meta.actor.type === 'AGENT' ? meta.actor.clusterId : null, item.size);
   };
 
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

@@ -38,7 +38,9 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'Too many attempts; wait retryAfter seconds.',
   CONTENT_TOO_LARGE: 'An upload is larger than the OC accepts.',
   CONTENT_EXISTS: 'That kind, name and version is already uploaded with different content.',
-  CONTENT_IN_USE: 'A baseline lists the item; remove it from the baseline first.',
+  CONTENT_IN_USE: 'A baseline or an unfinished deployment uses the item.',
+  BASELINE_CONFLICT: 'Two equally specific baselines want different versions of a file on a node; make one of them more specific or drop one.',
+  NOTHING_TO_DEPLOY: 'Every worker of the target already has what it must have.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

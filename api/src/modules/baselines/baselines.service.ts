@@ -32,6 +32,8 @@ export interface DesiredItem {
   baseline: { id: string; name: string };
   /** For a configuration file, the SHA-256 of the template rendered for this node: what the node must have. */
   sha256: string;
+  /** A configuration file as rendered for this node; null for patches and artifacts. */
+  rendered: string | null;
 }
 
 export interface DesiredState {
@@ -151,14 +153,17 @@ export class BaselinesService {
   /**
    * What each node must have by every baseline that selects it, its configuration files rendered
    * for it. For many nodes at once: the baselines and their items are read once, each template
-   * once, and the nodes' tags once per cluster.
+   * once, and the nodes' tags once per cluster. With `givenItemIds`, what each node must have is
+   * those items instead, where their product kinds include its cluster's (a deploy of chosen items).
    */
-  async desiredStates(nodeIds: readonly string[]): Promise<Map<string, DesiredState>> {
+  async desiredStates(nodeIds: readonly string[], givenItemIds: readonly string[] | null = null): Promise<Map<string, DesiredState>> {
     const nodes = await this.nodes.findMany([...nodeIds]);
-    const baselines = await this.repository.allCurrent(this.db);
+    const given = givenItemIds === null ? null : await this.#items([...givenItemIds]);
+    const baselines = given ? [] : await this.repository.allCurrent(this.db);
     const items = new Map(
       (await this.content.findMany([...new Set(baselines.flatMap((baseline) => baseline.current.itemIds))])).map((item) => [item.id, item]),
     );
+    const GIVEN = { id: '', name: '(given items)' };
     const templates = new Map<string, Promise<string>>();
     const template = (item: ContentItemRow): Promise<string> => {
       let text = templates.get(item.id);
@@ -177,14 +182,17 @@ export class BaselinesService {
       for (const node of members) {
         const tags = tagsOf.get(node.id) ?? [];
         const subject = { nodeId: node.id, clusterId, tags };
-        const claims: Claim<ContentItemRow>[] = baselines
-          .filter((baseline) => targetSelects(baseline.current.target, subject))
-          .flatMap((baseline) =>
-            baseline.current.itemIds.flatMap((itemId) => {
-              const item = items.get(itemId);
-              return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
-            }),
-          );
+        const applies = (item: ContentItemRow) => item.productKinds.length === 0 || item.productKinds.includes(cluster.productKind);
+        const claims: Claim<ContentItemRow>[] = given
+          ? given.filter(applies).map((item) => ({ baseline: GIVEN, rank: 0, item }))
+          : baselines
+              .filter((baseline) => targetSelects(baseline.current.target, subject))
+              .flatMap((baseline) =>
+                baseline.current.itemIds.flatMap((itemId) => {
+                  const item = items.get(itemId);
+                  return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
+                }),
+              );
         const { desired, conflicts } = resolveDesired(claims);
         const view: TemplateView = {
           cluster: { name: cluster.name, productKind: cluster.productKind },
@@ -193,11 +201,10 @@ export class BaselinesService {
           tags,
         };
         const rendered = await Promise.all(
-          desired.map(async ({ baseline, item }) => ({
-            item,
-            baseline,
-            sha256: item.kind === 'CONFIG' ? sha256(renderTemplate(await template(item), view)) : item.sha256,
-          })),
+          desired.map(async ({ baseline, item }) => {
+            const rendered = item.kind === 'CONFIG' ? renderTemplate(await template(item), view) : null;
+            return { item, baseline, sha256: rendered === null ? item.sha256 : sha256(rendered), rendered };
+          }),
         );
         states.set(node.id, { items: rendered, conflicts });
       }

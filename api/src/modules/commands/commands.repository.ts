@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { type CommandRow, type CommandState, commands } from './commands.table.ts';
 
@@ -23,6 +23,23 @@ export class CommandsRepository {
       .from(commands)
       .where(and(eq(commands.clusterId, clusterId), inArray(commands.state, OUTSTANDING)))
       .orderBy(asc(commands.createdAt), asc(commands.id));
+  }
+
+  /** Whether an unfinished DEPLOY command of the cluster names the content item for download. */
+  async namesContent(db: Executor, clusterId: string, contentId: string): Promise<boolean> {
+    const rows = await db
+      .select({ id: commands.id })
+      .from(commands)
+      .where(
+        and(
+          eq(commands.clusterId, clusterId),
+          eq(commands.kind, 'DEPLOY'),
+          inArray(commands.state, OUTSTANDING),
+          sql`${commands.params}->'install' @> jsonb_build_array(jsonb_build_object('contentId', ${contentId}::text))`,
+        ),
+      )
+      .limit(1);
+    return rows.length > 0;
   }
 
   async setState(tx: Executor, id: string, state: CommandState, message: string | null, at: Date): Promise<CommandRow> {

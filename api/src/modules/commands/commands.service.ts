@@ -23,7 +23,7 @@ export type IssueCommandInput = CommandSpec & {
  * Why a manager refused or failed a command, for programs to act on (the message is for people).
  * Agents from before these codes send none; their refusals and failures are plain failures.
  */
-export const COMMAND_OUTCOME_CODES = ['STALE_EPOCH', 'UNKNOWN_KIND', 'UNKNOWN_NODE', 'RESTART_FAILED', 'INTERRUPTED'] as const;
+export const COMMAND_OUTCOME_CODES = ['STALE_EPOCH', 'UNKNOWN_KIND', 'UNKNOWN_NODE', 'RESTART_FAILED', 'INTERRUPTED', 'REVERTED', 'DOWNLOAD_FAILED'] as const;
 export type CommandOutcomeCode = (typeof COMMAND_OUTCOME_CODES)[number];
 
 export interface CommandReport {
@@ -79,6 +79,11 @@ export class CommandsService {
   async cancel(tx: Executor, commandId: string, message: string): Promise<void> {
     const current = await this.repository.find(tx, commandId);
     if (current && OUTSTANDING.includes(current.state)) await this.repository.setState(tx, commandId, 'CANCELLED', message, this.clock.now());
+  }
+
+  /** Whether a cluster's manager may download a content item: an unfinished DEPLOY command of its cluster names it. */
+  namesContent(clusterId: string, contentId: string): Promise<boolean> {
+    return this.repository.namesContent(this.db, clusterId, contentId);
   }
 
   async outstanding(clusterId: string): Promise<CommandWithNode[]> {

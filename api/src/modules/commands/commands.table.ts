@@ -1,3 +1,4 @@
+import type { DeployParams, RevertParams } from '@opscenter/agent/shared/deploy-protocol';
 import { index, integer, jsonb, pgEnum, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { pgTable } from '../../db/table.ts';
 import { clusters } from '../clusters/clusters.table.ts';
@@ -11,7 +12,7 @@ export interface RestartParams {
 }
 
 /** A command's kind with the parameters of that kind. */
-export type CommandSpec = { kind: 'RESTART'; params: RestartParams };
+export type CommandSpec = { kind: 'RESTART'; params: RestartParams } | { kind: 'DEPLOY'; params: DeployParams } | { kind: 'REVERT'; params: RevertParams };
 export type CommandKind = CommandSpec['kind'];
 
 /**

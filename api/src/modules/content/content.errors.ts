@@ -12,11 +12,21 @@ export class ContentExistsError extends ConflictError {
   }
 }
 
+/** A manager asked for content that no unfinished deploy command of its cluster names. */
+export class DownloadNotCommandedError extends DomainError {
+  constructor() {
+    super('FORBIDDEN', 'A manager may download only content that an unfinished DEPLOY command of its own cluster names.');
+  }
+}
+
 export class ContentInUseError extends ConflictError {
-  constructor(item: string, baselines: string[]) {
-    super(
-      'CONTENT_IN_USE',
-      `${item} is listed by the baseline${baselines.length === 1 ? '' : 's'} ${baselines.map((name) => `"${name}"`).join(', ')}; remove it from them first.`,
-    );
+  constructor(item: string, baselines: string[], deployments: string[]) {
+    const listed = baselines.length
+      ? `${item} is listed by the baseline${baselines.length === 1 ? '' : 's'} ${baselines.map((name) => `"${name}"`).join(', ')}; remove it from them first.`
+      : '';
+    const deploying = deployments.length
+      ? `${item} is being deployed by the unfinished operation${deployments.length === 1 ? '' : 's'} ${deployments.join(', ')}; wait for ${deployments.length === 1 ? 'it' : 'them'} to end.`
+      : '';
+    super('CONTENT_IN_USE', [listed, deploying].filter(Boolean).join(' '));
   }
 }

@@ -24,6 +24,8 @@ export interface ContentUpload {
 export interface ContentUsage {
   /** Within the caller's transaction: the embedded database has one connection, so a read outside it would wait for it. */
   baselinesListing(tx: Executor, itemId: string): Promise<string[]>;
+  /** The unfinished operations (ids) that deploy the item. */
+  deploymentsOf(tx: Executor, itemId: string): Promise<string[]>;
 }
 
 export interface UploadResult {
@@ -139,8 +141,9 @@ export class ContentService {
     return this.transactor.run(meta, { action: 'content.delete', targetType: 'content', targetId: itemId }, async (work) => {
       const item = await this.repository.find(work.tx, itemId);
       if (!item) throw new NotFoundError('content item', itemId);
-      const users = await this.usage.baselinesListing(work.tx, itemId);
-      if (users.length) throw new ContentInUseError(`${item.name} ${item.version}`, users);
+      const baselines = await this.usage.baselinesListing(work.tx, itemId);
+      const deployments = await this.usage.deploymentsOf(work.tx, itemId);
+      if (baselines.length + deployments.length > 0) throw new ContentInUseError(`${item.name} ${item.version}`, baselines, deployments);
       await this.repository.delete(work.tx, itemId);
       if (await this.repository.deleteBlobIfUnused(work.tx, item.sha256)) await this.store.remove(work.tx, item.sha256);
       return { id: item.id, name: `${item.name} ${item.version}` };

@@ -83,7 +83,7 @@ function cleanReport(nodes: readonly NodeInventoryReport[], maxNodes: number): {
 }
 
 /** One file of a node against its baselines, with the item and baseline that want it. */
-export type NodeDrift = Drift<FileRef & { item: ContentItemRow; baselineName: string }>;
+export type NodeDrift = Drift<FileRef & { item: ContentItemRow; baselineName: string; rendered: string | null }>;
 
 export type DriftCounts = Record<'inSync' | 'missing' | 'unexpected' | 'different' | 'installedNotLoaded', number>;
 
@@ -216,21 +216,37 @@ export class InventoryService {
 
   /** How each node's files compare with what its baselines want, in the order of `nodeIds`. */
   async drift(nodeIds: readonly string[]): Promise<NodeDrift[][]> {
-    const [desired, inventories] = await Promise.all([this.baselines.desiredStates(nodeIds), this.ofNodes(nodeIds)]);
+    return (await this.driftWithConflicts(nodeIds)).map(({ drift }) => drift);
+  }
+
+  /**
+   * Drift as a deploy needs it, in the order of `nodeIds`: against the nodes' baselines, or
+   * against the given items, with configuration files rendered for each node, and the conflicts
+   * between its baselines.
+   */
+  async driftWithConflicts(nodeIds: readonly string[], givenItemIds: readonly string[] | null = null) {
+    const [desired, inventories] = await Promise.all([this.baselines.desiredStates(nodeIds, givenItemIds), this.ofNodes(nodeIds)]);
     return nodeIds.map((nodeId, index) => {
-      const wanted = (desired.get(nodeId)?.items ?? []).map((entry) => ({
+      const state = desired.get(nodeId);
+      const wanted = (state?.items ?? []).map((entry) => ({
         kind: entry.item.kind,
         name: entry.item.name,
         sha256: entry.sha256,
         item: entry.item,
         baselineName: entry.baseline.name,
+        rendered: entry.rendered,
       }));
       const rows = inventories[index];
-      return deriveDrift(
+      const drift: NodeDrift[] = deriveDrift(
         wanted,
         rows.filter((row) => row.installed),
         rows.filter((row) => row.loaded),
       );
+      const conflicts = (state?.conflicts ?? []).map(
+        (conflict) =>
+          `${conflict.kind} ${conflict.name} is wanted as ${conflict.claims.map((claim) => `${claim.item.version} by "${claim.baseline.name}"`).join(' and ')}`,
+      );
+      return { nodeId, drift, conflicts };
     });
   }
 

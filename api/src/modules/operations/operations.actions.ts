@@ -1,3 +1,4 @@
+import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
@@ -5,9 +6,16 @@ import type { CommandsService } from '../commands/commands.service.ts';
 import type { LivenessService } from '../liveness/liveness.service.ts';
 import { managersCount } from './operations.budget.ts';
 import { counts, type DispatchDecision, type OperationProgress, stepBudget } from './operations.decide.ts';
+import { deployParams, describeChange } from './operations.deploy.ts';
 import { operationEvent, stepEvent } from './operations.events.ts';
 import type { OperationsRepository } from './operations.repository.ts';
 import type { OperationRow, OperationState, StepRow, StepState } from './operations.table.ts';
+
+/** What a step's command does, for its message. */
+function sentWhat(operation: OperationRow, step: StepRow): string {
+  if (operation.kind !== 'DEPLOY' || !step.change) return 'restart';
+  return step.phase === 'ROLLBACK' ? 'revert' : `deploy (${describeChange(step.change)})`;
+}
 
 /** An operation being driven: its progress, with the timings kept up to date as its steps change. */
 export interface ActiveOperation extends OperationProgress {
@@ -95,7 +103,7 @@ export class OperationActions {
             commandId: command.id,
             attempts: step.attempts + 1,
             dispatchedAt: wall,
-            message: `restart sent to the manager of ${step.clusterName}`,
+            message: `${sentWhat(active.row, step)} sent to the manager of ${step.clusterName}`,
             ...(place ? { batch: place.batch, position: place.position } : {}),
           });
           const operation = active.row.startedAt ? active.row : await this.repository.update(work.tx, active.row.id, { startedAt: wall });
@@ -111,18 +119,61 @@ export class OperationActions {
     });
   }
 
-  /** The one place that issues a step's command: a restart under the operation's current epoch (I8). */
+  /** The one place that issues a step's command, under the operation's current epoch (I8): a restart, a deploy of the step's change, or its revert. */
   #send(work: UnitOfWork, operation: OperationRow, step: StepRow) {
-    return this.commands.issue(work, {
+    const addressed = {
       clusterId: step.clusterId,
       nodeId: step.nodeId,
       nodeName: step.nodeName,
-      kind: 'RESTART',
-      params: { operationId: operation.id },
       operationId: operation.id,
       stepId: step.id,
       epoch: operation.epoch,
-    });
+    };
+    const gate = { minHealthyTimeMs: operation.strategy.minHealthyTimeMs, healthyDeadlineMs: operation.strategy.healthyDeadlineMs };
+    if (operation.kind !== 'DEPLOY' || !step.change) return this.commands.issue(work, { ...addressed, kind: 'RESTART', params: { operationId: operation.id } });
+    if (step.phase === 'ROLLBACK')
+      return this.commands.issue(work, { ...addressed, kind: 'REVERT', params: { operationId: operation.id, restart: step.change.restart, ...gate } });
+    return this.commands.issue(work, { ...addressed, kind: 'DEPLOY', params: deployParams(operation.id, step.change, operation.strategy) });
+  }
+
+  /**
+   * rollbackOnFailure: adds a ROLLBACK step for each node the failed DEPLOY changed, after all its
+   * batches and in the order given, maxParallel to a batch; the engine runs them like any other
+   * steps, under the same budgets.
+   */
+  async rollback(active: ActiveOperation, steps: StepRow[], reason: string): Promise<void> {
+    const lastBatch = Math.max(...active.steps.map((step) => step.batch));
+    const lastPosition = Math.max(...active.steps.map((step) => step.position));
+    const { maxParallel } = active.row.strategy;
+    const stateReason = `${reason}; rolling back ${counted(steps.length, 'node')}`;
+    const updated = await this.transactor.run(
+      this.#meta(active.row),
+      { action: 'operation.rollback', targetType: 'operation', targetId: active.row.id, args: { reason, nodes: steps.map((step) => step.nodeName) } },
+      async (work) => {
+        const added = await this.repository.insertSteps(
+          work.tx,
+          steps.map((step, index) => ({
+            operationId: active.row.id,
+            batch: lastBatch + 1 + Math.floor(index / maxParallel),
+            position: lastPosition + 1 + index,
+            clusterId: step.clusterId,
+            clusterName: step.clusterName,
+            nodeId: step.nodeId,
+            nodeName: step.nodeName,
+            role: step.role,
+            phase: 'ROLLBACK' as const,
+            change: step.change,
+            message: `to undo the change of step ${step.position + 1}`,
+          })),
+        );
+        const row = await this.repository.update(work.tx, active.row.id, { state: 'RUNNING', stateReason });
+        for (const step of added) work.emit(stepEvent(row, step));
+        work.emit(operationEvent(row, counts([...active.steps, ...added])));
+        return { row, added };
+      },
+    );
+    active.row = updated.row;
+    active.steps = [...active.steps, ...updated.added];
   }
 
   async finishStep(active: ActiveOperation, step: StepRow, state: StepState, message: string): Promise<void> {

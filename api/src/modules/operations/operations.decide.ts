@@ -2,15 +2,16 @@ import { counted } from '@opscenter/agent/shared/text';
 import type { CommandReport } from '../commands/commands.service.ts';
 import type { NodeCondition } from '../liveness/liveness.service.ts';
 import { type BudgetAnswer, type BudgetNode, clusterBudget, hasFailed } from './operations.budget.ts';
+import { deployDeadlineMs } from './operations.deploy.ts';
 import type { OperationRow, OperationState, StepRow, StepState } from './operations.table.ts';
 
 export const IN_FLIGHT: readonly StepState[] = ['DISPATCHED', 'RESTARTED'];
-const STEP_DONE: readonly StepState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
-const STEP_FAILED: readonly StepState[] = ['FAILED', 'TIMED_OUT'];
+const STEP_DONE: readonly StepState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'REVERTED'];
+const STEP_FAILED: readonly StepState[] = ['FAILED', 'TIMED_OUT', 'REVERTED'];
 
 /** Steps by state. */
 export function counts(steps: readonly StepRow[]): Record<StepState, number> {
-  const result: Record<StepState, number> = { PENDING: 0, DISPATCHED: 0, RESTARTED: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0, TIMED_OUT: 0 };
+  const result: Record<StepState, number> = { PENDING: 0, DISPATCHED: 0, RESTARTED: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0, TIMED_OUT: 0, REVERTED: 0 };
   for (const step of steps) result[step.state] += 1;
   return result;
 }
@@ -38,7 +39,7 @@ export interface Conditions {
   get(clusterId: string): ClusterConditions | undefined;
 }
 
-export type StepVerdict = Extract<StepState, 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT'>;
+export type StepVerdict = Extract<StepState, 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'REVERTED'>;
 
 /** Send a step; with `inPlaceOf`, the step takes that pending step's batch and position, and gives it its own. */
 export interface DispatchDecision {
@@ -54,6 +55,8 @@ export type Decision =
   /** Ends an in-flight step. */
   | { kind: 'judge'; step: StepRow; state: StepVerdict; message: string }
   | { kind: 'cancelPending'; steps: StepRow[]; message: string }
+  /** rollbackOnFailure: undo these APPLY steps of a failed DEPLOY, in this order. */
+  | { kind: 'rollback'; steps: StepRow[]; reason: string }
   /** Remembers when a batch was done, for pauseBetweenBatches. */
   | { kind: 'batchFinished'; batch: number; at: number }
   | DispatchDecision
@@ -68,11 +71,13 @@ const byPosition = (steps: StepRow[]) => [...steps].sort((a, b) => a.position - 
 /**
  * How long a restarted node has been healthy by its own heartbeats: only a batch received after
  * the manager reported the restart done counts, and the healthy run is measured from that report
- * at the earliest. -1 while no such healthy batch has arrived.
+ * at the earliest. -1 while no such healthy batch has arrived. A DEPLOY's manager reports done
+ * only after it has watched the node healthy for minHealthyTime with the change loaded, so there
+ * the run the heartbeats show before the report counts too.
  */
-function healthyForMs(node: NodeCondition, restartedMono: number, now: number): number {
+function healthyForMs(node: NodeCondition, restartedMono: number, gatedByManager: boolean, now: number): number {
   if (node.healthySinceMono === null || node.lastReportMono < restartedMono) return -1;
-  return now - Math.max(node.healthySinceMono, restartedMono);
+  return now - (gatedByManager ? node.healthySinceMono : Math.max(node.healthySinceMono, restartedMono));
 }
 
 /**
@@ -90,6 +95,8 @@ export function decide(progress: OperationProgress, conditions: Conditions, now:
 /** I4 and I5: a step succeeds once its node has stayed healthy for minHealthyTime, and fails when it cannot. */
 function judgeInFlight(progress: OperationProgress, conditions: Conditions, now: number): Decision[] {
   const { strategy } = progress.row;
+  const deploy = progress.row.kind === 'DEPLOY';
+  const deadlineMs = deploy ? deployDeadlineMs(strategy) : strategy.healthyDeadlineMs;
   const nodesOf = new Map<string, Map<string, NodeCondition>>();
   const nodeOf = (step: StepRow) => {
     if (!nodesOf.has(step.clusterId)) nodesOf.set(step.clusterId, new Map((conditions.get(step.clusterId)?.nodes ?? []).map((node) => [node.nodeId, node])));
@@ -100,32 +107,73 @@ function judgeInFlight(progress: OperationProgress, conditions: Conditions, now:
   for (const step of progress.steps.filter((candidate) => IN_FLIGHT.includes(candidate.state))) {
     const node = nodeOf(step);
     const dispatched = progress.dispatchedMono.get(step.id) ?? now;
-    const healthyFor = node ? healthyForMs(node, progress.restartedMono.get(step.id) ?? now, now) : -1;
+    const healthyFor = node ? healthyForMs(node, progress.restartedMono.get(step.id) ?? now, deploy, now) : -1;
     if (!conditions.get(step.clusterId)?.reachable) judge(step, 'FAILED', `the manager of ${step.clusterName} is unreachable`);
     else if (node?.status !== 'MAINTENANCE') judge(step, 'FAILED', `${step.nodeName} left maintenance as ${node?.status ?? 'gone'} before it was healthy`);
     else if (step.state === 'RESTARTED' && healthyFor >= strategy.minHealthyTimeMs)
-      judge(step, 'SUCCEEDED', `healthy for ${Math.round(healthyFor / 1000)} s after its restart`);
-    else if (now - dispatched > strategy.healthyDeadlineMs)
-      judge(step, 'TIMED_OUT', `not healthy within healthyDeadline (${strategy.healthyDeadlineMs / 1000} s)`);
+      judge(step, 'SUCCEEDED', deploy ? doneMessage(step) : `healthy for ${Math.round(healthyFor / 1000)} s after its restart`);
+    else if (now - dispatched > deadlineMs)
+      judge(
+        step,
+        'TIMED_OUT',
+        deploy ? `not done within twice healthyDeadline (${deadlineMs / 1000} s)` : `not healthy within healthyDeadline (${deadlineMs / 1000} s)`,
+      );
   }
   return decisions;
+}
+
+/** What a DEPLOY step that succeeded reports: its manager's own words carry the change. */
+function doneMessage(step: StepRow): string {
+  return step.phase === 'ROLLBACK' ? 'reverted to the content it had before; healthy' : 'changed; healthy with the new content loaded';
+}
+
+/** Why the operation failed by its failed steps (I5, or a failed canary), if it did. */
+function failureReason(progress: OperationProgress, failures: StepRow[]): string | null {
+  const { strategy } = progress.row;
+  const canary = failures.find((step) => step.canary);
+  if (canary) return `canary ${canary.nodeName} failed; no other node was touched`;
+  if (failures.length > strategy.maxFailures) return `${counted(failures.length, 'failed step')}, more than maxFailures (${strategy.maxFailures})`;
+  return null;
 }
 
 /** Why the operation must stop starting steps (I5, a failed canary, or a cancel), if it must. */
 function abortReason(progress: OperationProgress, failures: StepRow[], now: number): { state: OperationState; reason: string } | null {
   const { strategy } = progress.row;
-  const canary = failures.find((step) => step.canary);
-  if (canary) return { state: 'FAILED', reason: `canary ${canary.nodeName} failed; no other node was touched` };
-  if (failures.length > strategy.maxFailures)
-    return { state: 'FAILED', reason: `${counted(failures.length, 'failed step')}, more than maxFailures (${strategy.maxFailures})` };
+  const failed = failureReason(progress, failures);
+  if (failed) return { state: 'FAILED', reason: failed };
   if (now - progress.lastProgressMono > strategy.progressDeadlineMs)
     return { state: 'TIMED_OUT', reason: `no node became healthy within progressDeadline (${strategy.progressDeadlineMs / 1000} s)` };
   if (progress.row.cancelRequested) return { state: 'CANCELLED', reason: 'cancelled' };
   return null;
 }
 
+/**
+ * The APPLY steps a rollback undoes, last changed first: every one sent to its node and not
+ * reverted there already. A failed or timed-out one may have been switched in before it failed,
+ * and a REVERT finds nothing to undo where nothing was changed.
+ */
+function toRollBack(steps: readonly StepRow[]): StepRow[] {
+  const changed = steps.filter((step) => step.phase === 'APPLY' && ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(step.state));
+  return changed.sort((a, b) => (b.dispatchedAt?.getTime() ?? 0) - (a.dispatchedAt?.getTime() ?? 0) || b.position - a.position);
+}
+
+/** A rollback runs every ROLLBACK step (a failure does not stop the others), then the operation ends FAILED, saying how the rollback went. */
+function finishRollback(progress: OperationProgress, rollback: StepRow[]): Decision[] | null {
+  if (rollback.some((step) => !STEP_DONE.includes(step.state))) return null;
+  const failed = rollback.filter((step) => step.state !== 'SUCCEEDED');
+  const applyFailures = progress.steps.filter((step) => step.phase === 'APPLY' && STEP_FAILED.includes(step.state));
+  const why = failureReason(progress, applyFailures) ?? 'failed';
+  const outcome =
+    failed.length === 0
+      ? `rolled back ${counted(rollback.length, 'node')}`
+      : `rollback failed on ${failed.map((step) => step.nodeName).join(', ')} (${rollback.length - failed.length} of ${rollback.length} rolled back)`;
+  return [{ kind: 'finish', state: 'FAILED', reason: `${why}; ${outcome}` }];
+}
+
 /** I6: an aborted operation cancels what has not started and ends once nothing is in flight; a done one succeeds. */
 function abortOrFinish(progress: OperationProgress, now: number): Decision[] | null {
+  const rollback = progress.steps.filter((step) => step.phase === 'ROLLBACK');
+  if (rollback.length > 0) return finishRollback(progress, rollback);
   const { steps, row } = progress;
   const failures = steps.filter((step) => STEP_FAILED.includes(step.state));
   const inFlight = steps.filter((step) => IN_FLIGHT.includes(step.state));
@@ -137,9 +185,12 @@ function abortOrFinish(progress: OperationProgress, now: number): Decision[] | n
     const timedOut = abort.state === 'TIMED_OUT' ? inFlight : [];
     for (const step of timedOut) decisions.push({ kind: 'judge', step, state: 'TIMED_OUT', message: abort.reason });
     const stillRunning = inFlight.length - timedOut.length;
+    const undo = abort.state === 'FAILED' && row.kind === 'DEPLOY' && row.strategy.rollbackOnFailure ? toRollBack(steps) : [];
     decisions.push(
       stillRunning === 0
-        ? { kind: 'finish', state: abort.state, reason: abort.reason }
+        ? undo.length > 0
+          ? { kind: 'rollback', steps: undo, reason: abort.reason }
+          : { kind: 'finish', state: abort.state, reason: abort.reason }
         : {
             kind: 'setState',
             state: row.state === 'PAUSED' ? 'PAUSED' : 'RUNNING',
@@ -205,7 +256,8 @@ function batchGate(progress: OperationProgress, batch: number, now: number): Dec
   if (batch === 0 || steps.some((step) => step.batch === batch && step.state !== 'PENDING')) return null;
   const finishedAt = progress.batchFinishedMono.get(batch - 1);
   const noted: Decision[] = finishedAt === undefined ? [{ kind: 'batchFinished', batch: batch - 1, at: now }] : [];
-  const afterCanaries = strategy.canary > 0 && steps.filter((step) => step.batch < batch).every((step) => step.canary);
+  const rollingBack = steps.some((step) => step.batch === batch && step.phase === 'ROLLBACK');
+  const afterCanaries = !rollingBack && strategy.canary > 0 && steps.filter((step) => step.batch < batch).every((step) => step.canary);
   if (afterCanaries && !row.promoted && !strategy.autoPromote)
     return [...noted, { kind: 'setState', state: 'AWAITING_PROMOTION', reason: 'the canaries are healthy; promote the operation to continue' }];
   const pauseUntil = (finishedAt ?? now) + strategy.pauseBetweenBatchesMs;
@@ -274,7 +326,7 @@ function restartFailedFirst(progress: OperationProgress, ledger: BudgetLedger, b
 }
 
 /** What the engine does with a manager's report on a step's command. */
-export type ReportDecision = { kind: 'restarted'; message: string } | { kind: 'resend' } | { kind: 'fail'; message: string };
+export type ReportDecision = { kind: 'restarted'; message: string } | { kind: 'resend' } | { kind: 'fail'; state: StepVerdict; message: string };
 
 /**
  * Reads a manager's report on the command of an in-flight step; null when there is nothing to do
@@ -288,7 +340,8 @@ export function decideReport(step: StepRow | undefined, commandId: string, repor
   if (report.state === 'SUCCEEDED')
     return step.state === 'DISPATCHED' ? { kind: 'restarted', message: `${report.message ?? 'restarted'}; waiting for it to stay healthy` } : null;
   if (report.state === 'REJECTED' && report.code === 'STALE_EPOCH') return { kind: 'resend' };
+  if (report.state === 'FAILED' && report.code === 'REVERTED') return { kind: 'fail', state: 'REVERTED', message: report.message ?? 'reverted by the manager' };
   if (report.state === 'FAILED' || report.state === 'REJECTED')
-    return { kind: 'fail', message: `${report.state.toLowerCase()} by the manager: ${report.message ?? ''}` };
+    return { kind: 'fail', state: 'FAILED', message: `${report.state.toLowerCase()} by the manager: ${report.message ?? ''}` };
   return null;
 }

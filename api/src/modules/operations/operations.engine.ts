@@ -150,7 +150,7 @@ export class OperationsEngine {
     for (;;) {
       const decisions = decide(active, this.#conditions(), now);
       await this.#carryOut(active, decisions);
-      if (decisions.length === 0 || decisions.some((decision) => decision.kind !== 'judge')) return;
+      if (decisions.length === 0 || decisions.some((decision) => decision.kind !== 'judge' && decision.kind !== 'rollback')) return;
     }
   }
 
@@ -174,6 +174,9 @@ export class OperationsEngine {
           break;
         case 'cancelPending':
           await this.#actions.cancelPending(active, decision.steps, decision.message);
+          break;
+        case 'rollback':
+          await this.#actions.rollback(active, decision.steps, decision.reason);
           break;
         case 'batchFinished':
           active.batchFinishedMono.set(decision.batch, decision.at);
@@ -201,7 +204,7 @@ export class OperationsEngine {
     if (!active || !step || !decision) return;
     if (decision.kind === 'restarted') await this.#actions.restarted(active, step, decision.message, report.message ?? null, received);
     else if (decision.kind === 'resend') await this.#actions.resend(active, step);
-    else await this.#actions.finishStep(active, step, 'FAILED', decision.message);
+    else await this.#actions.finishStep(active, step, decision.state, decision.message);
     this.kick();
   }
 

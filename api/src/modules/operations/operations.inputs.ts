@@ -18,5 +18,8 @@ export const StrategyInput = builder.inputType('StrategyInput', {
     autoPromote: t.boolean({ description: 'Continue after healthy canaries without promotion (default false).' }),
     pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches (default none).' }),
     includeManagers: t.boolean({ description: 'Restart managers too, after all workers (default false).' }),
+    rollbackOnFailure: t.boolean({
+      description: 'DEPLOY: when it fails (more than maxFailures), also revert the nodes it changed, in reverse order, under the same budget (default false).',
+    }),
   }),
 });

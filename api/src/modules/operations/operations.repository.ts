@@ -38,6 +38,22 @@ export class OperationsRepository {
     return db.select().from(operations).where(notInArray(operations.state, TERMINAL_OPERATION)).orderBy(asc(operations.createdAt));
   }
 
+  /** Unfinished DEPLOY operations with a step that installs the item. */
+  async activeDeploying(db: Executor, itemId: string): Promise<string[]> {
+    const rows = await db
+      .selectDistinct({ id: operations.id })
+      .from(operations)
+      .innerJoin(operationSteps, eq(operationSteps.operationId, operations.id))
+      .where(
+        and(
+          eq(operations.kind, 'DEPLOY'),
+          notInArray(operations.state, TERMINAL_OPERATION),
+          sql`${operationSteps.change}->'install' @> jsonb_build_array(jsonb_build_object('itemId', ${itemId}::text))`,
+        ),
+      );
+    return rows.map((row) => row.id);
+  }
+
   async activeOfSchedule(db: Executor, scheduleId: string): Promise<OperationRow[]> {
     return db
       .select()

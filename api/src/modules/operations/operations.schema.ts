@@ -5,6 +5,7 @@ import { validateId } from '../../shared/validation.ts';
 import { NodeRoleEnum } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import { counts } from './operations.decide.ts';
+import { type DeployChange, type DeployedFile, describeChange } from './operations.deploy.ts';
 import { StrategyInput } from './operations.inputs.ts';
 import type { ClusterBudgetCheck, OperationPlan } from './operations.service.ts';
 import type { Strategy } from './operations.strategy.ts';
@@ -15,6 +16,11 @@ export const OperationKindEnum = builder.enumType('OperationKind', {
   values: {
     RESTART: { description: 'Restart the listed nodes (target.nodes).' },
     ROLLING_RESTART: { description: 'Restart a target (the system, clusters, tags or nodes) batch by batch, each node health-gated.' },
+    DEPLOY: {
+      description:
+        'Bring the workers of a target to their baselines (or put the given content items on them) batch by batch: each node’s manager switches its files in, ' +
+        'restarts it if a file needs that, and keeps the change only if the node stays healthy with it loaded; otherwise the step ends REVERTED.',
+    },
   },
 });
 
@@ -43,7 +49,50 @@ export const StepStateEnum = builder.enumType('StepState', {
     FAILED: { description: 'The restart failed, the manager refused it, or the manager became unreachable.' },
     CANCELLED: { description: 'Not run: the operation was cancelled or aborted first.' },
     TIMED_OUT: { description: 'Not healthy within healthyDeadline.' },
+    REVERTED: { description: 'DEPLOY: the change did not stay healthy with its files loaded; the manager put the previous files back (counts as a failure).' },
   },
+});
+
+const StepPhaseEnum = builder.enumType('StepPhase', {
+  description: 'What a step does to its node.',
+  values: {
+    APPLY: { description: 'Carries out the operation.' },
+    ROLLBACK: { description: 'Undoes a DEPLOY’s change, after the operation failed with rollbackOnFailure.' },
+  },
+});
+
+const DeployedFileRef = builder.objectRef<DeployedFile>('DeployedFile').implement({
+  description: 'A file a DEPLOY step puts on its node.',
+  fields: (t) => ({
+    kind: t.exposeString('kind', { description: 'PATCH, ARTIFACT or CONFIG.' }),
+    name: t.exposeString('name', { description: 'Its file name.' }),
+    version: t.exposeString('version', { description: 'The content item’s version.' }),
+    sha256: t.exposeString('sha256', { description: 'The SHA-256 the node must have (for a configuration file: as rendered for it).' }),
+    contentItemId: t.exposeID('itemId', { description: 'The content item.' }),
+  }),
+});
+
+const DeployChangeRef = builder.objectRef<DeployChange>('DeployChange').implement({
+  description: 'What a DEPLOY step changes on its node.',
+  fields: (t) => ({
+    install: t.field({ type: [DeployedFileRef], description: 'Files put in place.', resolve: (change) => change.install }),
+    remove: t.field({
+      type: ['String'],
+      description: 'Files taken away (kind/name).',
+      resolve: (change) => change.remove.map((file) => `${file.kind}/${file.name}`),
+    }),
+    restart: t.exposeBoolean('restart', { description: 'Whether the node restarts to take it in.' }),
+    summary: t.string({ description: 'In one line, for people.', resolve: (change) => describeChange(change) }),
+  }),
+});
+
+const DeployInput = builder.inputType('DeployInput', {
+  description: 'What a DEPLOY delivers.',
+  fields: (t) => ({
+    items: t.idList({
+      description: 'Put these content items on every worker of the target (nothing is removed). Omit to bring each node to what its baselines want.',
+    }),
+  }),
 });
 
 const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
@@ -80,6 +129,7 @@ const StrategyRef = builder.objectRef<Strategy>('Strategy').implement({
     autoPromote: t.exposeBoolean('autoPromote', { description: 'Continue after healthy canaries without promotion.' }),
     pauseBetweenBatches: t.field({ type: 'Duration', description: 'Wait between batches.', resolve: (strategy) => strategy.pauseBetweenBatchesMs }),
     includeManagers: t.exposeBoolean('includeManagers', { description: 'Managers are restarted too, last.' }),
+    rollbackOnFailure: t.exposeBoolean('rollbackOnFailure', { description: 'DEPLOY: a failed operation reverts the nodes it changed.' }),
   }),
 });
 
@@ -90,8 +140,20 @@ export const OperationInput = builder.inputType('OperationInput', {
     target: t.field({ type: TargetInput, required: true, description: 'On which nodes.' }),
     strategy: t.field({ type: StrategyInput, description: 'How.' }),
     description: t.string({ description: 'Why, for people.' }),
+    deploy: t.field({ type: DeployInput, description: 'DEPLOY: what to deliver (default: each node’s baselines).' }),
   }),
 });
+
+type OperationArgs = { deploy?: { items?: (string | number)[] | null } | null; strategy?: StrategyArgs };
+
+/** GraphQL's operation input to the service's. */
+export function operationFromInput<Input extends OperationArgs>(input: Input) {
+  return {
+    ...input,
+    strategy: strategyFromInput(input.strategy),
+    deploy: input.deploy ? { itemIds: input.deploy.items ? input.deploy.items.map(String) : null } : null,
+  };
+}
 
 type StrategyArgs = { [key: string]: unknown } | null | undefined;
 
@@ -115,6 +177,8 @@ const StepRef = builder.objectRef<StepRow>('OperationStep').implement({
     batch: t.int({ description: 'Its batch, from 1.', resolve: (step) => step.batch + 1 }),
     position: t.int({ description: 'Its place in the order, from 1.', resolve: (step) => step.position + 1 }),
     canary: t.exposeBoolean('canary', { description: 'Whether it is a canary.' }),
+    phase: t.field({ type: StepPhaseEnum, description: 'What it does: APPLY, or ROLLBACK of a DEPLOY.', resolve: (step) => step.phase }),
+    change: t.field({ type: DeployChangeRef, nullable: true, description: 'DEPLOY: what it changes on the node.', resolve: (step) => step.change }),
     nodeId: t.exposeID('nodeId', { description: 'The node.' }),
     nodeName: t.exposeString('nodeName', { description: 'The node’s name.' }),
     role: t.field({ type: NodeRoleEnum, description: 'The node’s role.', resolve: (step) => step.role as 'WORKER' }),
@@ -139,7 +203,8 @@ export const ProgressRef = builder.objectRef<Record<string, number>>('OperationP
     pending: t.exposeInt('PENDING', { description: 'Not started.' }),
     inFlight: t.int({ description: 'Dispatched or restarted.', resolve: (c) => c.DISPATCHED + c.RESTARTED }),
     succeeded: t.exposeInt('SUCCEEDED', { description: 'Done.' }),
-    failed: t.int({ description: 'Failed or timed out.', resolve: (c) => c.FAILED + c.TIMED_OUT }),
+    failed: t.int({ description: 'Failed, timed out or reverted.', resolve: (c) => c.FAILED + c.TIMED_OUT + c.REVERTED }),
+    reverted: t.exposeInt('REVERTED', { description: 'DEPLOY steps whose change the manager reverted.' }),
     cancelled: t.exposeInt('CANCELLED', { description: 'Not run.' }),
   }),
 });
@@ -220,6 +285,7 @@ const PlannedBatchRef = builder.objectRef<{ index: number; steps: OperationPlan[
             clusterName: n.exposeString('clusterName', { description: 'Its cluster.' }),
             role: n.field({ type: NodeRoleEnum, description: 'Its role.', resolve: (node) => node.role }),
             status: n.exposeString('status', { description: 'Its status now.' }),
+            change: n.field({ type: DeployChangeRef, nullable: true, description: 'DEPLOY: what it would change.', resolve: (node) => node.change ?? null }),
           }),
         }),
       ],
@@ -234,7 +300,7 @@ const PlanRef = builder.objectRef<OperationPlan>('OperationPlan').implement({
   fields: (t) => ({
     kind: t.field({ type: OperationKindEnum, description: 'What it would do.', resolve: (plan) => plan.kind }),
     strategy: t.field({ type: StrategyRef, description: 'The strategy with defaults filled in.', resolve: (plan) => plan.strategy }),
-    nodeCount: t.int({ description: 'Nodes it would restart.', resolve: (plan) => plan.steps.length }),
+    nodeCount: t.int({ description: 'Nodes it would restart (DEPLOY: change).', resolve: (plan) => plan.steps.length }),
     batches: t.field({
       type: [PlannedBatchRef],
       description: 'The ordered batches.',
@@ -293,7 +359,7 @@ builder.queryFields((t) => ({
     description: 'A dry run: the ordered batches and each cluster’s budget check. Nothing runs.',
     args: { input: t.arg({ type: OperationInput, required: true, description: 'The operation to plan.' }) },
     authScopes: { viewer: true },
-    resolve: (_root, args, context) => context.services.operations.plan({ ...args.input, strategy: strategyFromInput(args.input.strategy) }),
+    resolve: (_root, args, context) => context.services.operations.plan(operationFromInput(args.input)),
   }),
 }));
 
@@ -305,8 +371,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: OperationInput, required: true, description: 'The operation.' }),
       idempotencyKey: t.arg.string({ description: 'A key of your choice (e.g. a UUID) that makes retries safe.' }),
     },
-    resolve: (meta, args, context) =>
-      context.services.operations.create(meta, { ...args.input, strategy: strategyFromInput(args.input.strategy), idempotencyKey: args.idempotencyKey }),
+    resolve: (meta, args, context) => context.services.operations.create(meta, { ...operationFromInput(args.input), idempotencyKey: args.idempotencyKey }),
   }),
   pauseOperation: mutation(t, 'operation.pause', 'OPERATOR', {
     type: OperationRef,

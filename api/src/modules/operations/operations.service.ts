@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { counted } from '@opscenter/agent/shared/text';
 import type { Clock } from '../../clock.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Executor } from '../../db/client.ts';
 import { actorId, actorName, type RequestMeta } from '../../shared/actor.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
@@ -14,8 +14,9 @@ import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { clusterBudget, managersCount } from './operations.budget.ts';
 import { counts } from './operations.decide.ts';
+import { changeFor, changeIsEmpty, type DeployChange, type DeployPlanner, type DeploySource } from './operations.deploy.ts';
 import type { OperationsEngine } from './operations.engine.ts';
-import { IdempotencyKeyReusedError, OperationStateError } from './operations.errors.ts';
+import { BaselineConflictError, IdempotencyKeyReusedError, NothingToDeployError, OperationStateError } from './operations.errors.ts';
 import { operationEvent } from './operations.events.ts';
 import type { OperationFilter, OperationsRepository } from './operations.repository.ts';
 import { type Budget, budgetsFor, normalizeStrategy, type PlannedStep, planSteps, type Strategy, type StrategyInput } from './operations.strategy.ts';
@@ -26,6 +27,8 @@ export interface OperationInput {
   target: TargetInput;
   strategy?: StrategyInput | null;
   description?: string | null;
+  /** DEPLOY: what to deliver; without it, each node's baselines. */
+  deploy?: DeploySource | null;
 }
 
 export interface ClusterBudgetCheck extends Budget {
@@ -40,9 +43,22 @@ export interface OperationPlan {
   description: string;
   target: Target;
   strategy: Strategy;
-  steps: PlannedStep[];
+  steps: (PlannedStep & { change?: DeployChange })[];
   budgets: ClusterBudgetCheck[];
   warnings: string[];
+  /** DEPLOY: what it delivers. */
+  deploy: DeploySource | null;
+  /** DEPLOY: files that equally specific baselines want differently on a node of the target; such an operation is refused. */
+  conflicts: string[];
+}
+
+function deploySource(input: DeploySource | null | undefined): DeploySource {
+  const itemIds = input?.itemIds ?? null;
+  if (itemIds === null) return { itemIds: null };
+  if (itemIds.length === 0)
+    throw new ValidationError('INVALID_ARGUMENT', 'Name at least one content item, or leave out items to deploy the baselines.', 'items');
+  if (itemIds.length > 500) throw new ValidationError('BATCH_TOO_LARGE', 'A DEPLOY may name at most 500 items.', 'items');
+  return { itemIds: [...new Set(itemIds.map((id) => validateId(id, 'items')))] };
 }
 
 export class OperationsService {
@@ -55,6 +71,7 @@ export class OperationsService {
     private readonly liveness: LivenessService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
+    private readonly deployPlanner: DeployPlanner,
   ) {}
 
   /** The dry run: which nodes, in which batches, and whether each cluster's budget allows starting now. Nothing runs. */
@@ -65,11 +82,23 @@ export class OperationsService {
       throw new InvalidTargetError(
         'A RESTART names its nodes explicitly (target: { nodes: [...] }); use ROLLING_RESTART for clusters, tags or the whole system.',
       );
+    const deploy = input.kind === 'DEPLOY' ? deploySource(input.deploy) : null;
+    if (input.kind !== 'DEPLOY' && input.deploy) throw new ValidationError('INVALID_ARGUMENT', 'deploy is given with kind DEPLOY only.', 'deploy');
+    if (deploy && strategy.includeManagers)
+      throw new ValidationError(
+        'INVALID_ARGUMENT',
+        'A DEPLOY changes workers only; managers are not deployed to (leave out includeManagers).',
+        'includeManagers',
+      );
+    if (!deploy && strategy.rollbackOnFailure)
+      throw new ValidationError('INVALID_ARGUMENT', 'rollbackOnFailure applies to DEPLOY only: a restart has nothing to undo.', 'rollbackOnFailure');
     const target = await this.targets.normalize(input.target);
     const restarted = (role: string) => role === 'WORKER' || strategy.includeManagers || input.kind === 'RESTART';
-    const listed = (await this.nodes.members(target)).filter((node) => restarted(node.role));
-    if (listed.length === 0)
+    const members = (await this.nodes.members(target)).filter((node) => restarted(node.role));
+    if (members.length === 0)
       throw new InvalidTargetError('The target has no nodes to restart (nodes that left, and managers unless includeManagers, are not restarted).');
+    const { listed, changes, conflicts } = deploy ? await this.#deployChanges(members, deploy) : { listed: members, changes: null, conflicts: [] };
+    if (listed.length === 0) return this.#nothingToDeploy(input, description, target, strategy, deploy, conflicts);
     const clusterIds = [...new Set(listed.map((node) => node.clusterId))];
     const managers = managersCount(listed);
     const clusterMembers = (await this.nodes.members({ kind: 'CLUSTERS', clusterIds })).filter((node) => node.role === 'WORKER' || managers);
@@ -82,13 +111,44 @@ export class OperationsService {
       throw new ValidationError('INVALID_ARGUMENT', `canary is ${strategy.canary} but the target has only ${counted(listed.length, 'node')}.`, 'canary');
     // Ordered and judged by the statuses the engine sees, so that the plan's answer is the engine's.
     const live = new Map(clusterIds.map((id) => [id, new Map(this.liveness.conditions(id).nodes.map((node) => [node.nodeId, node.status]))]));
-    const members = listed.map((node) => ({ ...node, status: live.get(node.clusterId)?.get(node.id) ?? node.status }));
-    const steps = planSteps(members, strategy);
+    const planned = listed.map((node) => ({ ...node, status: live.get(node.clusterId)?.get(node.id) ?? node.status }));
+    const steps = planSteps(planned, strategy).map((step) => (changes ? { ...step, change: changes.get(step.id) } : step));
     const checks = clusters.map((cluster) =>
       this.#check(cluster.id, budgets[cluster.id], managers, steps.find((step) => step.clusterId === cluster.id)?.id ?? null),
     );
-    const warnings = checks.filter((check) => !check.ok).map((check) => `${check.clusterName}: ${check.reason}`);
-    return { kind: input.kind, description, target, strategy, steps, budgets: checks, warnings };
+    const warnings = [...conflicts, ...checks.filter((check) => !check.ok).map((check) => `${check.clusterName}: ${check.reason}`)];
+    return { kind: input.kind, description, target, strategy, steps, budgets: checks, warnings, deploy, conflicts };
+  }
+
+  /** The workers a DEPLOY changes, and how; workers that already have what they must have are left out. */
+  async #deployChanges<Member extends { id: string; name: string; clusterName: string }>(members: Member[], deploy: DeploySource) {
+    const drifts = await this.deployPlanner.drift(
+      members.map((member) => member.id),
+      deploy.itemIds,
+    );
+    const byNode = new Map(drifts.map((drift) => [drift.nodeId, drift]));
+    const changes = new Map<string, DeployChange>();
+    const conflicts: string[] = [];
+    for (const member of members) {
+      const drift = byNode.get(member.id);
+      if (!drift) continue;
+      for (const conflict of drift.conflicts) conflicts.push(`${member.clusterName}/${member.name}: ${conflict}`);
+      const change = changeFor(drift.drift, deploy);
+      if (!changeIsEmpty(change)) changes.set(member.id, change);
+    }
+    return { listed: members.filter((member) => changes.has(member.id)), changes, conflicts };
+  }
+
+  #nothingToDeploy(
+    input: OperationInput,
+    description: string,
+    target: Target,
+    strategy: Strategy,
+    deploy: DeploySource | null,
+    conflicts: string[],
+  ): OperationPlan {
+    const warnings = [...conflicts, 'Nothing to deploy: every worker of the target already has what it must have.'];
+    return { kind: input.kind, description, target, strategy, steps: [], budgets: [], warnings, deploy, conflicts };
   }
 
   /**
@@ -115,16 +175,21 @@ export class OperationsService {
     const key = input.idempotencyKey ? validateText(input.idempotencyKey, 'idempotencyKey', 200) : null;
     const plan = await this.plan(input);
     const hash = createHash('sha256')
-      .update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description]))
+      .update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description, ...(plan.deploy ? [plan.deploy] : [])]))
       .digest('hex');
     if (key) {
       const existing = await this.repository.findByIdempotencyKey(this.db, key);
       if (existing && existing.inputHash !== hash) throw new IdempotencyKeyReusedError(key);
       if (existing) return existing;
     }
+    this.checkStartable(plan);
     return this.transactor.run(
       meta,
-      { action: 'operation.create', targetType: 'operation', args: { kind: plan.kind, target: plan.target, strategy: plan.strategy, idempotencyKey: key } },
+      {
+        action: 'operation.create',
+        targetType: 'operation',
+        args: { kind: plan.kind, target: plan.target, strategy: plan.strategy, idempotencyKey: key, ...(plan.deploy ? { deploy: plan.deploy } : {}) },
+      },
       async (work) => {
         const row = await this.insert(work, plan, meta, { idempotencyKey: key, inputHash: hash });
         work.target(row.id);
@@ -146,6 +211,7 @@ export class OperationsService {
       description: plan.description,
       target: plan.target,
       strategy: plan.strategy,
+      deploy: plan.deploy,
       budgets: Object.fromEntries(plan.budgets.map(({ clusterId, clusterName, size, maxUnavailable }) => [clusterId, { clusterName, size, maxUnavailable }])),
       state: 'PENDING',
       stateReason: 'starting',
@@ -170,11 +236,23 @@ export class OperationsService {
         nodeId: step.id,
         nodeName: step.name,
         role: step.role,
+        change: step.change ?? null,
       })),
     );
     work.emit(operationEvent(row, counts(steps)));
     work.afterCommit.push(() => this.engine.track(row, steps));
     return row;
+  }
+
+  /** Refuses a plan that may not be started: a DEPLOY with conflicting baselines, or with nothing to change. */
+  checkStartable(plan: OperationPlan): void {
+    if (plan.conflicts.length > 0) throw new BaselineConflictError(plan.conflicts);
+    if (plan.steps.length === 0) throw new NothingToDeployError();
+  }
+
+  /** The unfinished DEPLOY operations that put a content item on some node. */
+  deploying(itemId: string, db: Executor = this.db): Promise<string[]> {
+    return this.repository.activeDeploying(db, itemId);
   }
 
   /** A schedule's operations that have not finished. */

@@ -23,6 +23,8 @@ export interface Strategy {
   pauseBetweenBatchesMs: number;
   /** Restart managers too (after all workers). */
   includeManagers: boolean;
+  /** A DEPLOY that fails (more than maxFailures) also reverts the nodes it changed, in reverse order, under the same budget. */
+  rollbackOnFailure: boolean;
 }
 
 export type StrategyInput = Partial<Omit<Strategy, 'maxUnavailable'>> & { maxUnavailable?: number | null; maxUnavailablePercent?: number | null };
@@ -38,6 +40,7 @@ export const DEFAULT_STRATEGY: Strategy = {
   autoPromote: false,
   pauseBetweenBatchesMs: 0,
   includeManagers: false,
+  rollbackOnFailure: false,
 };
 
 const DAY_MS = 86_400_000;

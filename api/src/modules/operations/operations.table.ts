@@ -1,9 +1,10 @@
 import { boolean, index, integer, jsonb, pgEnum, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { pgTable } from '../../db/table.ts';
 import type { Target } from '../targets/targets.types.ts';
+import type { DeployChange, DeploySource } from './operations.deploy.ts';
 import type { Budget, Strategy } from './operations.strategy.ts';
 
-export const operationKind = pgEnum('operation_kind', ['RESTART', 'ROLLING_RESTART']);
+export const operationKind = pgEnum('operation_kind', ['RESTART', 'ROLLING_RESTART', 'DEPLOY']);
 export const operationState = pgEnum('operation_state', [
   'PENDING',
   'RUNNING',
@@ -15,7 +16,9 @@ export const operationState = pgEnum('operation_state', [
   'CANCELLED',
   'TIMED_OUT',
 ]);
-export const stepState = pgEnum('step_state', ['PENDING', 'DISPATCHED', 'RESTARTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+export const stepState = pgEnum('step_state', ['PENDING', 'DISPATCHED', 'RESTARTED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'REVERTED']);
+/** APPLY carries out the operation on a node; ROLLBACK undoes a DEPLOY's APPLY there (rollbackOnFailure). */
+export const stepPhase = pgEnum('step_phase', ['APPLY', 'ROLLBACK']);
 
 export const operations = pgTable(
   'operations',
@@ -27,6 +30,8 @@ export const operations = pgTable(
     strategy: jsonb().$type<Strategy>().notNull(),
     /** Per cluster: its size when the operation was created, and how many of its nodes may be unavailable. */
     budgets: jsonb().$type<Record<string, Budget>>().notNull(),
+    /** A DEPLOY's content: its target's baselines, or the items given. */
+    deploy: jsonb().$type<DeploySource>(),
     state: operationState().notNull().default('PENDING'),
     stateReason: text().notNull().default(''),
     /** Fencing: raised whenever an OC takes the operation over; agents refuse commands with a lower one. */
@@ -63,6 +68,9 @@ export const operationSteps = pgTable(
     nodeId: uuid().notNull(),
     nodeName: text().notNull(),
     role: text().notNull(),
+    phase: stepPhase().notNull().default('APPLY'),
+    /** A DEPLOY step's change to its node, worked out when the operation was planned. */
+    change: jsonb().$type<DeployChange>(),
     state: stepState().notNull().default('PENDING'),
     commandId: uuid(),
     attempts: integer().notNull().default(0),
@@ -72,8 +80,8 @@ export const operationSteps = pgTable(
     healthyAt: timestamp({ withTimezone: true }),
     finishedAt: timestamp({ withTimezone: true }),
   },
-  // At most one step per node per operation: a node is restarted at most once by an operation.
-  (table) => [unique().on(table.operationId, table.nodeId), index().on(table.operationId, table.position)],
+  // At most one step per node and phase of an operation: a node is changed at most once, and undone at most once.
+  (table) => [unique().on(table.operationId, table.nodeId, table.phase), index().on(table.operationId, table.position)],
 );
 
 export type OperationRow = typeof operations.$inferSelect;
@@ -81,3 +89,4 @@ export type StepRow = typeof operationSteps.$inferSelect;
 export type OperationKind = (typeof operationKind.enumValues)[number];
 export type OperationState = (typeof operationState.enumValues)[number];
 export type StepState = (typeof stepState.enumValues)[number];
+export type StepPhase = (typeof stepPhase.enumValues)[number];

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { DomainError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
+import { NothingToDeployError } from '../operations/operations.errors.ts';
 import type { OperationPlan, OperationsService } from '../operations/operations.service.ts';
 import type { OperationRow } from '../operations/operations.types.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
@@ -125,10 +126,12 @@ export class Scheduler {
     let plan: OperationPlan;
     try {
       plan = await this.operations.plan({ ...schedule.template, target: targetInput(schedule.template.target) });
+      this.operations.checkStartable(plan);
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'unexpected error';
       if (queuedRunId) return;
-      await this.#record(schedule, scheduledFor, 'FAILED', `could not start: ${message}`);
+      if (error instanceof NothingToDeployError) await this.#record(schedule, scheduledFor, 'SKIPPED', message);
+      else await this.#record(schedule, scheduledFor, 'FAILED', `could not start: ${message}`);
       return;
     }
     await this.transactor.run(

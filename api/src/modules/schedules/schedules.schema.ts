@@ -2,7 +2,7 @@ import { builder } from '../../graphql/builder.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
-import { OperationInput, OperationKindEnum, strategyFromInput } from '../operations/operations.schema.ts';
+import { OperationInput, OperationKindEnum, operationFromInput } from '../operations/operations.schema.ts';
 import type { ScheduleInput } from './schedules.service.ts';
 import type { ScheduleRow, ScheduleRunRow } from './schedules.table.ts';
 
@@ -96,7 +96,7 @@ type ScheduleArgs = {
 function scheduleInput(input: ScheduleArgs): ScheduleInput {
   return {
     ...input,
-    operation: { ...(input.operation as unknown as ScheduleInput['operation']), strategy: strategyFromInput(input.operation.strategy as never) },
+    operation: operationFromInput(input.operation as unknown as ScheduleInput['operation'] & { strategy?: never; deploy?: never }),
     startingDeadlineMs: input.startingDeadline,
   };
 }

@@ -137,7 +137,7 @@ export class SchedulesService {
       name,
       cron,
       timezone,
-      template: { kind: plan.kind, target: plan.target, strategy: input.operation.strategy ?? {}, description: plan.description },
+      template: { kind: plan.kind, target: plan.target, strategy: input.operation.strategy ?? {}, description: plan.description, deploy: plan.deploy },
       overlapPolicy: input.overlapPolicy ?? 'SKIP',
       startingDeadlineMs,
       enabled: input.enabled ?? true,

@@ -1,5 +1,6 @@
 import { boolean, index, integer, jsonb, pgEnum, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { pgTable } from '../../db/table.ts';
+import type { DeploySource } from '../operations/operations.deploy.ts';
 import type { StrategyInput } from '../operations/operations.strategy.ts';
 import type { OperationKind } from '../operations/operations.table.ts';
 import type { Target } from '../targets/targets.types.ts';
@@ -12,6 +13,8 @@ export interface OperationTemplate {
   target: Target;
   strategy: StrategyInput;
   description: string;
+  /** DEPLOY: what it delivers (absent in templates from before DEPLOY). */
+  deploy?: DeploySource | null;
 }
 
 export const schedules = pgTable('schedules', {
