@@ -10,6 +10,7 @@ export interface ReceivedCommand {
   epoch: number;
   operationId: string | null;
   stepId: string | null;
+  params: Record<string, any>;
 }
 
 const REPORT = `mutation($input: CommandProgressInput!) { reportCommandProgress(input: $input) { __typename ... on Error { code message } } }`;
@@ -33,7 +34,11 @@ export class ScriptedAgent {
     for (const worker of workers) this.states.set(worker, 'HEALTHY');
     this.#client = server.wsClient(manager.credential);
     this.#client.subscribe<{ agentCommands: ReceivedCommand }>(
-      { query: 'subscription { agentCommands { id kind nodeName epoch operationId stepId } }' },
+      {
+        query: `subscription { agentCommands { id kind nodeName epoch operationId stepId params { __typename
+          ... on DeployParams { install { kind name sha256 size contentId inline } remove { kind name } restart minHealthyTimeMs healthyDeadlineMs }
+          ... on RevertParams { restart minHealthyTimeMs healthyDeadlineMs } } } }`,
+      },
       {
         next: (message) => {
           if (message.data && !this.commands.some((command) => command.id === message.data?.agentCommands.id)) {

@@ -244,7 +244,10 @@ export class InventoryService {
       );
       const conflicts = (state?.conflicts ?? []).map(
         (conflict) =>
-          `${conflict.kind} ${conflict.name} is wanted as ${conflict.claims.map((claim) => `${claim.item.version} by "${claim.baseline.name}"`).join(' and ')}`,
+          `${conflict.kind} ${conflict.name} is wanted as ${[...conflict.claims]
+            .sort((a, b) => a.baseline.name.localeCompare(b.baseline.name))
+            .map((claim) => `${claim.item.version} by "${claim.baseline.name}"`)
+            .join(' and ')}`,
       );
       return { nodeId, drift, conflicts };
     });

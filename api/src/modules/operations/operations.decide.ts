@@ -266,6 +266,14 @@ function batchGate(progress: OperationProgress, batch: number, now: number): Dec
   return noted.length > 0 ? noted : null;
 }
 
+/** What the operation is doing with a batch, for its state reason: a batch of its own, or part of a rollback. */
+function batchLabel(progress: OperationProgress, batch: number): string {
+  const rollback = progress.steps.filter((step) => step.phase === 'ROLLBACK');
+  if (!rollback.some((step) => step.batch === batch)) return `batch ${batch + 1}`;
+  const failures = progress.steps.filter((step) => step.phase === 'APPLY' && STEP_FAILED.includes(step.state));
+  return `${failureReason(progress, failures) ?? 'failed'}; rolling back ${counted(rollback.length, 'node')}`;
+}
+
 /** Starts the current batch's steps as far as each cluster's budget allows (I1, I2, I7), and says where it stands. */
 function advance(progress: OperationProgress, conditions: Conditions, now: number): Decision[] {
   const { steps, row } = progress;
@@ -293,7 +301,7 @@ function advance(progress: OperationProgress, conditions: Conditions, now: numbe
   const running = steps.filter((step) => IN_FLIGHT.includes(step.state)).length + decisions.filter((decision) => decision.kind === 'dispatch').length;
   decisions.push(
     running > 0
-      ? { kind: 'setState', state: 'RUNNING', reason: reason ? `batch ${batch + 1}: ${reason}` : `batch ${batch + 1} in progress` }
+      ? { kind: 'setState', state: 'RUNNING', reason: reason ? `${batchLabel(progress, batch)}: ${reason}` : `${batchLabel(progress, batch)} in progress` }
       : { kind: 'setState', state: 'WAITING', reason: reason ?? 'waiting' },
   );
   return decisions;
