@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type ApiClient, type ConnectionFlags, connectionOptions, RESULT_ERROR, unwrap, withClient } from './api-client.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from './cli-error.ts';
+import { itemIds } from './content-refs.ts';
 import { type TargetFlags, targetFrom, targetOptions } from './target-options.ts';
 
 interface Item {
@@ -21,7 +22,6 @@ interface Version {
 
 const ITEM = 'id kind name version';
 const VERSION = `version target message author createdAt items { ${ITEM} }`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const itemText = (item: Item) => `${item.kind.toLowerCase().padEnd(8)} ${item.name} ${item.version}`;
 
@@ -31,28 +31,6 @@ function versionText(name: string, version: Version): string {
     `  target  ${JSON.stringify(version.target)}`,
     ...(version.items.length ? version.items.map((item) => `  ${itemText(item)}`) : ['  (no items)']),
   ].join('\n');
-}
-
-/** Content items by id, or as `name@version` (unique among uploaded items). */
-async function itemIds(client: ApiClient, references: string[]): Promise<string[]> {
-  return Promise.all(
-    references.map(async (reference) => {
-      if (UUID.test(reference)) return reference;
-      const [name, version] = reference.split('@');
-      if (!name || !version) throw new CliError(`--item takes an id or name@version (got "${reference}")`, EXIT.USAGE);
-      const { contentItems } = await client.request<{ contentItems: { nodes: Item[] } }>(
-        `query($search: String!) { contentItems(first: 100, filter: { search: $search }) { nodes { ${ITEM} } } }`,
-        { search: name },
-      );
-      const matches = contentItems.nodes.filter((item) => item.name === name && item.version === version);
-      if (matches.length !== 1)
-        throw new CliError(
-          matches.length ? `${reference} names ${matches.length} items (one per kind); give the id` : `no content item ${reference}`,
-          EXIT.REFUSED,
-        );
-      return matches[0].id;
-    }),
-  );
 }
 
 async function current(client: ApiClient, name: string): Promise<{ id: string; name: string; current: Version } | null> {

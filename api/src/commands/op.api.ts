@@ -4,7 +4,7 @@ import { CliError, EXIT } from './cli-error.ts';
 export const OPERATION_STATES = ['PENDING', 'RUNNING', 'WAITING', 'PAUSED', 'AWAITING_PROMOTION', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 export const FINAL_STATES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
-export const OPERATION_KINDS = ['RESTART', 'ROLLING_RESTART'] as const;
+export const OPERATION_KINDS = ['RESTART', 'ROLLING_RESTART', 'DEPLOY'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export interface Progress {
@@ -13,6 +13,7 @@ export interface Progress {
   inFlight: number;
   succeeded: number;
   failed: number;
+  reverted: number;
   cancelled: number;
 }
 
@@ -24,6 +25,7 @@ export interface Step {
   nodeName: string;
   clusterName: string;
   role: string;
+  phase: 'APPLY' | 'ROLLBACK';
   state: string;
   message: string;
   dispatchedAt: string | null;
@@ -44,6 +46,7 @@ export interface Strategy {
   autoPromote: boolean;
   pauseBetweenBatches: string;
   includeManagers: boolean;
+  rollbackOnFailure: boolean;
 }
 
 export interface Budget {
@@ -81,7 +84,11 @@ export interface Plan {
   warnings: string[];
   strategy: Strategy;
   budgets: Budget[];
-  batches: { number: number; canary: boolean; nodes: { nodeName: string; clusterName: string; role: string; status: string }[] }[];
+  batches: {
+    number: number;
+    canary: boolean;
+    nodes: { nodeName: string; clusterName: string; role: string; status: string; change: { summary: string } | null }[];
+  }[];
 }
 
 export interface Target {
@@ -96,6 +103,7 @@ export interface OperationInput {
   target: Target;
   strategy: Record<string, unknown>;
   description?: string;
+  deploy?: { items: string[] };
 }
 
 export type ProgressEvent =
@@ -109,13 +117,13 @@ export type ProgressEvent =
       })
   | { __typename: 'OperationResyncRequired'; sequence: number; reason: string };
 
-const PROGRESS = 'progress { total pending inFlight succeeded failed cancelled }';
+const PROGRESS = 'progress { total pending inFlight succeeded failed reverted cancelled }';
 const STRATEGY =
-  'strategy { maxParallel maxUnavailable maxUnavailablePercent minHealthyTime healthyDeadline progressDeadline maxFailures canary autoPromote pauseBetweenBatches includeManagers }';
+  'strategy { maxParallel maxUnavailable maxUnavailablePercent minHealthyTime healthyDeadline progressDeadline maxFailures canary autoPromote pauseBetweenBatches includeManagers rollbackOnFailure }';
 const BUDGETS = 'budgets { clusterName size maxUnavailable unavailableNow ok reason }';
 const SUMMARY = `id kind state stateReason description requestedBy createdAt startedAt finishedAt ${PROGRESS}`;
 const STEP_PAGE =
-  'steps(first: 100, after: $after) { nodes { id batch position canary nodeName clusterName role state message dispatchedAt restartedAt healthyAt finishedAt } pageInfo { hasNextPage endCursor } }';
+  'steps(first: 100, after: $after) { nodes { id batch position canary nodeName clusterName role phase state message dispatchedAt restartedAt healthyAt finishedAt } pageInfo { hasNextPage endCursor } }';
 const CONTROL = `id state stateReason`;
 
 /**
@@ -154,7 +162,7 @@ export async function planOperation(client: ApiClient, input: OperationInput): P
   const data = await client.request<{ planOperation: Plan }>(
     `query($input: OperationInput!) { planOperation(input: $input) {
       kind nodeCount warnings ${STRATEGY} ${BUDGETS}
-      batches { number canary nodes { nodeName clusterName role status } }
+      batches { number canary nodes { nodeName clusterName role status change { summary } } }
     } }`,
     { input },
   );

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiClient, type ConnectionFlags, connectionOptions, withClient } from './api-client.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from './cli-error.ts';
+import { itemIds } from './content-refs.ts';
 import {
   type ControlAction,
   controlOperation,
@@ -28,10 +29,13 @@ interface StrategyFlags {
   canary?: number;
   autoPromote?: boolean;
   includeManagers?: boolean;
+  rollbackOnFailure?: boolean;
   pauseBetweenBatches?: string;
 }
 
 interface StartFlags extends ConnectionFlags, TargetFlags, StrategyFlags {
+  /** op deploy: the content items to deliver instead of the baselines. */
+  item?: string[];
   description?: string;
   idempotencyKey?: string;
   dryRun?: boolean;
@@ -97,6 +101,7 @@ function strategyFrom(flags: StrategyFlags): Record<string, unknown> {
     canary: flags.canary,
     autoPromote: flags.autoPromote,
     includeManagers: flags.includeManagers,
+    rollbackOnFailure: flags.rollbackOnFailure,
     pauseBetweenBatches: flags.pauseBetweenBatches,
   };
   return Object.fromEntries(Object.entries(strategy).filter(([, value]) => value !== undefined));
@@ -135,6 +140,7 @@ async function startOperation(kind: OperationKind, flags: StartFlags): Promise<v
       target: await targetFrom(client, flags),
       strategy: strategyFrom(flags),
       ...(flags.description ? { description: flags.description } : {}),
+      ...(flags.item ? { deploy: { items: await itemIds(client, flags.item) } } : {}),
     };
     if (flags.dryRun) {
       const plan = await planOperation(client, input);
@@ -161,6 +167,18 @@ Durations are written like 500ms, 30s, 5m or 1h30m. On a terminal the command sh
 for the batch under way (and per cluster) and a total; otherwise it prints one line per change.
 `;
 
+const DEPLOY_EXAMPLES = `
+Examples:
+  $ opscenter op deploy --cluster as --dry-run
+  $ opscenter op deploy --all --max-parallel 2 --rollback-on-failure
+  $ opscenter op deploy --tag "datacenter 1" --item hotfix-17.jar@2
+
+Without --item, each worker gets what its baselines want (see \`opscenter drift\`): missing and
+different files are put in place, files no baseline wants are removed, and workers already in
+sync are left alone. Each node's manager keeps the change only if the node stays healthy with it
+loaded for --min-healthy-time; otherwise it puts the previous files back (the step ends REVERTED).
+`;
+
 const CONTROLS: [action: ControlAction, description: string][] = [
   ['pause', 'Pause an operation: steps in flight finish, no new ones start.'],
   ['resume', 'Resume a paused operation.'],
@@ -171,7 +189,7 @@ const CONTROLS: [action: ControlAction, description: string][] = [
 export function registerOp(program: Command): void {
   const op = program
     .command('op')
-    .description('Start, follow and control fleet operations (rolling restarts) on a running OC.')
+    .description('Start, follow and control fleet operations (rolling restarts, deploys) on a running OC.')
     .addHelpText('after', `\nEvery subcommand takes --url (OPSCENTER_URL) and --token (OPSCENTER_TOKEN).\n${EXIT_CODES_HELP}`);
   // Usage errors get their own exit code, so a script can tell a typo from a failed operation;
   // and a one-line hint instead of the whole help keeps the error itself visible.
@@ -203,6 +221,24 @@ export function registerOp(program: Command): void {
   )
     .addHelpText('after', EXIT_CODES_HELP)
     .action((flags: StartFlags) => startOperation('RESTART', flags));
+
+  connectionOptions(
+    runOptions(
+      strategyOptions(
+        targetOptions(
+          op
+            .command('deploy')
+            .description(
+              'Bring workers to their baselines (or put the given items on them) batch by batch, each change health-gated and reverted if it fails; follows it live until it ends.',
+            ),
+        )
+          .option('--item <id-or-name@version...>', 'deliver these content items instead of the baselines (nothing is removed)')
+          .option('--rollback-on-failure', 'if the deploy fails (more than --max-failures), also revert the nodes it changed, last first'),
+      ),
+    ),
+  )
+    .addHelpText('after', DEPLOY_EXAMPLES + EXIT_CODES_HELP)
+    .action((flags: StartFlags) => startOperation('DEPLOY', flags));
 
   connectionOptions(
     op

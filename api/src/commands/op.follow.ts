@@ -4,7 +4,7 @@ import type { CliError } from './cli-error.ts';
 import { FINAL_STATES, fetchOperation, type Operation, type ProgressEvent, progressSubscription, type Step } from './op.api.ts';
 import { followHeadline, progressText, timestamp } from './op.format.ts';
 
-const FINAL_STEP_STATES = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+const FINAL_STEP_STATES = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'REVERTED']);
 
 type LiveEvent = Exclude<ProgressEvent, { __typename: 'OperationResyncRequired' }>;
 

@@ -34,7 +34,7 @@ export function elapsed(fromIso: string | null, toIso: string | null): string {
 export function progressText(progress: Progress): string {
   const parts = [`${progress.succeeded}/${progress.total} done`];
   if (progress.inFlight) parts.push(`${progress.inFlight} in flight`);
-  if (progress.failed) parts.push(`${progress.failed} failed`);
+  if (progress.failed) parts.push(`${progress.failed} failed${progress.reverted ? ` (${progress.reverted} reverted)` : ''}`);
   if (progress.cancelled) parts.push(`${progress.cancelled} not run`);
   return parts.join(', ');
 }
@@ -75,8 +75,11 @@ export function planText(plan: Plan): string {
     '',
     'Batches:',
     ...plan.batches.map((batch) => {
-      const nodes = batch.nodes.map((node) => `${clusters.size > 1 ? `${node.clusterName}/` : ''}${node.nodeName} (${node.status})`);
-      return `  batch ${batch.number}${batch.canary ? ' (canary)' : ''}: ${nodes.join(', ')}`;
+      const name = (node: Plan['batches'][number]['nodes'][number]) => `${clusters.size > 1 ? `${node.clusterName}/` : ''}${node.nodeName} (${node.status})`;
+      const heading = `  batch ${batch.number}${batch.canary ? ' (canary)' : ''}`;
+      // A deploy says what it changes on each node, one node to a line.
+      if (plan.kind === 'DEPLOY') return [`${heading}:`, ...batch.nodes.map((node) => `    ${name(node)}: ${node.change?.summary ?? ''}`)].join('\n');
+      return `${heading}: ${batch.nodes.map(name).join(', ')}`;
     }),
     '',
     'Budget checks:',
@@ -110,7 +113,7 @@ export function stepTable(steps: Step[]): string {
   return table(
     ['BATCH', 'NODE', 'CLUSTER', 'STATE', 'DISPATCHED', 'TOOK', 'MESSAGE'],
     steps.map((step) => [
-      `${step.batch}${step.canary ? ' canary' : ''}`,
+      `${step.batch}${step.canary ? ' canary' : ''}${step.phase === 'ROLLBACK' ? ' rollback' : ''}`,
       step.nodeName,
       step.clusterName,
       step.state,
@@ -147,7 +150,7 @@ export function operationText(operation: Operation): string {
 /** The last word on a followed operation: its outcome and, when it did not succeed, which nodes failed. */
 export function outcomeText(operation: Operation): string {
   const lines = [`Operation ${operation.id} ${operation.state}: ${operation.stateReason} (${progressText(operation.progress)})`];
-  for (const step of operation.steps.filter((candidate) => candidate.state === 'FAILED' || candidate.state === 'TIMED_OUT')) {
+  for (const step of operation.steps.filter((candidate) => ['FAILED', 'TIMED_OUT', 'REVERTED'].includes(candidate.state))) {
     lines.push(`  failed node ${step.nodeName} (cluster ${step.clusterName}, batch ${step.batch}): ${step.state}, ${step.message}`);
   }
   return lines.join('\n');
