@@ -171,7 +171,10 @@ export class OcClient {
     if (response.status === 403 || response.status === 404) {
       const body = (await response.json().catch(() => ({}))) as { errors?: { message: string; extensions?: { code?: string } }[] };
       const error = body.errors?.[0];
-      throw new OcRefusedError(error?.extensions?.code ?? (response.status === 404 ? 'NOT_FOUND' : 'FORBIDDEN'), error?.message ?? `the OC answered ${response.status}`);
+      throw new OcRefusedError(
+        error?.extensions?.code ?? (response.status === 404 ? 'NOT_FOUND' : 'FORBIDDEN'),
+        error?.message ?? `the OC answered ${response.status}`,
+      );
     }
     if (!response.ok || !response.body) throw new OcUnavailableError(`the OC answered ${response.status} to the download of content ${contentId}`);
     return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
@@ -202,8 +205,7 @@ export class OcClient {
     const subscribe = () =>
       client.subscribe<{ agentCommands: AgentCommand }>(
         {
-          query:
-            `subscription { agentCommands { id kind nodeId nodeName ${COMMAND_PARAMS} operationId stepId epoch } }`,
+          query: `subscription { agentCommands { id kind nodeId nodeName ${COMMAND_PARAMS} operationId stepId epoch } }`,
         },
         {
           next: (message) => {

@@ -5,7 +5,8 @@ import type { InventorySources, ItemKind } from '../drivers/inventory.ts';
 
 /** What a DEPLOY changes on one worker: files to put in place (from the content cache) and files to take away. */
 export interface FileChange {
-  install: { kind: ItemKind; name: string; sha256: string; size: number; /** The cached file holding the bytes. */ source: string }[];
+  /** `source` is the cached file holding the bytes. */
+  install: { kind: ItemKind; name: string; sha256: string; size: number; source: string }[];
   remove: { kind: ItemKind; name: string }[];
 }
 
