@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcClient } from '../../agent/src/api-client.ts';
 import type { ProcessWorkerConfig, SimulatedWorkersConfig } from '../../agent/src/config.ts';
 import { ContentCache } from '../../agent/src/deploy/content-cache.ts';
-import { type CommandJournal, Deployer, type DeployTarget } from '../../agent/src/deploy/deployer.ts';
+import { type CommandJournal, Deployer, type DeployTarget, notLoaded } from '../../agent/src/deploy/deployer.ts';
 import { DirectoryWorkerFiles, type FileChange, FileChangeError, type WorkerFiles } from '../../agent/src/deploy/worker-files.ts';
 import type { WorkerDriver } from '../../agent/src/drivers/driver.ts';
 import { FileHasher } from '../../agent/src/drivers/inventory.ts';
@@ -168,6 +168,31 @@ describe('DirectoryWorkerFiles', () => {
     await files.apply('op-1', { install: [install('PATCH', 'old.jar', cached('b', 'third')), install('PATCH', 'new.jar', cached('c', 'new'))], remove: [] });
     await files.revert('op-1');
     expect(visibleFiles(dir)).toEqual(before);
+  });
+});
+
+describe('notLoaded', () => {
+  const jar = { kind: 'PATCH' as const, name: 'fix.jar', sha256: 'new' };
+  const war = { kind: 'ARTIFACT' as const, name: 'app.war', sha256: 'new' };
+  const gone = { kind: 'PATCH' as const, name: 'old.jar' };
+  const inventory = (loaded: { kind: 'PATCH' | 'ARTIFACT' | 'CONFIG'; name: string; sha256: string }[] | null) => ({ name: 'w', installed: [], loaded });
+
+  it('wants installed files loaded with their new hash and removed ones gone, for the kinds the worker loads', () => {
+    const change = { install: [jar, war], remove: [gone] };
+    expect(
+      notLoaded(
+        inventory([
+          { ...jar, sha256: 'old' },
+          { ...gone, sha256: 'x' },
+        ]),
+        change,
+      ),
+    ).toEqual(['fix.jar', 'old.jar']);
+    // The worker loads patches but no artifacts: the artifact is not waited for.
+    expect(notLoaded(inventory([jar]), change)).toEqual([]);
+    // A worker that does not say what it loaded is taken at its word; one that cannot be read yet is not.
+    expect(notLoaded(inventory(null), change)).toEqual([]);
+    expect(notLoaded(undefined, change)).toEqual(['fix.jar', 'app.war', 'old.jar']);
   });
 });
 
@@ -360,7 +385,7 @@ describe('Deployer on a real worker process', () => {
     expect(reports).toEqual(['RUNNING installing hotfix-17.jar, app.properties on app-1']);
     expect(outcome).toMatchObject({
       state: 'SUCCEEDED',
-      message: expect.stringMatching(/^hotfix-17\.jar, app\.properties installed; healthy [\d.]+ s with the change loaded$/),
+      message: expect.stringMatching(/^hotfix-17\.jar, app\.properties installed; healthy [\d.]+ s with them loaded$/),
     });
     const [inventory] = await driver.inventory();
     expect(inventory.loaded).toEqual(

@@ -1,6 +1,6 @@
 import type { CommandProgress } from '../api-client.ts';
 import type { ReportedState, RestartOutcome, WorkerDriver } from '../drivers/driver.ts';
-import type { WorkerInventory } from '../drivers/inventory.ts';
+import type { LoadedItem, WorkerInventory } from '../drivers/inventory.ts';
 import { sleep as wait } from '../shared/backoff.ts';
 import type { DeployParams, RevertParams } from '../shared/deploy-protocol.ts';
 import type { ContentCache } from './content-cache.ts';
@@ -57,7 +57,7 @@ const STATE_WORDS: Record<ReportedState | 'UNKNOWN', string> = {
 };
 
 /**
- * Carries out DEPLOY and REVERT commands on one worker at a time: downloads what the change
+ * Carries out DEPLOY and REVERT commands, each on one worker (many at once): downloads what the change
  * installs, switches the files, restarts the worker if asked, and keeps the change only once the
  * worker has been healthy long enough with it loaded; otherwise it puts the previous files back.
  * Each phase is journalled before it starts, so no command's change is ever applied twice.
@@ -166,10 +166,9 @@ export class Deployer {
     this.journal.record(target.commandId, `VERIFYING:${switchedAt}`);
     const verdict = await this.#gate(target, params, params.minHealthyTimeMs, switchedAt, params.healthyDeadlineMs);
     if (!verdict.ok) return this.#rollBack(target, files, params, verdict.reason);
-    const loaded = params.install.length === 0 ? 'without it' : `with ${params.install.length + params.remove.length === 1 ? 'it' : 'the change'} loaded`;
     return {
       state: 'SUCCEEDED',
-      message: `${describeChange(params)}; healthy ${seconds(verdict.healthyMs)} ${loaded}`,
+      message: `${describeChange(params)}; healthy ${seconds(verdict.healthyMs)}${loadedPhrase(params)}`,
       details: { installed: params.install.map((file) => file.name), removed: params.remove.map((file) => file.name), healthyMs: verdict.healthyMs },
     };
   }
@@ -248,7 +247,7 @@ export class Deployer {
  * The names of what the worker has not taken up yet: installed files not loaded with their new
  * hash, removed files still loaded. Everything is missing while the worker's inventory cannot be read.
  */
-export function notLoaded(inventory: WorkerInventory | undefined, change: Pick<DeployParams, 'install' | 'remove'>): string[] {
+export function notLoaded(inventory: WorkerInventory | undefined, change: { install: LoadedItem[]; remove: Omit<LoadedItem, 'sha256'>[] }): string[] {
   if (!inventory) return [...change.install, ...change.remove].map((file) => file.name);
   const loaded = inventory.loaded;
   if (loaded === null) return [];
@@ -274,6 +273,13 @@ function describeChange(params: Pick<DeployParams, 'install' | 'remove'>): strin
   if (params.install.length) parts.push(`${params.install.map((file) => file.name).join(', ')} installed`);
   if (params.remove.length) parts.push(`${params.remove.map((file) => file.name).join(', ')} removed`);
   return parts.join(', ') || 'nothing changed';
+}
+
+/** " with it loaded", " with them loaded", " with the change loaded", " without it". */
+function loadedPhrase({ install, remove }: Pick<DeployParams, 'install' | 'remove'>): string {
+  if (install.length === 0) return remove.length === 0 ? '' : ` without ${remove.length === 1 ? 'it' : 'them'}`;
+  if (remove.length > 0) return ' with the change loaded';
+  return ` with ${install.length === 1 ? 'it' : 'them'} loaded`;
 }
 
 function seconds(ms: number): string {
