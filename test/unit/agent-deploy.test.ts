@@ -275,6 +275,32 @@ describe('Deployer with simulated workers', () => {
     expect([driver.incarnation('sim-1'), driver.incarnation('sim-2')]).toEqual(['2', '1']);
     expect(journal.phases.get('c1')).toMatch(/^VERIFYING:\d+$/);
   });
+
+  it('carries on judging after a kill while verifying, and finishes a roll-back cut short, without applying anything again', async () => {
+    const { driver, journal, deployer, target } = setup(2);
+    const params: DeployParams = { ...gate, operationId: 'op-1', install: [patch('hotfix-17.jar', bytes, null)], remove: [] };
+    for (const name of ['sim-1', 'sim-2']) {
+      await (driver.files(name) as WorkerFiles).apply('op-1', {
+        install: [{ kind: 'PATCH', name: 'hotfix-17.jar', sha256: sha256(bytes), size: bytes.length, source: '' }],
+        remove: [],
+      });
+      await driver.restart(name);
+    }
+    journal.record('c1', `VERIFYING:${Date.now()}`);
+    journal.record('c2', 'ROLLING_BACK:sim-2 was not healthy within 1 s after the change (health check failing)');
+    const [verified, rolledBack] = await Promise.all([
+      deployer.deploy(target('sim-1', 'c1'), params, noop),
+      deployer.deploy(target('sim-2', 'c2'), params, noop),
+    ]);
+    expect(verified.state).toBe('SUCCEEDED');
+    expect(driver.incarnation('sim-1')).toBe('2');
+    expect(rolledBack).toMatchObject({
+      state: 'FAILED',
+      code: 'REVERTED',
+      message: 'reverted: sim-2 was not healthy within 1 s after the change (health check failing)',
+    });
+    expect((await driver.inventory()).map((inventory) => inventory.installed.length)).toEqual([1, 0]);
+  });
 });
 
 describe('Deployer on a real worker process', () => {

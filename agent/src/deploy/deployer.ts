@@ -93,7 +93,8 @@ export class Deployer {
       case 'RESTARTING':
         return this.#restartAndVerify(target, files, params, detail, true);
       case 'VERIFYING':
-        return this.#verify(target, files, params, Number(detail));
+        // A time that cannot be read starts the window over rather than never closing it.
+        return this.#verify(target, files, params, Number(detail) || this.#now());
       default:
         return this.#rollBack(target, files, params, detail);
     }
