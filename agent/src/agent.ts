@@ -12,6 +12,8 @@ import {
   OcUnavailableError,
 } from './api-client.ts';
 import type { AgentConfig, ProcessWorkerConfig } from './config.ts';
+import { ContentCache } from './deploy/content-cache.ts';
+import { Deployer, DeployInterruptedError, type DeployOutcome } from './deploy/deployer.ts';
 import type { WorkerDriver, WorkerInfo } from './drivers/driver.ts';
 import { ProcessDriver } from './drivers/process.driver.ts';
 import { SimulatedDriver } from './drivers/simulated.driver.ts';
@@ -60,6 +62,7 @@ export class Agent {
   /** Aborted each time the command channel connects, to cut a heartbeat backoff short. */
   #reconnected = new AbortController();
   readonly #running = new Map<string, Promise<void>>();
+  readonly #deployer: Deployer;
   #fatal: ((error: Error) => void) | null = null;
 
   constructor(
@@ -73,6 +76,16 @@ export class Agent {
     this.#inventory = new InventoryReporter(this.#client, logger, () => {
       this.#membershipDue = true;
     });
+    // Phases go where RESTART records that it started, so the at-most-once checks cover DEPLOY and REVERT too.
+    const journal = {
+      phase: (commandId: string) => this.#state.executed[`started:${commandId}`]?.outcome,
+      record: (commandId: string, phase: string) => {
+        this.#state.executed[`started:${commandId}`] = { at: new Date().toISOString(), outcome: phase };
+        this.#stateFile.save(this.#state);
+      },
+    };
+    const cache = new ContentCache(path.join(path.dirname(config.stateFile), 'content-cache'), this.#client);
+    this.#deployer = new Deployer(cache, journal, { signal: this.#stopped.signal });
   }
 
   /** Resolves once enrolled and running; `failed` rejects if the agent later has to give up. */
@@ -295,8 +308,9 @@ export class Agent {
     const log = this.logger.child({ command: command.id, kind: command.kind, node: command.nodeName });
     const done = this.#state.executed[command.id];
     if (done) {
-      const [state, message] = done.outcome.split(':', 2) as [Finished, string];
-      await this.#report(command, { state, code: done.code, message: message ?? 'already done' });
+      const colon = done.outcome.indexOf(':');
+      const state = (colon < 0 ? done.outcome : done.outcome.slice(0, colon)) as Finished;
+      await this.#report(command, { state, code: done.code, message: colon < 0 ? 'already done' : done.outcome.slice(colon + 1) });
       return;
     }
     if (command.operationId) {
@@ -313,6 +327,15 @@ export class Agent {
     }
     const self = command.nodeName === this.config.manager.name;
     const driver = this.#drivers.find((candidate) => candidate.workers().some((worker) => worker.name === command.nodeName));
+    if (command.kind === 'DEPLOY' || command.kind === 'REVERT') {
+      try {
+        await this.#finish(command, await this.#changeFiles(command, driver, self));
+      } catch (error) {
+        if (!(error instanceof DeployInterruptedError)) throw error;
+        log.info(`${error.message}; carried on when the command is delivered again`);
+      }
+      return;
+    }
     if (command.kind !== 'RESTART' || (!driver && !self)) {
       await this.#finish(
         command,
@@ -329,7 +352,6 @@ export class Agent {
     // before, the restart never took effect and runs now; otherwise it did, and is not run again.
     if (interrupted && (self || interrupted.outcome !== `RUNNING:${before}`)) {
       const state = self ? 'HEALTHY' : await this.#settledState(driver as WorkerDriver, command.nodeName);
-      delete this.#state.executed[startedKey];
       const message = `the agent restarted during this command; not run again, ${command.nodeName} is ${state}`;
       await this.#finish(command, state === 'HEALTHY' ? { state: 'SUCCEEDED', message } : { state: 'FAILED', code: 'INTERRUPTED', message });
       return;
@@ -340,13 +362,11 @@ export class Agent {
     if (self) {
       log.info('restarting the manager agent');
       await this.#restartSelf();
-      delete this.#state.executed[startedKey];
       await this.#finish(command, { state: 'SUCCEEDED', message: 'the manager agent reconnected to the OC' });
       return;
     }
     log.info('restarting worker');
     const outcome = await (driver as WorkerDriver).restart(command.nodeName);
-    delete this.#state.executed[startedKey];
     await this.#finish(
       command,
       outcome.ok
@@ -354,6 +374,22 @@ export class Agent {
         : { state: 'FAILED', code: 'RESTART_FAILED', message: outcome.message, details: outcome.details },
     );
     log.info({ ok: outcome.ok }, outcome.message);
+  }
+
+  /** Carries out a DEPLOY or REVERT on a worker; the manager itself is not deployed to. */
+  async #changeFiles(
+    command: AgentCommand,
+    driver: WorkerDriver | undefined,
+    self: boolean,
+  ): Promise<DeployOutcome | (CommandProgress & { state: 'REJECTED' })> {
+    if (self) return { state: 'REJECTED', code: 'UNKNOWN_NODE', message: `managers are not deployed to: ${command.nodeName} is this cluster’s manager` };
+    if (!driver) return { state: 'REJECTED', code: 'UNKNOWN_NODE', message: `no worker named ${command.nodeName} here` };
+    const target = { commandId: command.id, name: command.nodeName, driver };
+    const report = (progress: CommandProgress) => this.#report(command, progress);
+    const { params } = command;
+    if (command.kind === 'DEPLOY' && params.__typename === 'DeployParams') return this.#deployer.deploy(target, params, report);
+    if (command.kind === 'REVERT' && params.__typename === 'RevertParams') return this.#deployer.revert(target, params, report);
+    return { state: 'REJECTED', code: 'UNKNOWN_KIND', message: `${command.kind} came with ${params.__typename}, not its own parameters` };
   }
 
   /** The worker's state once it is no longer starting (the driver ends a start after startTimeout). */
@@ -368,6 +404,8 @@ export class Agent {
   async #finish(command: AgentCommand, progress: CommandProgress & { state: Finished }) {
     const { state, code, message } = progress;
     this.#state.executed[command.id] = { at: new Date().toISOString(), outcome: `${state}:${message}`, ...(code ? { code } : {}) };
+    // Gone in the same save that records the outcome: a kill between the two would otherwise resume a finished command.
+    delete this.#state.executed[`started:${command.id}`];
     const cutoff = Date.now() - EXECUTED_RETENTION_MS;
     for (const [id, record] of Object.entries(this.#state.executed)) if (Date.parse(record.at) < cutoff) delete this.#state.executed[id];
     this.#stateFile.save(this.#state);

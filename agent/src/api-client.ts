@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ReportedState, WorkerInfo } from './drivers/driver.ts';
 import type { WorkerInventory } from './drivers/inventory.ts';
+import { contentDownloadPath, type DeployParams, type RevertParams } from './shared/deploy-protocol.ts';
 
 /** The OC answered, but refused: a typed error with a stable code. */
 export class OcRefusedError extends Error {
@@ -19,21 +22,26 @@ export class CredentialRefusedError extends Error {}
 /** The OC could not be reached or failed; worth retrying later. */
 export class OcUnavailableError extends Error {}
 
+/** The parameters of a command, by kind: RestartParams for RESTART, DeployParams for DEPLOY, RevertParams for REVERT. */
+export type CommandParams =
+  | { __typename: 'RestartParams'; operationId: string | null }
+  | ({ __typename: 'DeployParams' } & DeployParams)
+  | ({ __typename: 'RevertParams' } & RevertParams);
+
 export interface AgentCommand {
   id: string;
   /** A CommandKind; this agent refuses kinds it does not know. */
   kind: string;
   nodeId: string;
   nodeName: string;
-  /** The parameters of the kind: RestartParams for RESTART. */
-  params: { __typename: string; operationId?: string | null };
+  params: CommandParams;
   operationId: string | null;
   stepId: string | null;
   epoch: number;
 }
 
 /** Why a command was refused (REJECTED) or failed (FAILED), for the OC to act on (CommandOutcomeCode in the schema). */
-export type CommandOutcomeCode = 'STALE_EPOCH' | 'UNKNOWN_KIND' | 'UNKNOWN_NODE' | 'RESTART_FAILED' | 'INTERRUPTED';
+export type CommandOutcomeCode = 'STALE_EPOCH' | 'UNKNOWN_KIND' | 'UNKNOWN_NODE' | 'RESTART_FAILED' | 'INTERRUPTED' | 'REVERTED' | 'DOWNLOAD_FAILED';
 
 /** What became of a command: its state, why (with REJECTED and FAILED), and details for people and programs. */
 export interface CommandProgress {
@@ -66,6 +74,13 @@ export interface HeartbeatReceipt {
 }
 
 const RESULT_ERROR = '... on Error { code message }';
+
+const COMMAND_PARAMS = `params {
+  __typename
+  ... on RestartParams { operationId }
+  ... on DeployParams { operationId install { kind name sha256 size contentId inline } remove { kind name } restart minHealthyTimeMs healthyDeadlineMs }
+  ... on RevertParams { operationId restart minHealthyTimeMs healthyDeadlineMs }
+}`;
 
 /** The agent's side of the OC API: plain GraphQL over HTTP, and graphql-ws for commands. */
 export class OcClient {
@@ -134,6 +149,38 @@ export class OcClient {
   }
 
   /**
+   * The bytes of a content item a DEPLOY installs, as a stream; the OC allows it only while a
+   * command of this agent's cluster names the item.
+   */
+  async downloadContent(contentId: string): Promise<Readable> {
+    // Only the answer is timed: a large artifact may take longer to arrive (undici ends a body that stalls).
+    const answered = new AbortController();
+    const timer = setTimeout(() => answered.abort(), 15_000);
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${contentDownloadPath(contentId)}`, {
+        headers: this.credential ? { authorization: `Bearer ${this.credential}` } : {},
+        signal: answered.signal,
+      });
+    } catch (error) {
+      throw new OcUnavailableError(`cannot reach the OC at ${this.url}: ${(error as Error).cause ?? (error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 401) throw new CredentialRefusedError('the OC refused this agent’s credential');
+    if (response.status === 403 || response.status === 404) {
+      const body = (await response.json().catch(() => ({}))) as { errors?: { message: string; extensions?: { code?: string } }[] };
+      const error = body.errors?.[0];
+      throw new OcRefusedError(
+        error?.extensions?.code ?? (response.status === 404 ? 'NOT_FOUND' : 'FORBIDDEN'),
+        error?.message ?? `the OC answered ${response.status}`,
+      );
+    }
+    if (!response.ok || !response.body) throw new OcUnavailableError(`the OC answered ${response.status} to the download of content ${contentId}`);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  }
+
+  /**
    * Keeps the command channel open, reconnecting with backoff after any loss, and calls
    * `onCommand` for each command (again after a reconnect, for those not finished yet).
    */
@@ -158,8 +205,7 @@ export class OcClient {
     const subscribe = () =>
       client.subscribe<{ agentCommands: AgentCommand }>(
         {
-          query:
-            'subscription { agentCommands { id kind nodeId nodeName params { __typename ... on RestartParams { operationId } } operationId stepId epoch } }',
+          query: `subscription { agentCommands { id kind nodeId nodeName ${COMMAND_PARAMS} operationId stepId epoch } }`,
         },
         {
           next: (message) => {

@@ -59,13 +59,15 @@ const simulatedWorkers = z
         startDelay: duration('1ms'),
         /** Workers whose health check fails, by name. */
         failHealth: z.array(z.string()).default([]),
+        /** A worker fails its health after a (re)start while one of these file names is installed on it (a broken patch). */
+        failHealthWith: z.array(z.string()).default([]),
         /** Each worker crashes about this often (none if absent). */
         crashEvery: optionalDuration(),
         /** Each worker flips between healthy and failing about this often (none if absent). */
         flapEvery: optionalDuration(),
       })
       .strict()
-      .default({ startDelay: 1, failHealth: [] }),
+      .default({ startDelay: 1, failHealth: [], failHealthWith: [] }),
   })
   .strict();
 

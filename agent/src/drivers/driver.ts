@@ -1,3 +1,4 @@
+import type { WorkerFiles } from '../deploy/worker-files.ts';
 import type { WorkerInventory } from './inventory.ts';
 
 /** What a manager observes about a worker, once per heartbeat. */
@@ -42,6 +43,8 @@ export interface WorkerDriver {
   incarnation(name: string): string | null;
   /** Stops a worker gracefully, starts it again and waits until it is healthy (or gives up). */
   restart(name: string): Promise<RestartOutcome>;
+  /** The files a DEPLOY changes on the worker; null if there is no worker of that name. */
+  files(name: string): WorkerFiles | null;
   /** Stops observing; the workers themselves keep running. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ProcessWorkerConfig } from '../config.ts';
+import { DirectoryWorkerFiles, type WorkerFiles } from '../deploy/worker-files.ts';
 import { sleep } from '../shared/backoff.ts';
 import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
 import { checkHealth } from './health-check.ts';
@@ -162,6 +163,11 @@ export class ProcessDriver implements WorkerDriver {
       await sleep(POLL_MS);
     }
     return { ok: false, message: `${name} did not become healthy within ${spec.startTimeout} ms.`, details: { oldPid: before?.pid, newPid: after.pid } };
+  }
+
+  files(name: string): WorkerFiles | null {
+    const spec = this.specs.find((candidate) => candidate.name === name);
+    return spec ? new DirectoryWorkerFiles(spec) : null;
   }
 
   async close(): Promise<void> {

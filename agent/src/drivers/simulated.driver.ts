@@ -1,7 +1,8 @@
 import type { SimulatedWorkersConfig } from '../config.ts';
+import { checkFileName, type FileChange, FileChangeError, type WorkerFiles } from '../deploy/worker-files.ts';
 import { sleep } from '../shared/backoff.ts';
 import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
-import type { WorkerInventory } from './inventory.ts';
+import type { InstalledItem, LoadedItem, WorkerInventory } from './inventory.ts';
 
 interface SimulatedWorker {
   name: string;
@@ -12,6 +13,12 @@ interface SimulatedWorker {
   failing: boolean;
   nextCrashAt: number;
   nextFlapAt: number;
+  /** Its files, by `kind/name`. */
+  installed: Map<string, InstalledItem>;
+  /** What it loaded at its last (re)start. */
+  loaded: LoadedItem[];
+  /** What each deploy replaced, by key: the items as they were before (undefined: the item was not there). */
+  backups: Map<string, Map<string, InstalledItem | undefined>>;
 }
 
 /**
@@ -36,6 +43,9 @@ export class SimulatedDriver implements WorkerDriver {
         failing: config.behaviour.failHealth.includes(name),
         nextCrashAt: this.#schedule(config.behaviour.crashEvery),
         nextFlapAt: this.#schedule(config.behaviour.flapEvery),
+        installed: new Map(),
+        loaded: [],
+        backups: new Map(),
       };
     });
   }
@@ -50,7 +60,7 @@ export class SimulatedDriver implements WorkerDriver {
   }
 
   async inventory(): Promise<WorkerInventory[]> {
-    return this.#workers.map((worker) => ({ name: worker.name, installed: [], loaded: [] }));
+    return this.#workers.map((worker) => ({ name: worker.name, installed: [...worker.installed.values()], loaded: [...worker.loaded] }));
   }
 
   async start(): Promise<void> {}
@@ -67,7 +77,7 @@ export class SimulatedDriver implements WorkerDriver {
       const wave = Math.sin(now / 60_000 + index);
       // Like a real process that exited: nothing of it to measure, only its host's load.
       if (worker.crashed) return { name: worker.name, state: 'STOPPED', load1: 1 + wave / 2 };
-      const state = now - worker.startedAt < behaviour.startDelay ? 'STARTING' : worker.failing ? 'UNHEALTHY' : 'HEALTHY';
+      const state = now - worker.startedAt < behaviour.startDelay ? 'STARTING' : this.#unhealthy(worker) ? 'UNHEALTHY' : 'HEALTHY';
       return {
         name: worker.name,
         state,
@@ -94,11 +104,17 @@ export class SimulatedDriver implements WorkerDriver {
     worker.crashed = false;
     worker.startedAt = this.now();
     worker.nextCrashAt = this.#schedule(this.config.behaviour.crashEvery);
+    worker.loaded = [...worker.installed.values()].map(({ kind, name: itemName, sha256 }) => ({ kind, name: itemName, sha256 }));
     await sleep(this.config.behaviour.startDelay);
     const details = { oldPid: oldIncarnation, newPid: worker.incarnation };
-    return worker.failing
+    return this.#unhealthy(worker)
       ? { ok: false, message: `${name} restarted but fails its health check.`, details }
       : { ok: true, message: `${name} restarted and is healthy`, details };
+  }
+
+  files(name: string): WorkerFiles | null {
+    const worker = this.#workers.find((candidate) => candidate.name === name);
+    return worker ? new SimulatedWorkerFiles(worker, this.now) : null;
   }
 
   async close(): Promise<void> {}
@@ -110,7 +126,48 @@ export class SimulatedDriver implements WorkerDriver {
     Object.assign(worker, change);
   }
 
+  /** Failing by configuration or by a test, or running with a broken file loaded (one failHealthWith names). */
+  #unhealthy(worker: SimulatedWorker): boolean {
+    return worker.failing || worker.loaded.some((item) => this.config.behaviour.failHealthWith.includes(item.name));
+  }
+
   #schedule(every: number | undefined): number {
     return every ? this.now() + every * (0.5 + this.random()) : Number.POSITIVE_INFINITY;
+  }
+}
+
+/** A simulated worker's files, in memory: a deploy to a hundred of them costs no disk. */
+class SimulatedWorkerFiles implements WorkerFiles {
+  constructor(
+    private readonly worker: SimulatedWorker,
+    private readonly now: () => number,
+  ) {}
+
+  async apply(key: string, change: FileChange): Promise<void> {
+    for (const file of [...change.install, ...change.remove]) checkFileName(file.name);
+    const keys = [...change.install, ...change.remove].map((file) => `${file.kind}/${file.name}`);
+    const repeated = keys.find((itemKey, index) => keys.indexOf(itemKey) !== index);
+    if (repeated) throw new FileChangeError(`the change names ${repeated} twice`);
+    const backup = this.worker.backups.get(key) ?? new Map<string, InstalledItem | undefined>();
+    for (const itemKey of keys) if (!backup.has(itemKey)) backup.set(itemKey, this.worker.installed.get(itemKey));
+    this.worker.backups.set(key, backup);
+    const modifiedAt = new Date(this.now()).toISOString();
+    for (const { kind, name, sha256, size } of change.install) this.worker.installed.set(`${kind}/${name}`, { kind, name, sha256, size, modifiedAt });
+    for (const { kind, name } of change.remove) this.worker.installed.delete(`${kind}/${name}`);
+  }
+
+  async revert(key: string): Promise<boolean> {
+    const backup = this.worker.backups.get(key);
+    if (!backup) return false;
+    for (const [itemKey, item] of backup) {
+      if (item) this.worker.installed.set(itemKey, item);
+      else this.worker.installed.delete(itemKey);
+    }
+    this.worker.backups.delete(key);
+    return true;
+  }
+
+  hasBackup(key: string): boolean {
+    return this.worker.backups.has(key);
   }
 }
