@@ -82,6 +82,9 @@ const COMMAND_PARAMS = `params {
   ... on RevertParams { operationId restart minHealthyTimeMs healthyDeadlineMs }
 }`;
 
+/** The command channel's subscription (a contract test checks it against the OC's schema). */
+export const COMMANDS_SUBSCRIPTION = `subscription { agentCommands { id kind nodeId nodeName ${COMMAND_PARAMS} operationId stepId epoch } }`;
+
 /** The agent's side of the OC API: plain GraphQL over HTTP, and graphql-ws for commands. */
 export class OcClient {
   credential: string | undefined;
@@ -205,7 +208,7 @@ export class OcClient {
     const subscribe = () =>
       client.subscribe<{ agentCommands: AgentCommand }>(
         {
-          query: `subscription { agentCommands { id kind nodeId nodeName ${COMMAND_PARAMS} operationId stepId epoch } }`,
+          query: COMMANDS_SUBSCRIPTION,
         },
         {
           next: (message) => {

@@ -14,6 +14,7 @@ import {
   validate,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS_SUBSCRIPTION } from '../../agent/src/api-client.ts';
 import { printedSchema, SCHEMA_FILE } from '../../api/scripts/print-schema.ts';
 import { schema } from '../../api/src/graphql/schema.ts';
 import drizzleConfig from '../../drizzle.config.ts';
@@ -32,6 +33,10 @@ describe('generated files', () => {
       validate(schema, parse(example.replaceAll('"…"', '"example"'))).map((error) => `${error.message}\n${example}`),
     );
     expect(invalid).toEqual([]);
+  });
+
+  it('has the agent’s command subscription valid against the schema (an invalid one leaves every manager without commands)', () => {
+    expect(validate(schema, parse(COMMANDS_SUBSCRIPTION)).map((error) => error.message)).toEqual([]);
   });
 
   it('describes every public type, field, argument and enum value', () => {

@@ -115,8 +115,8 @@ export class LiveOc {
 export interface LiveAgentOptions {
   cluster: string;
   workers: number;
-  /** Extra worker flags, e.g. ['--start-delay', '2s']. */
-  workerArgs?: (index: number) => string[];
+  /** Extra worker flags, e.g. ['--start-delay', '2s']; later flags win over the defaults. */
+  workerArgs?: (index: number, agent: LiveAgent) => string[];
   enrollmentToken?: string;
   /** Where the agent reaches the OC, when not directly (e.g. through a fault-injecting proxy). */
   ocUrl?: string;
@@ -197,7 +197,7 @@ export class LiveAgent {
             '--fail-health-if-exists',
             this.failFile(this.workerName(index)),
             ...(this.options.withConfigFile ? ['--config-file', configFile] : []),
-            ...(this.options.workerArgs?.(index) ?? []),
+            ...(this.options.workerArgs?.(index, this) ?? []),
           ],
           address: `127.0.0.1:${port}`,
           health: { http: `http://127.0.0.1:${port}/health` },

@@ -151,7 +151,7 @@ export class BaselinesService {
   }
 
   /**
-   * What each node must have by every baseline that selects it, its configuration files rendered
+   * What each worker must have by every baseline that selects it, its configuration files rendered
    * for it. For many nodes at once: the baselines and their items are read once, each template
    * once, and the nodes' tags once per cluster. With `givenItemIds`, what each node must have is
    * those items instead, where their product kinds include its cluster's (a deploy of chosen items).
@@ -180,6 +180,11 @@ export class BaselinesService {
       const members = nodes.filter((node) => node.clusterId === clusterId);
       const tagsOf = await this.tags.effectiveTags(this.db, cluster, members);
       for (const node of members) {
+        // Baselines describe workers: a manager runs the agent, which the OC does not deploy to.
+        if (node.role === 'MANAGER') {
+          states.set(node.id, { items: [], conflicts: [] });
+          continue;
+        }
         const tags = tagsOf.get(node.id) ?? [];
         const subject = { nodeId: node.id, clusterId, tags };
         const applies = (item: ContentItemRow) => item.productKinds.length === 0 || item.productKinds.includes(cluster.productKind);

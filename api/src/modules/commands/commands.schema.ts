@@ -87,7 +87,9 @@ const RemovedFileRef = builder.objectRef<RemovedFile>('RemovedFile').implement({
 const DeployGateRef = builder.interfaceRef<CommandWithNode>('DeployGate').implement({
   description: 'How a manager judges a DEPLOY or REVERT.',
   fields: (t) => ({
+    // Nullable as RestartParams.operationId is, so that one selection can ask every kind of params for it.
     operationId: t.id({
+      nullable: true,
       description: 'The operation it is a step of.',
       resolve: (command) => (command.params as DeployGate & { operationId: string }).operationId,
     }),
