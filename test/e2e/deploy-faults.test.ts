@@ -145,7 +145,6 @@ describe('DEPLOY with real agents and workers, under faults', () => {
     const before = watch();
     const id = await deploy({ clusters: [SHOP] });
     const operation = await settle(id);
-    if (operation.state !== 'SUCCEEDED') fs.writeFileSync('/tmp/deploy-debug.log', `${shop.process.output()}\n=====OC\n${oc.process.output()}`);
     expect(operation.state, JSON.stringify(operation)).toBe('SUCCEEDED');
     await expectEachWorkerChangedOnce(id, before);
     for (const worker of WORKERS) {
@@ -161,7 +160,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
   it('reverts a change that breaks health: the worker’s files are byte-identical to before and it is healthy again', async () => {
     const before = fleetFiles(shop, ['shop-1']);
     const nodeId = (await oc.statuses(SHOP))['shop-1'].id;
-    const id = await deploy({ nodes: [nodeId] }, { deploy: { items: [items.broken] } });
+    const id = await deploy({ nodes: [nodeId] }, { deploy: { items: [items.broken] } }, { ...FAST, healthyDeadline: '5s' });
     const operation = await settle(id);
     expect(operation.state).toBe('FAILED');
     expect(operation.steps.nodes[0].state).toBe('REVERTED');
@@ -172,7 +171,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
 
   it('with rollbackOnFailure, returns the cluster to its starting content when a node fails', async () => {
     const before = fleetFiles(shop, WORKERS);
-    const id = await deploy({ clusters: [SHOP] }, { deploy: { items: [items.rollout] } }, { ...FAST, rollbackOnFailure: true });
+    const id = await deploy({ clusters: [SHOP] }, { deploy: { items: [items.rollout] } }, { ...FAST, healthyDeadline: '5s', rollbackOnFailure: true });
     const operation = await settle(id);
     expect(operation.state).toBe('FAILED');
     expect(operation.stateReason).toBe('1 failed step, more than maxFailures (0); rolled back 2 nodes');

@@ -149,8 +149,13 @@ export class Deployer {
     return this.#restartAndVerify(target, files, params, before, false);
   }
 
-  /** After the switch: restarts the worker if the change needs it (once: not if a run after `before` already started), then judges it. */
+  /**
+   * After the switch: restarts the worker if the change needs it (once: not if a run after `before`
+   * already started), then judges it. healthyDeadline counts from the switch, so a restart that
+   * hangs until the worker's start timeout eats into it rather than adding to it.
+   */
   async #restartAndVerify(target: DeployTarget, files: WorkerFiles, params: DeployParams, before: string, recovering: boolean): Promise<DeployOutcome> {
+    const switchedAt = this.#now();
     this.journal.record(target.commandId, `RESTARTING:${before}`);
     if (params.restart) {
       const outcome = await this.#restartUnlessDone(target, before, recovering);
@@ -159,10 +164,10 @@ export class Deployer {
         return this.#rollBack(target, files, params, `the restart after the change failed: ${outcome.message}`);
       }
     }
-    return this.#verify(target, files, params, this.#now());
+    return this.#verify(target, files, params, switchedAt);
   }
 
-  /** Judges the change from `switchedAt`, when the worker began to run with it; keeps it or rolls it back. */
+  /** Judges the change from `switchedAt`, when its files were switched in; keeps it or rolls it back. */
   async #verify(target: DeployTarget, files: WorkerFiles, params: DeployParams, switchedAt: number): Promise<DeployOutcome> {
     this.journal.record(target.commandId, `VERIFYING:${switchedAt}`);
     const verdict = await this.#gate(target, params, params.minHealthyTimeMs, switchedAt, params.healthyDeadlineMs);

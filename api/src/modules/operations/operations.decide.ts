@@ -116,7 +116,7 @@ function judgeInFlight(progress: OperationProgress, conditions: Conditions, now:
       judge(
         step,
         'TIMED_OUT',
-        deploy ? `not done within twice healthyDeadline (${deadlineMs / 1000} s)` : `not healthy within healthyDeadline (${deadlineMs / 1000} s)`,
+        deploy ? `no report within three times healthyDeadline (${deadlineMs / 1000} s)` : `not healthy within healthyDeadline (${deadlineMs / 1000} s)`,
       );
   }
   return decisions;

@@ -87,8 +87,11 @@ export function changeFor(drift: readonly PlannedDrift[], source: DeploySource):
 
 export const changeIsEmpty = (change: DeployChange) => change.install.length === 0 && change.remove.length === 0;
 
-/** The manager's deadline for a change covers a download and a revert too, so the OC waits twice as long before it gives up on a DEPLOY step. */
-export const deployDeadlineMs = (strategy: Strategy) => 2 * strategy.healthyDeadlineMs;
+/**
+ * How long the OC waits for a DEPLOY step's report: the manager may take healthyDeadline for the
+ * download, for the change to prove healthy, and for the worker to come back after a revert.
+ */
+export const deployDeadlineMs = (strategy: Strategy) => 3 * strategy.healthyDeadlineMs;
 
 /** A DEPLOY command's parameters for a step's change. */
 export function deployParams(operationId: string, change: DeployChange, strategy: Strategy): DeployParams {
