@@ -11,11 +11,17 @@ export function isConflictWarning(warning: string): boolean {
   return CONFLICT_WARNING.test(warning);
 }
 
+export interface DeployBlocker {
+  /** A conflict needs someone to act; nothing to deploy is good news. */
+  kind: 'conflict' | 'nothing';
+  message: string;
+}
+
 /** Why a DEPLOY plan cannot be started (the OC would refuse it), or null when it can. */
-export function deployBlocker(plan: OperationPlan): string | null {
+export function deployBlocker(plan: OperationPlan): DeployBlocker | null {
   const conflicts = plan.warnings.filter(isConflictWarning).length;
-  if (conflicts > 0) return `Baselines conflict over ${formatCounted(conflicts, 'file')}: make them agree before deploying.`;
-  if (plan.nodeCount === 0) return 'Nothing to deploy: every worker already has what its baselines want.';
+  if (conflicts > 0) return { kind: 'conflict', message: `Baselines conflict over ${formatCounted(conflicts, 'file')}: make them agree before deploying.` };
+  if (plan.nodeCount === 0) return { kind: 'nothing', message: 'Every worker is in sync.' };
   return null;
 }
 
