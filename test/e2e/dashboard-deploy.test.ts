@@ -190,4 +190,18 @@ describe('deploys in the dashboard', { timeout: 120_000 }, () => {
     expect(fs.existsSync(path.join(shop.patchesDir('shop-1'), NEXT_PATCH))).toBe(false);
     await screenshot(page, 'deploy-rolled-back');
   });
+
+  it('refuses to start a deploy while two baselines want one file in different versions, and says which', async () => {
+    await createBaseline('shop-other', await upload(NEXT_PATCH, '10', 'hotfix 9, rebuilt as version 10'));
+    await page.goto(`${oc.url}/drift?cluster=${SHOP}`);
+    await page.getByTestId('drift-deploy').click();
+    const dialog = page.getByTestId('deploy-dialog');
+    await dialog.getByTestId('plan-preview').waitFor();
+
+    const conflicts = await dialog.locator('[data-testid="plan-warning"].conflict').allTextContents();
+    expect(conflicts.sort()).toEqual(WORKERS.map((worker) => `${SHOP}/${worker}: PATCH ${NEXT_PATCH} is wanted as 9 by "shop-next" and 10 by "shop-other"`));
+    expect(await dialog.getByTestId('deploy-confirm').isDisabled()).toBe(true);
+    expect(await dialog.getByTestId('deploy-blocker').textContent()).toBe('Baselines disagree (2 conflicts above): make them agree before deploying.');
+    await screenshot(page, 'deploy-dialog-conflict', { fullPage: false });
+  });
 });

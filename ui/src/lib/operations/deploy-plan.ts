@@ -20,7 +20,8 @@ export interface DeployBlocker {
 /** Why a DEPLOY plan cannot be started (the OC would refuse it), or null when it can. */
 export function deployBlocker(plan: OperationPlan): DeployBlocker | null {
   const conflicts = plan.warnings.filter(isConflictWarning).length;
-  if (conflicts > 0) return { kind: 'conflict', message: `Baselines conflict over ${formatCounted(conflicts, 'file')}: make them agree before deploying.` };
+  if (conflicts > 0)
+    return { kind: 'conflict', message: `Baselines disagree (${formatCounted(conflicts, 'conflict')} above): make them agree before deploying.` };
   if (plan.nodeCount === 0) return { kind: 'nothing', message: 'Every worker is in sync.' };
   return null;
 }
