@@ -122,6 +122,8 @@ export interface LiveAgentOptions {
   ocUrl?: string;
   /** Gives each worker a config file (see workerConfigFile()) that it reads at start and the agent manages. */
   withConfigFile?: boolean;
+  /** How long a restart waits for a worker to become healthy (20s unless given). */
+  startTimeout?: string;
 }
 
 /** A real manager agent process supervising real demo-worker processes. */
@@ -205,7 +207,7 @@ export class LiveAgent {
           patchesDir,
           ...(this.options.withConfigFile ? { configFiles: [configFile] } : {}),
           stopTimeout: '3s',
-          startTimeout: '20s',
+          startTimeout: this.options.startTimeout ?? '20s',
         };
       }),
     };

@@ -16,6 +16,19 @@ export function driftTarget(filter: DriftFilter): Target {
   return tags.length ? { tags: { tags, match: 'ALL' } } : { all: true };
 }
 
+/** What a deploy from the drift page targets: the same nodes, by cluster name where that says it all (operations list it so). */
+export function driftDeployTarget(filter: DriftFilter): Target | { clusters: string[] } {
+  return filter.cluster && !filter.tag ? { clusters: [filter.cluster] } : driftTarget(filter);
+}
+
+/** The nodes a filter selects, in words, e.g. "cluster shop" or "nodes tagged canary in cluster shop". */
+export function describeDriftTarget(filter: DriftFilter): string {
+  if (filter.cluster && filter.tag) return `nodes tagged ${filter.tag} in cluster ${filter.cluster}`;
+  if (filter.cluster) return `cluster ${filter.cluster}`;
+  if (filter.tag) return `nodes tagged ${filter.tag}`;
+  return 'the whole system';
+}
+
 /** The drift summary of the filtered nodes and their files node by node, a page at a time. */
 export class DriftView {
   summary = $state.raw<DriftSummary | null>(null);

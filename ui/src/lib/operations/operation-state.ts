@@ -14,7 +14,7 @@ export const OPERATION_STATES: readonly OperationState[] = [
   'TIMED_OUT',
 ];
 
-export const OPERATION_KINDS: readonly OperationKind[] = ['ROLLING_RESTART', 'RESTART'];
+export const OPERATION_KINDS: readonly OperationKind[] = ['ROLLING_RESTART', 'RESTART', 'DEPLOY'];
 
 export const OPERATION_STATE_LABELS: Record<OperationState, string> = {
   PENDING: 'Pending',
@@ -31,6 +31,7 @@ export const OPERATION_STATE_LABELS: Record<OperationState, string> = {
 export const OPERATION_KIND_LABELS: Record<OperationKind, string> = {
   ROLLING_RESTART: 'Rolling restart',
   RESTART: 'Restart',
+  DEPLOY: 'Deploy',
 };
 
 export const STEP_STATE_LABELS: Record<StepState, string> = {
@@ -40,8 +41,18 @@ export const STEP_STATE_LABELS: Record<StepState, string> = {
   SUCCEEDED: 'Succeeded',
   FAILED: 'Failed',
   TIMED_OUT: 'Timed out',
+  REVERTED: 'Reverted',
   CANCELLED: 'Not run',
 };
+
+/** A DEPLOY step in flight downloads and switches files before it restarts the worker. */
+const DEPLOY_STEP_STATE_LABELS: Partial<Record<StepState, string>> = {
+  DISPATCHED: 'Deploying',
+};
+
+export function stepStateLabel(state: StepState, kind?: OperationKind): string {
+  return (kind === 'DEPLOY' ? DEPLOY_STEP_STATE_LABELS[state] : undefined) ?? STEP_STATE_LABELS[state];
+}
 
 const FINAL_STATES: readonly OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 

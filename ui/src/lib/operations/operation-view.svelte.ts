@@ -10,13 +10,15 @@ import { type OperationDetails, type OperationProgressEvent, OperationQuery, typ
 
 type Progress = OperationDetails['progress'];
 
-const PROGRESS_KEY: Record<StepState, keyof Omit<Progress, 'total'>> = {
+/** Where each step state counts; a REVERTED step also counts as failed, as the OC counts it. */
+const PROGRESS_KEY: Record<StepState, keyof Omit<Progress, 'total' | 'reverted'>> = {
   PENDING: 'pending',
   DISPATCHED: 'inFlight',
   RESTARTED: 'inFlight',
   SUCCEEDED: 'succeeded',
   FAILED: 'failed',
   TIMED_OUT: 'failed',
+  REVERTED: 'failed',
   CANCELLED: 'cancelled',
 };
 
@@ -52,8 +54,11 @@ export class OperationView {
     const operation = this.operation;
     if (!operation) return null;
     if (this.steps.length !== operation.progress.total) return operation.progress;
-    const counts: Progress = { total: this.steps.length, pending: 0, inFlight: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const step of this.steps) counts[PROGRESS_KEY[step.state]] += 1;
+    const counts: Progress = { total: this.steps.length, pending: 0, inFlight: 0, succeeded: 0, failed: 0, cancelled: 0, reverted: 0 };
+    for (const step of this.steps) {
+      counts[PROGRESS_KEY[step.state]] += 1;
+      if (step.state === 'REVERTED') counts.reverted += 1;
+    }
     return counts;
   }
 

@@ -15,6 +15,7 @@ export const OperationProgressFields = graphql(`
     succeeded
     failed
     cancelled
+    reverted
   }
 `);
 
@@ -31,6 +32,7 @@ export const StrategyFields = graphql(`
     autoPromote
     pauseBetweenBatches
     includeManagers
+    rollbackOnFailure
   }
 `);
 
@@ -74,26 +76,47 @@ export const OperationsQuery = graphql(
   [OperationSummaryFields],
 );
 
-export const OperationStepFields = graphql(`
-  fragment OperationStepFields on OperationStep {
-    id
-    position
-    batch
-    canary
-    nodeId
-    nodeName
-    clusterId
-    clusterName
-    role
-    state
-    message
-    attempts
-    dispatchedAt
-    restartedAt
-    healthyAt
-    finishedAt
+export const DeployChangeFields = graphql(`
+  fragment DeployChangeFields on DeployChange {
+    summary
+    restart
+    remove
+    install {
+      kind
+      name
+      version
+      contentItemId
+    }
   }
 `);
+
+export const OperationStepFields = graphql(
+  `
+    fragment OperationStepFields on OperationStep {
+      id
+      position
+      batch
+      canary
+      phase
+      change {
+        ...DeployChangeFields
+      }
+      nodeId
+      nodeName
+      clusterId
+      clusterName
+      role
+      state
+      message
+      attempts
+      dispatchedAt
+      restartedAt
+      healthyAt
+      finishedAt
+    }
+  `,
+  [DeployChangeFields],
+);
 
 export const OperationQuery = graphql(
   `
@@ -165,12 +188,15 @@ export const PlanOperationQuery = graphql(
             clusterName
             role
             status
+            change {
+              ...DeployChangeFields
+            }
           }
         }
       }
     }
   `,
-  [StrategyFields],
+  [StrategyFields, DeployChangeFields],
 );
 
 export const CreateOperationMutation = graphql(
@@ -292,3 +318,4 @@ export type OperationPlan = ResultOf<typeof PlanOperationQuery>['planOperation']
 export type OperationInput = VariablesOf<typeof PlanOperationQuery>['input'];
 export type OperationProgressEvent = ResultOf<typeof OperationProgressSubscription>['operationProgress'];
 export type Strategy = ResultOf<typeof StrategyFields>;
+export type DeployChange = ResultOf<typeof DeployChangeFields>;

@@ -17,6 +17,8 @@ export interface StrategyForm {
   /** Empty for no pause. */
   pauseBetweenBatches: string;
   includeManagers: boolean;
+  /** DEPLOY only: a failed deploy also reverts the nodes it changed. */
+  rollbackOnFailure: boolean;
 }
 
 /** The OC's own defaults, so that the form shows what would happen if left alone. */
@@ -32,6 +34,7 @@ export function defaultStrategyForm(): StrategyForm {
     autoPromote: false,
     pauseBetweenBatches: '',
     includeManagers: false,
+    rollbackOnFailure: false,
   };
 }
 
@@ -79,6 +82,8 @@ export function strategyFromForm(form: StrategyForm): FormResult<StrategyInput> 
   };
   const pause = duration('pauseBetweenBatches', true);
   if (pause) strategy.pauseBetweenBatches = pause;
+  // The OC refuses it for restarts, which have nothing to undo: sent only when asked for.
+  if (form.rollbackOnFailure) strategy.rollbackOnFailure = true;
 
   const unavailable = form.maxUnavailable.trim();
   const percent = PERCENT.exec(unavailable);
