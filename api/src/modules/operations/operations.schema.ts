@@ -315,7 +315,11 @@ const PlanRef = builder.objectRef<OperationPlan>('OperationPlan').implement({
       description: 'Each cluster’s budget and whether the plan’s first step there could start now.',
       resolve: (plan) => plan.budgets,
     }),
-    warnings: t.exposeStringList('warnings', { description: 'Things to know before starting.' }),
+    warnings: t.exposeStringList('warnings', { description: 'Things to know before starting (conflicts included).' }),
+    conflicts: t.exposeStringList('conflicts', {
+      description:
+        'DEPLOY: files that equally specific baselines want differently on a node of the target. createOperation refuses such a plan (BASELINE_CONFLICT).',
+    }),
   }),
 });
 

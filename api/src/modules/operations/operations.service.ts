@@ -147,7 +147,12 @@ export class OperationsService {
     deploy: DeploySource | null,
     conflicts: string[],
   ): OperationPlan {
-    const warnings = [...conflicts, 'Nothing to deploy: every worker of the target already has what it must have.'];
+    const warnings = [
+      ...conflicts,
+      conflicts.length > 0
+        ? 'Nothing can be deployed until the baselines agree: every other file of the target’s workers is in sync.'
+        : 'Nothing to deploy: every worker of the target already has what it must have.',
+    ];
     return { kind: input.kind, description, target, strategy, steps: [], budgets: [], warnings, deploy, conflicts };
   }
 

@@ -167,6 +167,7 @@ export const PlanOperationQuery = graphql(
         kind
         nodeCount
         warnings
+        conflicts
         strategy {
           ...StrategyFields
         }
