@@ -34,7 +34,7 @@ import { OperationsRepository } from './modules/operations/operations.repository
 import { OperationsService } from './modules/operations/operations.service.ts';
 import { SchedulesRepository } from './modules/schedules/schedules.repository.ts';
 import { Scheduler } from './modules/schedules/schedules.scheduler.ts';
-import { SchedulesService } from './modules/schedules/schedules.service.ts';
+import { type BaselineDirectory, SchedulesService } from './modules/schedules/schedules.service.ts';
 import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
@@ -147,8 +147,15 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock, deployPlanner);
   const availability = new AvailabilityService(liveness, targets, nodes, clock);
   const schedulesRepository = new SchedulesRepository();
-  const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock);
-  const scheduler = new Scheduler(db, schedulesRepository, operations, transactor, clock, config.scheduleTick, log('scheduler'));
+  const baselineDirectory: BaselineDirectory = {
+    find: async (idOrName) => {
+      const found = await baselines.find(idOrName);
+      const current = found && (await baselines.version(found.id, found.currentVersion));
+      return found && current ? { id: found.id, name: found.name, target: current.target } : undefined;
+    },
+  };
+  const schedules = new SchedulesService(db, schedulesRepository, operations, transactor, clock, baselineDirectory);
+  const scheduler = new Scheduler(db, schedulesRepository, operations, transactor, clock, config.scheduleTick, log('scheduler'), baselineDirectory);
   const contentRepository = new ContentRepository();
   const content = new ContentService(
     db,

@@ -300,6 +300,54 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
     expect(operations.filter((each: any) => JSON.stringify(each.target).includes('split'))).toEqual([]);
   });
 
+  it('keeps a baseline enforced: a DEPLOY of its drifted nodes on the timetable, never two at a time, none with nothing to change', async () => {
+    const agent = await fleet('enf', { 'enf-1': [fixOne], 'enf-2': [fixTwo, settingsOf('enf-2')] });
+    const made = await gql('mutation($i: BaselineInput!) { createBaseline(name: "enf-base", input: $i) { __typename } }', {
+      i: { target: { clusters: ['enf'] }, itemIds: [items.fixTwo, items.config], message: 'what enf must have' },
+    });
+    expect(made.createBaseline.__typename).toBe('Baseline');
+    const ENFORCE = `mutation($b: String!, $i: EnforcementInput!) {
+      enforceBaseline(baseline: $b, input: $i) { __typename ... on Schedule { id name cron enforces { name } operation } ... on Error { code message } }
+    }`;
+    const enforced = (await gql(ENFORCE, { b: 'enf-base', i: { cron: '*/5 * * * *', timezone: 'UTC', strategy: { minHealthyTime: '0s' } } })).enforceBaseline;
+    expect(enforced).toMatchObject({ __typename: 'Schedule', name: 'enforce-enf-base', cron: '*/5 * * * *', enforces: { name: 'enf-base' } });
+    expect(enforced.operation).toMatchObject({ kind: 'DEPLOY', deploy: { itemIds: null }, enforces: { baselineId: expect.any(String) } });
+    expect((await gql('{ baseline(id: "enf-base") { enforcement { id } } }')).baseline.enforcement.id).toBe(enforced.id);
+    const again = (await gql(ENFORCE, { b: 'enf-base', i: { cron: '*/5 * * * *', timezone: 'UTC', strategy: { minHealthyTime: '0s', maxParallel: 2 } } }))
+      .enforceBaseline;
+    expect(again).toMatchObject({ id: enforced.id, operation: { strategy: { maxParallel: 2 } } });
+
+    const runs = async () =>
+      (await gql('query($id: ID!) { schedule(id: $id) { runs(first: 10) { nodes { state message operationId } } } }', { id: enforced.id })).schedule.runs.nodes;
+    const fire = async () => {
+      server.clock.advance(5 * 60_000);
+      await agent.beat();
+      await server.app.services.scheduler.tick();
+      await engine();
+    };
+    await fire();
+    const [first] = await runs();
+    expect(first.state).toBe('STARTED');
+    const operation = await read(first.operationId);
+    expect(operation).toMatchObject({ kind: 'DEPLOY', progress: { total: 1 } });
+    expect(operation.steps.nodes[0]).toMatchObject({ nodeName: 'enf-1', change: { summary: 'app.conf 1, fix.jar 2' } });
+
+    await fire();
+    expect((await runs())[0]).toMatchObject({ state: 'SKIPPED', message: `operation ${first.operationId} of this schedule is still running` });
+
+    await deployed(agent, (await agent.received(1))[0]);
+    expect((await read(first.operationId)).state).toBe('SUCCEEDED');
+    await reportInventory(agent.manager, [{ name: 'enf-1', installed: [fixTwo, settingsOf('enf-1')], loaded: loaded([fixTwo, settingsOf('enf-1')]) }]);
+    await fire();
+    expect((await runs())[0]).toMatchObject({ state: 'SKIPPED', message: 'Nothing to deploy: every worker of the target already has what it must have.' });
+
+    expect((await gql(ENFORCE, { b: 'no-such-baseline', i: { cron: '*/5 * * * *', timezone: 'UTC' } })).enforceBaseline.code).toBe('NOT_FOUND');
+    expect((await gql(ENFORCE, { b: 'enf-base', i: { cron: 'every now and then', timezone: 'UTC' } })).enforceBaseline.code).toBe('INVALID_SCHEDULE');
+    const stopped = (await gql('mutation { stopEnforcingBaseline(baseline: "enf-base") { __typename ... on Schedule { id } } }')).stopEnforcingBaseline;
+    expect(stopped.id).toBe(enforced.id);
+    expect((await gql('{ baseline(id: "enf-base") { enforcement { id } } }')).baseline.enforcement).toBeNull();
+  });
+
   it('returns the same operation for the same idempotency key', async () => {
     await fleet('idem', { 'idem-1': [] });
     const first = await create({ target: { clusters: ['idem'] } }, 'deploy-idem');

@@ -136,4 +136,35 @@ export function registerBaseline(program: Command): void {
       if (!diff.added.length && !diff.removed.length) console.log('  (same items)');
     }),
   );
+
+  connectionOptions(
+    baseline
+      .command('enforce <name>')
+      .description(
+        'Keep a baseline enforced: on a cron timetable the OC deploys to the nodes that drifted from it, one deploy at a time (see `opscenter op deploy`).',
+      )
+      .option('--cron <expression>', 'when to look for drift, e.g. "*/15 * * * *"')
+      .option('--timezone <zone>', 'the IANA time zone of the cron expression', 'UTC')
+      .option('--max-parallel <n>', 'nodes per batch of each deploy (default 1)', Number)
+      .option('--off', 'stop enforcing it'),
+  ).action((name: string, flags: ConnectionFlags & { cron?: string; timezone: string; maxParallel?: number; off?: boolean }) =>
+    withClient(flags, async (client) => {
+      if (flags.off === Boolean(flags.cron)) throw new CliError('give --cron <expression> to enforce, or --off to stop', EXIT.USAGE);
+      if (flags.off) {
+        const data = await client.request<{ stopEnforcingBaseline: { name: string } }>(
+          `mutation($b: String!) { stopEnforcingBaseline(baseline: $b) { ${RESULT_ERROR} ... on Schedule { name } } }`,
+          { b: name },
+        );
+        console.log(`${name} is no longer enforced (schedule ${unwrap(data.stopEnforcingBaseline).name} deleted)`);
+        return;
+      }
+      const strategy = flags.maxParallel === undefined ? null : { maxParallel: flags.maxParallel };
+      const data = await client.request<{ enforceBaseline: { name: string; nextRuns: string[] } }>(
+        `mutation($b: String!, $i: EnforcementInput!) { enforceBaseline(baseline: $b, input: $i) { ${RESULT_ERROR} ... on Schedule { name nextRuns(count: 1) } } }`,
+        { b: name, i: { cron: flags.cron, timezone: flags.timezone, strategy } },
+      );
+      const schedule = unwrap(data.enforceBaseline);
+      console.log(`${name} is enforced by schedule ${schedule.name}; next check ${schedule.nextRuns[0] ?? 'never (disabled)'}`);
+    }),
+  );
 }

@@ -2,30 +2,19 @@ import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
-import { DomainError } from '../../shared/domain-error.ts';
+import { DomainError, NotFoundError } from '../../shared/domain-error.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { NothingToDeployError } from '../operations/operations.errors.ts';
 import type { OperationPlan, OperationsService } from '../operations/operations.service.ts';
 import type { OperationRow } from '../operations/operations.types.ts';
-import type { Target, TargetInput } from '../targets/targets.types.ts';
+import { targetInput } from '../targets/targets.rules.ts';
+import type { Target } from '../targets/targets.types.ts';
 import { CronSchedule } from './schedules.cron.ts';
 import type { SchedulesRepository } from './schedules.repository.ts';
+import type { BaselineDirectory } from './schedules.service.ts';
 import type { RunState, ScheduleRow } from './schedules.table.ts';
 
 const MAX_RUNS_PER_PASS = 100;
-
-function targetInput(target: Target): TargetInput {
-  switch (target.kind) {
-    case 'ALL':
-      return { all: true };
-    case 'CLUSTERS':
-      return { clusters: target.clusterIds };
-    case 'NODES':
-      return { nodes: target.nodeIds };
-    case 'TAGS':
-      return { tags: { tags: target.tags, match: target.match } };
-  }
-}
 
 /**
  * Fires schedules. Each (schedule, scheduled time) is decided exactly once: the decision and, when
@@ -46,6 +35,7 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly tickMs: number,
     private readonly logger: Logger,
+    private readonly baselines: BaselineDirectory,
   ) {}
 
   start(): void {
@@ -90,6 +80,15 @@ export class Scheduler {
     }
   }
 
+  /** Where the operation runs: the template's target, or for an enforcement schedule its baseline's target now. */
+  async #targetOf(schedule: ScheduleRow): Promise<Target> {
+    const enforced = schedule.template.enforces;
+    if (!enforced) return schedule.template.target;
+    const baseline = await this.baselines.find(enforced.baselineId);
+    if (!baseline) throw new NotFoundError('baseline', enforced.baselineId);
+    return baseline.target;
+  }
+
   #meta(schedule: ScheduleRow): RequestMeta {
     return { actor: { type: 'SYSTEM', name: `schedule:${schedule.name}` }, requestId: `schedule:${schedule.id}` };
   }
@@ -125,7 +124,7 @@ export class Scheduler {
     const meta = this.#meta(schedule);
     let plan: OperationPlan;
     try {
-      plan = await this.operations.plan({ ...schedule.template, target: targetInput(schedule.template.target) });
+      plan = await this.operations.plan({ ...schedule.template, target: targetInput(await this.#targetOf(schedule)) });
       this.operations.checkStartable(plan);
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'unexpected error';

@@ -2,7 +2,9 @@ import { builder } from '../../graphql/builder.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { connectionOf, pageArgs } from '../../graphql/pagination.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
-import { OperationInput, OperationKindEnum, operationFromInput } from '../operations/operations.schema.ts';
+import { BaselineRef } from '../baselines/baselines.schema.ts';
+import { StrategyInput } from '../operations/operations.inputs.ts';
+import { OperationInput, OperationKindEnum, operationFromInput, strategyFromInput } from '../operations/operations.schema.ts';
 import type { ScheduleInput } from './schedules.service.ts';
 import type { ScheduleRow, ScheduleRunRow } from './schedules.table.ts';
 
@@ -50,6 +52,13 @@ const ScheduleRef = builder.objectRef<ScheduleRow>('Schedule').implement({
       resolve: (schedule) => ({ ...schedule.template }),
     }),
     overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'When the previous run is still going.', resolve: (schedule) => schedule.overlapPolicy }),
+    enforces: t.field({
+      type: BaselineRef,
+      nullable: true,
+      description: 'The baseline this schedule keeps enforced (its DEPLOY runs on the baseline’s target as it is when it fires), or null.',
+      resolve: async (schedule, _args, context) =>
+        schedule.template.enforces ? ((await context.services.baselines.find(schedule.template.enforces.baselineId)) ?? null) : null,
+    }),
     startingDeadline: t.field({ type: 'Duration', description: 'How late a run may still start.', resolve: (schedule) => schedule.startingDeadlineMs }),
     enabled: t.exposeBoolean('enabled', { description: 'Whether it fires.' }),
     createdBy: t.exposeString('createdBy', { description: 'Who created it.' }),
@@ -82,6 +91,25 @@ const ScheduleInputRef = builder.inputType('ScheduleInput', {
     enabled: t.boolean({ description: 'Default true.' }),
   }),
 });
+
+const EnforcementInputRef = builder.inputType('EnforcementInput', {
+  description: 'When and how the OC keeps a baseline enforced.',
+  fields: (t) => ({
+    cron: t.string({ required: true, description: 'When to look for drift and deploy, e.g. "*/15 * * * *" for every quarter hour.' }),
+    timezone: t.string({ required: true, description: 'IANA time zone the cron expression is read in, e.g. UTC.' }),
+    strategy: t.field({ type: StrategyInput, description: 'How each deploy proceeds (the defaults of a DEPLOY otherwise).' }),
+    enabled: t.boolean({ description: 'Default true.' }),
+  }),
+});
+
+builder.objectField(BaselineRef, 'enforcement', (t) =>
+  t.field({
+    type: ScheduleRef,
+    nullable: true,
+    description: 'The schedule that keeps this baseline enforced (see enforceBaseline), or null.',
+    resolve: async (baseline, _args, context) => (await context.services.schedules.enforcementOf(baseline.id)) ?? null,
+  }),
+);
 
 type ScheduleArgs = {
   name: string;
@@ -131,6 +159,28 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
+  enforceBaseline: mutation(t, 'baseline.enforce', 'OPERATOR', {
+    type: ScheduleRef,
+    description:
+      'Keeps a baseline enforced, the puppet-like part: on the timetable the OC opens a DEPLOY of the nodes the baseline is for whenever some have drifted, ' +
+      'one at a time (a run while the last deploy is going, or with nothing to change, is recorded SKIPPED). Saved as the schedule enforce-<baseline>; ' +
+      'calling it again changes that schedule.',
+    args: {
+      baseline: t.arg.string({ required: true, description: 'The baseline, by name or id.' }),
+      input: t.arg({ type: EnforcementInputRef, required: true, description: 'When and how.' }),
+    },
+    resolve: (meta, args, context) =>
+      context.services.schedules.enforce(meta, args.baseline, {
+        ...args.input,
+        strategy: strategyFromInput(args.input.strategy as Record<string, unknown> | null | undefined),
+      }),
+  }),
+  stopEnforcingBaseline: mutation(t, 'baseline.stopEnforcing', 'OPERATOR', {
+    type: ScheduleRef,
+    description: 'Stops enforcing a baseline: deletes its enforcement schedule (past runs and their operations stay).',
+    args: { baseline: t.arg.string({ required: true, description: 'The baseline, by name or id.' }) },
+    resolve: (meta, args, context) => context.services.schedules.stopEnforcing(meta, args.baseline),
+  }),
   createSchedule: mutation(t, 'schedule.create', 'OPERATOR', {
     type: ScheduleRef,
     description: 'Creates a schedule. Its operation template is checked now, as if it were to run.',

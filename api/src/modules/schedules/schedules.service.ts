@@ -6,6 +6,9 @@ import { checkPage, type Page, type PageArgs, pageInMemory, toPage } from '../..
 import type { Transactor } from '../../shared/transactor.ts';
 import { validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { OperationInput, OperationsService } from '../operations/operations.service.ts';
+import type { StrategyInput } from '../operations/operations.strategy.ts';
+import { targetInput } from '../targets/targets.rules.ts';
+import type { Target } from '../targets/targets.types.ts';
 import { CronSchedule } from './schedules.cron.ts';
 import type { SchedulesRepository } from './schedules.repository.ts';
 import type { OverlapPolicy, ScheduleRow, ScheduleRunRow } from './schedules.table.ts';
@@ -22,6 +25,28 @@ export interface ScheduleInput {
 
 const DEFAULT_STARTING_DEADLINE_MS = 15 * 60_000;
 
+/** A baseline as enforcement needs it: what it is called and which nodes it is for now. */
+export interface EnforcedBaseline {
+  id: string;
+  name: string;
+  target: Target;
+}
+
+/** Where schedules learn of baselines (wired in services.ts). */
+export interface BaselineDirectory {
+  find(idOrName: string): Promise<EnforcedBaseline | undefined>;
+}
+
+export interface EnforcementInput {
+  cron: string;
+  timezone: string;
+  strategy?: StrategyInput | null;
+  enabled?: boolean | null;
+}
+
+/** The schedule that enforces a baseline is named after it, so that it reads plainly among the others. */
+export const enforcementScheduleName = (baselineName: string) => `enforce-${baselineName}`;
+
 export class SchedulesService {
   constructor(
     private readonly db: Database,
@@ -29,7 +54,53 @@ export class SchedulesService {
     private readonly operations: OperationsService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
+    private readonly baselines: BaselineDirectory,
   ) {}
+
+  /**
+   * Keeps a baseline enforced: on the given cron timetable the OC opens a DEPLOY of the nodes the
+   * baseline is for, whenever some of them have drifted (a run with nothing to change is recorded
+   * SKIPPED), never two at a time (a run while the last one is going is SKIPPED). Saved as a
+   * schedule named enforce-<baseline>; calling it again changes that schedule.
+   */
+  async enforce(meta: RequestMeta, baselineRef: string, input: EnforcementInput): Promise<ScheduleRow> {
+    const baseline = await this.#baseline(baselineRef);
+    const existing = await this.enforcementOf(baseline.id);
+    const schedule: ScheduleInput = {
+      name: existing?.name ?? enforcementScheduleName(baseline.name),
+      cron: input.cron,
+      timezone: input.timezone,
+      operation: {
+        kind: 'DEPLOY',
+        target: targetInput(baseline.target),
+        strategy: input.strategy,
+        description: `keeps baseline ${baseline.name} enforced`,
+        deploy: { itemIds: null },
+      },
+      overlapPolicy: 'SKIP',
+      enabled: input.enabled ?? true,
+    };
+    return existing ? this.update(meta, existing.id, schedule, baseline.id) : this.create(meta, schedule, baseline.id);
+  }
+
+  /** Stops enforcing a baseline: its schedule is deleted (its past runs and operations stay). */
+  async stopEnforcing(meta: RequestMeta, baselineRef: string): Promise<ScheduleRow> {
+    const baseline = await this.#baseline(baselineRef);
+    const existing = await this.enforcementOf(baseline.id);
+    if (!existing) throw new NotFoundError('enforcement of baseline', baseline.name);
+    return this.remove(meta, existing.id);
+  }
+
+  /** The schedule that enforces a baseline, if one does. */
+  async enforcementOf(baselineId: string): Promise<ScheduleRow | undefined> {
+    return (await this.repository.all(this.db)).find((row) => row.template.enforces?.baselineId === baselineId);
+  }
+
+  async #baseline(reference: string): Promise<EnforcedBaseline> {
+    const baseline = await this.baselines.find(validateText(reference, 'baseline', 200));
+    if (!baseline) throw new NotFoundError('baseline', reference);
+    return baseline;
+  }
 
   /** The next run times of a cron expression in a time zone, to show before saving. */
   preview(cron: string, timezone: string, count: number): Date[] {
@@ -37,8 +108,8 @@ export class SchedulesService {
     return new CronSchedule(cron, timezone).next(this.clock.now(), count);
   }
 
-  async create(meta: RequestMeta, input: ScheduleInput): Promise<ScheduleRow> {
-    const values = await this.#values(input);
+  async create(meta: RequestMeta, input: ScheduleInput, enforcedBaselineId: string | null = null): Promise<ScheduleRow> {
+    const values = await this.#values(input, enforcedBaselineId);
     return this.transactor.run(meta, { action: 'schedule.create', targetType: 'schedule', args: values }, async (work) => {
       if (await this.repository.findByName(work.tx, values.name)) throw new ConflictError('NAME_TAKEN', `A schedule named "${values.name}" already exists.`);
       const now = this.clock.now();
@@ -48,9 +119,9 @@ export class SchedulesService {
     });
   }
 
-  async update(meta: RequestMeta, id: string, input: ScheduleInput): Promise<ScheduleRow> {
+  async update(meta: RequestMeta, id: string, input: ScheduleInput, enforcedBaselineId: string | null = null): Promise<ScheduleRow> {
     const scheduleId = validateId(id);
-    const values = await this.#values(input);
+    const values = await this.#values(input, enforcedBaselineId);
     return this.transactor.run(meta, { action: 'schedule.update', targetType: 'schedule', targetId: scheduleId, args: values }, async (work) => {
       const existing = await this.repository.find(work.tx, scheduleId);
       if (!existing) throw new NotFoundError('schedule', scheduleId);
@@ -58,8 +129,11 @@ export class SchedulesService {
       if (named && named.id !== scheduleId) throw new ConflictError('NAME_TAKEN', `A schedule named "${values.name}" already exists.`);
       // A changed timetable starts from now: no runs are owed under the new one.
       const retimed = existing.cron !== values.cron || existing.timezone !== values.timezone || (!existing.enabled && values.enabled);
+      // Edited as a plain schedule, an enforcement schedule still enforces its baseline.
+      const enforces = values.template.enforces ?? existing.template.enforces ?? null;
       return (await this.repository.update(work.tx, scheduleId, {
         ...values,
+        template: { ...values.template, enforces },
         updatedAt: this.clock.now(),
         ...(retimed ? { evaluatedUntil: this.clock.now() } : {}),
       })) as ScheduleRow;
@@ -123,7 +197,7 @@ export class SchedulesService {
     return row.enabled ? new CronSchedule(row.cron, row.timezone).next(this.clock.now(), count) : [];
   }
 
-  async #values(input: ScheduleInput) {
+  async #values(input: ScheduleInput, enforcedBaselineId: string | null) {
     const name = validateName(input.name, 'name');
     const cron = validateText(input.cron.trim(), 'cron', 120);
     const timezone = validateText(input.timezone.trim(), 'timezone', 60);
@@ -137,7 +211,14 @@ export class SchedulesService {
       name,
       cron,
       timezone,
-      template: { kind: plan.kind, target: plan.target, strategy: input.operation.strategy ?? {}, description: plan.description, deploy: plan.deploy },
+      template: {
+        kind: plan.kind,
+        target: plan.target,
+        strategy: input.operation.strategy ?? {},
+        description: plan.description,
+        deploy: plan.deploy,
+        enforces: enforcedBaselineId ? { baselineId: enforcedBaselineId } : null,
+      },
       overlapPolicy: input.overlapPolicy ?? 'SKIP',
       startingDeadlineMs,
       enabled: input.enabled ?? true,

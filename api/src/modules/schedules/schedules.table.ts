@@ -15,6 +15,8 @@ export interface OperationTemplate {
   description: string;
   /** DEPLOY: what it delivers (absent in templates from before DEPLOY). */
   deploy?: DeploySource | null;
+  /** A DEPLOY that keeps a baseline enforced: its target is the baseline's target when it fires. */
+  enforces?: { baselineId: string } | null;
 }
 
 export const schedules = pgTable('schedules', {

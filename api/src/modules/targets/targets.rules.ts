@@ -1,4 +1,4 @@
-import type { Target } from './targets.types.ts';
+import type { Target, TargetInput } from './targets.types.ts';
 
 /** What deciding whether a target selects a node needs: the node, its cluster and its effective tags. */
 export interface TargetSubject {
@@ -27,4 +27,18 @@ const RANK: Record<Target['kind'], number> = { ALL: 0, TAGS: 1, CLUSTERS: 2, NOD
 /** How specific a target is: named nodes over clusters over tags over the whole system. */
 export function targetRank(target: Target): number {
   return RANK[target.kind];
+}
+
+/** A stored target as the input that selects the same nodes (to plan it again later). */
+export function targetInput(target: Target): TargetInput {
+  switch (target.kind) {
+    case 'ALL':
+      return { all: true };
+    case 'CLUSTERS':
+      return { clusters: target.clusterIds };
+    case 'NODES':
+      return { nodes: target.nodeIds };
+    case 'TAGS':
+      return { tags: { tags: target.tags, match: target.match } };
+  }
 }
