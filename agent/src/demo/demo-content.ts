@@ -14,6 +14,9 @@ tags = {{#tags}}{{.}} {{/tags}}
 `;
 
 /** Puts the first version of the demo patch in a worker's patches directory, as if installed before the OC arrived. */
+/** The settings file each demo worker reads at start, and the config template that renders it. */
+export const DEMO_CONFIG_NAME = 'server.conf';
+
 export function installOldPatch(patchesDir: string): void {
   const file = path.join(patchesDir, DEMO_PATCH.name);
   if (!fs.existsSync(file)) fs.writeFileSync(file, DEMO_PATCH.versions['1']);
@@ -55,7 +58,8 @@ export async function seedDemoContent(call: Call, url: string, token: string): P
   const config = await upload(
     url,
     token,
-    { kind: 'CONFIG', name: 'server.conf', version: '1', requiresRestart: 'false', description: 'Per-node server settings' },
+    // The demo worker reads its settings when it starts, like most servers: a new file takes a restart.
+    { kind: 'CONFIG', name: DEMO_CONFIG_NAME, version: '1', requiresRestart: 'true', description: 'Per-node server settings' },
     CONFIG_TEMPLATE,
   );
   const baselines = [

@@ -9,7 +9,7 @@ import { Agent } from '../agent.ts';
 import { loadAgentConfig } from '../config.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { counted } from '../shared/text.ts';
-import { DEMO_PATCH, installOldPatch, seedDemoContent } from './demo-content.ts';
+import { DEMO_CONFIG_NAME, DEMO_PATCH, installOldPatch, seedDemoContent } from './demo-content.ts';
 
 export interface DemoOptions {
   /** The opscenter CLI entry point, used to start the OC, agents and workers. */
@@ -200,6 +200,9 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
       const patchesDir = path.join(options.dir, 'patches', name);
       fs.mkdirSync(patchesDir, { recursive: true });
       installOldPatch(patchesDir);
+      // The settings file the fleet baseline's template renders; absent at first, so it starts MISSING.
+      const configFile = path.join(options.dir, 'config', name, DEMO_CONFIG_NAME);
+      fs.mkdirSync(path.dirname(configFile), { recursive: true });
       return {
         driver: 'process',
         name,
@@ -215,6 +218,8 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
           '4.2.0',
           '--patches-dir',
           patchesDir,
+          '--config-file',
+          configFile,
           '--start-delay',
           '2s',
           '--exit-with',
@@ -225,6 +230,7 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
         // The demo worker serves a small management console of its own.
         consoleUrl: `http://127.0.0.1:${port}/console`,
         patchesDir,
+        configFiles: [configFile],
         stopTimeout: '5s',
         startTimeout: '20s',
       };

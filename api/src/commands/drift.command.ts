@@ -52,7 +52,7 @@ export function registerDrift(program: Command): void {
           console.log(JSON.stringify(driftSummary, null, 2));
           return;
         }
-        console.log(`${driftSummary.nodeCount} nodes`);
+        console.log(`${driftSummary.nodeCount} workers`);
         console.log(`\n${'cluster'.padEnd(24)} ${HEADER}`);
         for (const cluster of driftSummary.clusters) console.log(`${cluster.clusterName.padEnd(24)} ${countsText(cluster)}`);
         console.log(`${'total'.padEnd(24)} ${countsText(driftSummary.total)}`);

@@ -233,7 +233,7 @@ const ItemDriftRef = builder.objectRef<DriftSummary['items'][number]>('ItemDrift
 const DriftSummaryRef = builder.objectRef<DriftSummary>('DriftSummary').implement({
   description: 'Drift over the nodes of a target: how many files are in sync, missing, different, not loaded or unexpected.',
   fields: (t) => ({
-    nodeCount: t.exposeInt('nodeCount', { description: 'Member nodes the target selects.' }),
+    nodeCount: t.exposeInt('nodeCount', { description: 'Member workers the target selects (managers run the agent and have no baseline).' }),
     total: t.field({ type: DriftCountsRef, description: 'Over all of them.', resolve: (summary) => summary.total }),
     clusters: t.field({ type: [ClusterDriftRef], description: 'By cluster.', resolve: (summary) => summary.clusters }),
     items: t.field({ type: [ItemDriftRef], description: 'By kind and file name.', resolve: (summary) => summary.items }),

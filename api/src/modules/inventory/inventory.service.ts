@@ -255,7 +255,8 @@ export class InventoryService {
 
   /** Drift over the member nodes a target selects, counted by state, by cluster and by item. */
   async driftSummary(input: TargetInput): Promise<DriftSummary> {
-    const members = await this.nodes.members(await this.targets.normalize(input));
+    // Baselines describe workers; a manager has nothing to drift from.
+    const members = (await this.nodes.members(await this.targets.normalize(input))).filter((member) => member.role === 'WORKER');
     if (members.length > MAX_DRIFT_NODES)
       throw new ValidationError(
         'BATCH_TOO_LARGE',
