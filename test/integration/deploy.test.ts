@@ -6,6 +6,7 @@ import { personToken } from '../helpers/accounts.ts';
 import { uploadContent } from '../helpers/content.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { reportInventory } from '../helpers/inventory.ts';
 import { CREATE_OPERATION } from '../helpers/operations.ts';
 import { type ReceivedCommand, ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -40,16 +41,6 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
   const create = async (input: Record<string, unknown>, key?: string) =>
     (await gql(CREATE_OPERATION, { input: { kind: 'DEPLOY', ...input }, key })).createOperation;
   const read = async (id: string) => (await gql(OPERATION, { id })).operation;
-  const reportInventory = async (manager: ScriptedManager, nodes: unknown[]) => {
-    const receipt = ok<any>(
-      await server.gql(
-        'mutation($input: InventoryReportInput!) { reportInventory(input: $input) { __typename ... on Error { message } } }',
-        { input: { nodes } },
-        manager.credential,
-      ),
-    ).reportInventory;
-    expect(receipt.__typename, JSON.stringify(receipt)).toBe('InventoryReceipt');
-  };
   const download = (contentId: string, credential: string) =>
     fetch(`${server.url}/api/content/${contentId}`, { headers: { authorization: `Bearer ${credential}` } });
   /** Lets the engine take in reports, moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
@@ -82,6 +73,7 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
     const workers = Object.keys(installed);
     const manager = await enrollManager(server, name, { workers });
     await reportInventory(
+      server,
       manager,
       workers.map((worker) => ({ name: worker, installed: installed[worker], loaded: loaded(installed[worker]) })),
     );
@@ -337,7 +329,7 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
 
     await deployed(agent, (await agent.received(1))[0]);
     expect((await read(first.operationId)).state).toBe('SUCCEEDED');
-    await reportInventory(agent.manager, [{ name: 'enf-1', installed: [fixTwo, settingsOf('enf-1')], loaded: loaded([fixTwo, settingsOf('enf-1')]) }]);
+    await reportInventory(server, agent.manager, [{ name: 'enf-1', installed: [fixTwo, settingsOf('enf-1')], loaded: loaded([fixTwo, settingsOf('enf-1')]) }]);
     await fire();
     expect((await runs())[0]).toMatchObject({ state: 'SKIPPED', message: 'Nothing to deploy: every worker of the target already has what it must have.' });
 

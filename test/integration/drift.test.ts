@@ -4,6 +4,7 @@ import { personToken } from '../helpers/accounts.ts';
 import { uploadContent } from '../helpers/content.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { reportInventory } from '../helpers/inventory.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -17,16 +18,7 @@ describe('drift: what nodes have against what their baselines want', () => {
   let web: ScriptedManager;
 
   const gql = async (query: string, variables: Record<string, unknown> = {}) => ok<any>(await server.gql(query, variables, operator));
-  const report = async (manager: ScriptedManager, nodes: unknown[]) => {
-    const receipt = ok<any>(
-      await server.gql(
-        'mutation($input: InventoryReportInput!) { reportInventory(input: $input) { __typename ... on Error { message } } }',
-        { input: { nodes } },
-        manager.credential,
-      ),
-    ).reportInventory;
-    expect(receipt.__typename, JSON.stringify(receipt)).toBe('InventoryReceipt');
-  };
+  const report = (manager: ScriptedManager, nodes: unknown[]) => reportInventory(server, manager, nodes);
   const driftOf = async (node: string) => {
     const cluster = node.startsWith('web') ? 'web' : 'db';
     const query =
