@@ -138,9 +138,12 @@ async function main(): Promise<void> {
     if (created.createOperation.__typename !== 'Operation') throw new Error(JSON.stringify(created));
     const done = await oc.eventually(
       () =>
-        oc.query('query($id: ID!) { operation(id: $id) { state stateReason progress { total succeeded } steps(first: 100) { nodes { nodeName state message } } } }', {
-          id: created.createOperation.id,
-        }),
+        oc.query(
+          'query($id: ID!) { operation(id: $id) { state stateReason progress { total succeeded } steps(first: 100) { nodes { nodeName state message } } } }',
+          {
+            id: created.createOperation.id,
+          },
+        ),
       (value) => ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(value.operation.state),
       600_000,
     );
@@ -151,10 +154,14 @@ async function main(): Promise<void> {
     }
     const size = fs.statSync(artifact).size;
     const ratios = proxies.map((proxy) => proxy.toManager / size);
-    console.log(`\nDeploy of ${MIB} MiB to ${CLUSTERS} clusters of ${WORKERS} simulated workers: ${done.operation.progress.succeeded} steps in ${seconds.toFixed(1)} s`);
+    console.log(
+      `\nDeploy of ${MIB} MiB to ${CLUSTERS} clusters of ${WORKERS} simulated workers: ${done.operation.progress.succeeded} steps in ${seconds.toFixed(1)} s`,
+    );
     console.log('  bytes the OC sent each cluster / artifact size (goal <= 1.1: one download per cluster)');
     console.log(`  ${ratios.map((ratio, index) => `bench-${index + 1} ${ratio.toFixed(3)}`).join('  ')}`);
-    console.log(`  highest ${Math.max(...ratios).toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)}; per worker ${(Math.max(...ratios) / WORKERS).toFixed(3)}`);
+    console.log(
+      `  highest ${Math.max(...ratios).toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)}; per worker ${(Math.max(...ratios) / WORKERS).toFixed(3)}`,
+    );
   } finally {
     for (const manager of managers) manager.child.kill('SIGKILL');
     for (const proxy of proxies) proxy.close();

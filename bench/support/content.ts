@@ -60,4 +60,3 @@ export async function upload(oc: LiveOc, file: string, version: string, name = '
   if (answer.status !== 201 || JSON.parse(answer.body).item?.size !== size) throw new Error(`upload failed: HTTP ${answer.status} ${answer.body}`);
   return { ms: performance.now() - started, id: JSON.parse(answer.body).item.id };
 }
-

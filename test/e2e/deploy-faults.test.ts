@@ -78,7 +78,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
     return (await (checker ? Promise.race([watching, checker.failed]) : watching)).operation;
   }
 
-  function allUp(agent: LiveAgent, cluster: string, workers: number) {
+  function allUp(cluster: string, workers: number) {
     return oc.eventually(
       () => oc.statuses(cluster),
       (statuses) => Object.keys(statuses).length === workers + 1 && Object.values(statuses).every((node) => node.status === 'UP'),
@@ -118,7 +118,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
     });
     for (const worker of WORKERS) fs.writeFileSync(path.join(shop.patchesDir(worker), 'fix.jar'), 'fix one');
     shop.start();
-    await allUp(shop, SHOP, WORKERS.length);
+    await allUp(SHOP, WORKERS.length);
     items.fixOne = await upload('fix.jar', '1', 'fix one');
     items.fixTwo = await upload('fix.jar', '2', 'fix two');
     items.config = await upload('worker.properties', '1', TEMPLATE, 'CONFIG');
@@ -166,7 +166,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
     expect(operation.steps.nodes[0].state).toBe('REVERTED');
     expect(operation.steps.nodes[0].message).toMatch(/^reverted: shop-1 /);
     expect(fleetFiles(shop, ['shop-1'])).toEqual(before);
-    await allUp(shop, SHOP, WORKERS.length);
+    await allUp(SHOP, WORKERS.length);
   }, 180_000);
 
   it('with rollbackOnFailure, returns the cluster to its starting content when a node fails', async () => {
@@ -183,7 +183,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
       'shop-1 ROLLBACK SUCCEEDED',
     ]);
     expect(fleetFiles(shop, WORKERS)).toEqual(before);
-    await allUp(shop, SHOP, WORKERS.length);
+    await allUp(SHOP, WORKERS.length);
   }, 180_000);
 
   for (let seed = 0; seed < SEEDS; seed += 1) {
@@ -209,7 +209,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
       expect(operation.state, JSON.stringify(operation)).toBe('SUCCEEDED');
       await expectEachWorkerChangedOnce(id, before);
       for (const worker of WORKERS) expect(fs.readFileSync(path.join(shop.patchesDir(worker), name), 'utf8')).toBe(`seeded change ${seed}`);
-      await allUp(shop, SHOP, WORKERS.length);
+      await allUp(SHOP, WORKERS.length);
     }, 240_000);
   }
 
@@ -236,7 +236,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
         // Nothing half-done is left beside the files: staging and backups are the agent's own hidden directory.
         expect(fs.readdirSync(shop.patchesDir(worker)).filter((file) => !file.startsWith('.') && !file.endsWith('.jar'))).toEqual([]);
       }
-      await allUp(shop, SHOP, WORKERS.length);
+      await allUp(SHOP, WORKERS.length);
     }, 240_000);
   }
 
@@ -246,7 +246,7 @@ describe('DEPLOY with real agents and workers, under faults', () => {
     const flip = await LiveAgent.create(oc, { cluster: 'flip', workers: 1, enrollmentToken: await oc.enrollmentToken('flip'), ocUrl: proxy.url });
     try {
       flip.start();
-      await allUp(flip, 'flip', 1);
+      await allUp('flip', 1);
       const before = fleetFiles(flip, ['flip-1']);
       const id = await deploy({ clusters: ['flip'] }, { deploy: { items: [items.fixTwo] } });
       const operation = await settle(id);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { personToken } from '../helpers/accounts.ts';
 import { uploadContent } from '../helpers/content.ts';
-import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
+import { enrollManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { reportInventory } from '../helpers/inventory.ts';
 import { CREATE_OPERATION } from '../helpers/operations.ts';
