@@ -169,7 +169,9 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
       deploymentsOf: (tx, itemId): Promise<string[]> => operations.deploying(itemId, tx),
     },
   );
-  const baselines = new BaselinesService(db, new BaselinesRepository(), targets, content, nodes, clusters, tags, transactor, clock);
+  const baselines = new BaselinesService(db, new BaselinesRepository(), targets, content, nodes, clusters, tags, transactor, clock, {
+    removed: (work, baselineId) => schedules.removeEnforcement(work, baselineId),
+  });
   const inventory = new InventoryService(
     db,
     new InventoryRepository(),

@@ -199,4 +199,24 @@ describe('baselines in the dashboard', { timeout: 120_000 }, () => {
       await viewer.context().close();
     }
   });
+
+  it('enforces a baseline on a timetable, stops enforcing it, and deletes it after a confirmation', async () => {
+    await page.goto(`${oc.url}/baselines/${BASELINE}`);
+    const enforcement = page.getByTestId('baseline-enforcement');
+    await enforcement.getByText('Not enforced').waitFor();
+    await page.getByTestId('enforcement-cron').fill('*/30 * * * *');
+    await page.getByTestId('enforcement-start').click();
+    await enforcement.getByText(`Enforced by schedule enforce-${BASELINE}`).waitFor();
+    expect(await enforcement.textContent()).toContain('*/30 * * * *');
+    const schedules = await oc.query('{ schedules(first: 10) { nodes { name cron enforces { name } } } }');
+    expect(schedules.schedules.nodes).toContainEqual({ name: `enforce-${BASELINE}`, cron: '*/30 * * * *', enforces: { name: BASELINE } });
+    await screenshot(page, 'baselines-enforced');
+    await page.getByTestId('enforcement-stop').click();
+    await enforcement.getByText('Not enforced').waitFor();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('baseline-delete').click();
+    await page.waitForURL(`${oc.url}/baselines`);
+    expect((await oc.query(`{ baseline(id: "${BASELINE}") { id } }`)).baseline).toBeNull();
+  });
 });

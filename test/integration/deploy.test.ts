@@ -338,6 +338,10 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
     const stopped = (await gql('mutation { stopEnforcingBaseline(baseline: "enf-base") { __typename ... on Schedule { id } } }')).stopEnforcingBaseline;
     expect(stopped.id).toBe(enforced.id);
     expect((await gql('{ baseline(id: "enf-base") { enforcement { id } } }')).baseline.enforcement).toBeNull();
+
+    const reenforced = (await gql(ENFORCE, { b: 'enf-base', i: { cron: '*/5 * * * *', timezone: 'UTC' } })).enforceBaseline;
+    expect((await gql('mutation { deleteBaseline(id: "enf-base") { __typename } }')).deleteBaseline.__typename).toBe('Removed');
+    expect((await gql('query($id: ID!) { schedule(id: $id) { id } }', { id: reenforced.id })).schedule).toBeNull();
   });
 
   it('returns the same operation for the same idempotency key', async () => {

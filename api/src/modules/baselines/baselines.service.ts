@@ -41,6 +41,11 @@ export interface DesiredState {
   conflicts: { kind: string; name: string; claims: { baseline: { id: string; name: string }; item: ContentItemRow }[] }[];
 }
 
+/** What goes with a baseline when it is deleted (its enforcement schedule), in the same transaction. */
+export interface BaselineDependents {
+  removed(work: UnitOfWork, baselineId: string): Promise<void>;
+}
+
 const MAX_ITEMS = 500;
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
@@ -55,6 +60,7 @@ export class BaselinesService {
     private readonly tags: TagsService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
+    private readonly dependents: BaselineDependents,
   ) {}
 
   find(idOrName: string): Promise<BaselineRow | undefined> {
@@ -128,6 +134,7 @@ export class BaselinesService {
   async remove(meta: RequestMeta, id: string): Promise<{ id: string; name: string }> {
     return this.transactor.run(meta, { action: 'baseline.delete', targetType: 'baseline', targetId: id }, async (work) => {
       const baseline = await this.#existing(work.tx, id);
+      await this.dependents.removed(work, baseline.id);
       await this.repository.delete(work.tx, baseline.id);
       work.target(baseline.id);
       return { id: baseline.id, name: baseline.name };

@@ -3,7 +3,7 @@ import type { Database } from '../../db/client.ts';
 import { actorName, type RequestMeta } from '../../shared/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, pageInMemory, toPage } from '../../shared/pagination.ts';
-import type { Transactor } from '../../shared/transactor.ts';
+import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { OperationInput, OperationsService } from '../operations/operations.service.ts';
 import type { StrategyInput } from '../operations/operations.strategy.ts';
@@ -89,6 +89,12 @@ export class SchedulesService {
     const existing = await this.enforcementOf(baseline.id);
     if (!existing) throw new NotFoundError('enforcement of baseline', baseline.name);
     return this.remove(meta, existing.id);
+  }
+
+  /** Deletes a baseline's enforcement schedule with the baseline, in its transaction. */
+  async removeEnforcement(work: UnitOfWork, baselineId: string): Promise<void> {
+    const schedule = (await this.repository.all(work.tx)).find((row) => row.template.enforces?.baselineId === baselineId);
+    if (schedule) await this.repository.delete(work.tx, schedule.id);
   }
 
   /** The schedule that enforces a baseline, if one does. */

@@ -49,6 +49,17 @@ export const BaselinesQuery = graphql(
   [BaselineVersionFields],
 );
 
+export const EnforcementFields = graphql(`
+  fragment EnforcementFields on Schedule {
+    id
+    name
+    cron
+    timezone
+    enabled
+    nextRuns(count: 1)
+  }
+`);
+
 export const BaselineQuery = graphql(
   `
     query Baseline($id: String!) {
@@ -65,10 +76,13 @@ export const BaselineQuery = graphql(
             ...BaselineVersionFields
           }
         }
+        enforcement {
+          ...EnforcementFields
+        }
       }
     }
   `,
-  [BaselineVersionFields],
+  [BaselineVersionFields, EnforcementFields],
 );
 
 export const BaselineDiffQuery = graphql(
@@ -156,6 +170,43 @@ export const RestoreBaselineVersionMutation = graphql(
   [BaselineResultFields, ErrorFields],
 );
 
+export const DeleteBaselineMutation = graphql(
+  `
+    mutation DeleteBaseline($id: String!) {
+      deleteBaseline(id: $id) {
+        __typename
+        ...ErrorFields
+      }
+    }
+  `,
+  [ErrorFields],
+);
+
+export const EnforceBaselineMutation = graphql(
+  `
+    mutation EnforceBaseline($baseline: String!, $input: EnforcementInput!) {
+      enforceBaseline(baseline: $baseline, input: $input) {
+        __typename
+        ...EnforcementFields
+        ...ErrorFields
+      }
+    }
+  `,
+  [EnforcementFields, ErrorFields],
+);
+
+export const StopEnforcingBaselineMutation = graphql(
+  `
+    mutation StopEnforcingBaseline($baseline: String!) {
+      stopEnforcingBaseline(baseline: $baseline) {
+        __typename
+        ...ErrorFields
+      }
+    }
+  `,
+  [ErrorFields],
+);
+
 export const NodeDesiredStateQuery = graphql(
   `
     query NodeDesiredState($id: ID!) {
@@ -209,6 +260,7 @@ export type BaselineItem = ResultOf<typeof BaselineItemFields>;
 export type BaselineVersion = ResultOf<typeof BaselineVersionFields>;
 export type BaselineSummary = ResultOf<typeof BaselinesQuery>['baselines']['nodes'][number];
 export type BaselineDetail = NonNullable<ResultOf<typeof BaselineQuery>['baseline']>;
+export type Enforcement = ResultOf<typeof EnforcementFields>;
 export type BaselineDiff = NonNullable<ResultOf<typeof BaselineDiffQuery>['baseline']>['diff'];
 export type BaselineInput = VariablesOf<typeof CreateBaselineMutation>['input'];
 export type DesiredState = NonNullable<ResultOf<typeof NodeDesiredStateQuery>['node']>['desiredState'];
