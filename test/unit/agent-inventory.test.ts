@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agentConfigSchema, type ProcessWorkerConfig } from '../../agent/src/config.ts';
 import { FileHasher, inventoryDigest, parseReportedLoad } from '../../agent/src/drivers/inventory.ts';
 import { INVENTORY_COMMAND_MAX_OUTPUT, runInventoryCommand } from '../../agent/src/drivers/inventory-command.ts';
+import { ProcessDriver } from '../../agent/src/drivers/process.driver.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -169,5 +172,48 @@ describe('runInventoryCommand', () => {
     );
     expect(await problem(node('console.log("loaded: fix.jar")'))).toBe('its output is not JSON');
     expect(await problem(node('console.log(JSON.stringify({ tenants: [] }))'))).toBe('its output is neither a list of loaded items nor { loaded, tenants }');
+  });
+});
+
+describe('ProcessDriver with an inventory command', () => {
+  it('reports what the command prints, leaves the worker out while it fails, and logs a lasting failure once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inventory-command-'));
+    const logged: { level: string; message: string }[] = [];
+    const logger = {
+      debug: () => {},
+      info: (_details: unknown, message: string) => logged.push({ level: 'info', message }),
+      warn: (_details: unknown, message: string) => logged.push({ level: 'warn', message }),
+    } as unknown as Logger;
+    const report = { loaded: [{ kind: 'CONFIG', name: 'a.xml', sha256: sha256('a') }], tenants: [{ name: 'acme', status: 'running' }] };
+    const spec = agentConfigSchema.parse({
+      oc: { url: 'http://127.0.0.1:1' },
+      cluster: 'c',
+      manager: { name: 'm' },
+      workers: [
+        {
+          driver: 'process',
+          name: 'w-1',
+          command: process.execPath,
+          args: ['-e', 'setTimeout(() => {}, 60_000)'],
+          inventoryCommand: { command: process.execPath, args: ['-e', 'process.exit(2)'] },
+        },
+      ],
+    }).workers[0] as ProcessWorkerConfig;
+    const driver = new ProcessDriver([spec], { get: () => undefined, set: () => {} }, dir, logger);
+    await driver.start();
+    try {
+      for (let heartbeat = 0; heartbeat < 3; heartbeat += 1) expect(await driver.inventory()).toEqual([]);
+      expect(logged.filter((entry) => entry.level === 'warn')).toEqual([{ level: 'warn', message: 'cannot read what the worker loaded' }]);
+
+      spec.inventoryCommand = { command: process.execPath, args: ['-e', `console.log(${JSON.stringify(JSON.stringify(report))})`], timeout: 10_000 };
+      for (let heartbeat = 0; heartbeat < 2; heartbeat += 1) expect(await driver.inventory()).toEqual([{ name: 'w-1', installed: [], ...report }]);
+      expect(logged.filter((entry) => entry.message !== 'started worker')).toEqual([
+        { level: 'warn', message: 'cannot read what the worker loaded' },
+        { level: 'info', message: 'what the worker loaded can be read again' },
+      ]);
+    } finally {
+      process.kill(-Number(driver.incarnation('w-1')?.split(':')[0]), 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
