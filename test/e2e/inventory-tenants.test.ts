@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, loggedInPage, screenshot } from '../helpers/browser.ts';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
 
 /**
@@ -59,6 +60,23 @@ describe('tenants and inventory commands with real processes', () => {
       { name: 'acme', status: 'running' },
       { name: 'globex', status: '2.1' },
     ]);
+  });
+
+  it('lists the tenants in the inventory section of the node’s page', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await loggedInPage(browser, oc);
+      await page.goto(`${oc.url}/nodes/${(await oc.statuses('ten'))['ten-1'].id}`);
+      const rows = page.getByTestId('node-inventory').getByTestId('tenant-row');
+      await rows.nth(1).waitFor();
+      expect(await rows.evaluateAll((elements) => elements.map((row) => [...row.querySelectorAll('td')].slice(0, 2).map((cell) => cell.textContent)))).toEqual([
+        ['acme', 'running'],
+        ['globex', '2.1'],
+      ]);
+      await screenshot(page, 'node-tenants');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('reads another worker’s tenants from its inventory command, and follows their changes', async () => {
