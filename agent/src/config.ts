@@ -17,6 +17,16 @@ const health = z.union([
   z.object({ tcp: z.number().int().min(1).max(65535), host: z.string().default('127.0.0.1') }).strict(),
 ]);
 
+/** A command that prints what the worker's running process loaded, run without a shell. */
+const inventoryCommand = z
+  .object({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /** How long it may run before it is killed (its answer then counts as unreadable). */
+    timeout: duration('10s').pipe(z.number().max(60_000, 'must be at most 1m: inventories are taken every heartbeat')),
+  })
+  .strict();
+
 const processWorker = z
   .object({
     driver: z.literal('process'),
@@ -40,6 +50,8 @@ const processWorker = z
      * Without it, a worker whose health answer names an inventory path (the demo worker) is asked there.
      */
     inventoryUrl: httpUrl().optional(),
+    /** Instead of inventoryUrl: a command whose standard output is that JSON (a product that reports it through a CLI). */
+    inventoryCommand: inventoryCommand.optional(),
     labels: z.record(z.string(), z.string()).default({}),
     /** The worker's own management console, linked from its page in the dashboard. */
     consoleUrl: httpUrl().optional(),
@@ -125,6 +137,10 @@ export function loadAgentConfig(file: string, overrides: AgentOverrides = {}): A
       const configNames = worker.configFiles.map((configFile) => path.basename(configFile));
       const repeated = configNames.find((configName, index) => configNames.indexOf(configName) !== index);
       if (repeated) throw new AgentConfigError(`Invalid agent configuration ${file}: worker ${worker.name} has two config files named "${repeated}"`);
+      if (worker.inventoryUrl && worker.inventoryCommand)
+        throw new AgentConfigError(
+          `Invalid agent configuration ${file}: worker ${worker.name} has both an inventoryUrl and an inventoryCommand; give one, as they are two answers to the same question`,
+        );
     }
     const workerNames = worker.driver === 'process' ? [worker.name] : Array.from({ length: worker.count }, (_, index) => `${worker.namePrefix}${index + 1}`);
     for (const workerName of workerNames) {

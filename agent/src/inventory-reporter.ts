@@ -3,7 +3,7 @@ import { type OcClient, OcRefusedError, OcUnavailableError } from './api-client.
 import type { WorkerDriver } from './drivers/driver.ts';
 import { inventoryDigest, type WorkerInventory } from './drivers/inventory.ts';
 
-/** Bounds of one report, well within the OC's limits (it refuses more than 10,000 items). */
+/** Bounds of one report, well within the OC's limits (it refuses more than 10,000 items and tenants). */
 const REPORT_NODES = 500;
 const REPORT_ITEMS = 5_000;
 
@@ -79,7 +79,7 @@ export class InventoryReporter {
       items = 0;
     };
     for (const entry of changed) {
-      const size = entry.inventory.installed.length + (entry.inventory.loaded?.length ?? 0);
+      const size = entry.inventory.installed.length + (entry.inventory.loaded?.length ?? 0) + (entry.inventory.tenants?.length ?? 0);
       if (batch.length >= REPORT_NODES || (batch.length > 0 && items + size > REPORT_ITEMS)) await send();
       batch.push(entry);
       items += size;

@@ -124,6 +124,8 @@ export interface LiveAgentOptions {
   withConfigFile?: boolean;
   /** How long a restart waits for a worker to become healthy (20s unless given). */
   startTimeout?: string;
+  /** Extra settings of a worker's agent configuration, e.g. an inventoryCommand; they win over the defaults. */
+  workerSettings?: (index: number, agent: LiveAgent) => Record<string, unknown>;
 }
 
 /** A real manager agent process supervising real demo-worker processes. */
@@ -208,6 +210,7 @@ export class LiveAgent {
           ...(this.options.withConfigFile ? { configFiles: [configFile] } : {}),
           stopTimeout: '3s',
           startTimeout: this.options.startTimeout ?? '20s',
+          ...this.options.workerSettings?.(index, this),
         };
       }),
     };

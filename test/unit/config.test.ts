@@ -76,4 +76,19 @@ describe('loadAgentConfig', () => {
     expect(() => loadAgentConfig(write({ health: { http: 'file:///etc/passwd' } }))).toThrow(/workers\.0\.health/);
     expect(() => loadAgentConfig(write({}, { url: 'ws://127.0.0.1:4000' }))).toThrow(/oc\.url must be an absolute http\(s\) URL/);
   });
+
+  it('takes an inventory command, with a default timeout, instead of an inventory URL, never both', () => {
+    expect(loadAgentConfig(write({ inventoryCommand: { command: '/opt/app/bin/report', args: ['--json'] } })).workers[0]).toMatchObject({
+      inventoryCommand: { command: '/opt/app/bin/report', args: ['--json'], timeout: 10_000 },
+    });
+    expect(loadAgentConfig(write({ inventoryCommand: { command: 'report', timeout: '2s' } })).workers[0]).toMatchObject({
+      inventoryCommand: { command: 'report', args: [], timeout: 2000 },
+    });
+    expect(() => loadAgentConfig(write({ inventoryUrl: 'http://127.0.0.1:8081/inventory', inventoryCommand: { command: 'report' } }))).toThrow(
+      /worker app-1 has both an inventoryUrl and an inventoryCommand; give one/,
+    );
+    expect(() => loadAgentConfig(write({ inventoryCommand: { command: '' } }))).toThrow(/workers\.0\.inventoryCommand\.command/);
+    expect(() => loadAgentConfig(write({ inventoryCommand: { command: 'report', shell: true } }))).toThrow(/workers\.0\.inventoryCommand/);
+    expect(() => loadAgentConfig(write({ inventoryCommand: { command: 'report', timeout: '5m' } }))).toThrow(/inventoryCommand\.timeout must be at most 1m/);
+  });
 });

@@ -10,6 +10,7 @@ const workerFlags = z.object({
   version: z.string().default('1.0.0'),
   patchesDir: z.string().optional(),
   configFile: z.array(z.string()).default([]),
+  tenant: z.array(z.string().regex(/^[^=]+(=.*)?$/, 'must be <name> or <name>=<status>')).default([]),
   startDelay: duration('1ms'),
   failHealth: z.boolean().default(false),
   crashAfter: optionalDuration(),
@@ -28,6 +29,11 @@ export function registerWorker(program: Command): void {
     .option('--version <version>', 'version it reports', '1.0.0')
     .option('--patches-dir <dir>', 'directory whose files it reports as patches')
     .option('--config-file <file>', 'a configuration file it reads at start (repeatable)', (file: string, files: string[] = []) => [...files, file])
+    .option(
+      '--tenant <name[=status]>',
+      'a tenant it hosts, reported at /inventory; its status defaults to "running" (repeatable)',
+      (tenant: string, tenants: string[] = []) => [...tenants, tenant],
+    )
     .option('--start-delay <duration>', 'health fails this long after start')
     .option('--fail-health', 'health always fails')
     .option('--crash-after <duration>', 'exit with an error this long after start')
@@ -40,7 +46,19 @@ export function registerWorker(program: Command): void {
         const issue = parsed.error.issues[0];
         throw new Error(`--${String(issue.path[0]).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} ${issue.message}`);
       }
-      const { startDelay, crashAfter, stopDelay, exitWith, configFile, ...rest } = parsed.data;
-      await runWorker({ ...rest, configFiles: configFile, startDelayMs: startDelay, crashAfterMs: crashAfter, stopDelayMs: stopDelay, exitWithPid: exitWith });
+      const { startDelay, crashAfter, stopDelay, exitWith, configFile, tenant, ...rest } = parsed.data;
+      const tenants = tenant.map((entry) => {
+        const [name, ...status] = entry.split('=');
+        return { name, status: status.length > 0 ? status.join('=') : 'running' };
+      });
+      await runWorker({
+        ...rest,
+        configFiles: configFile,
+        tenants,
+        startDelayMs: startDelay,
+        crashAfterMs: crashAfter,
+        stopDelayMs: stopDelay,
+        exitWithPid: exitWith,
+      });
     });
 }

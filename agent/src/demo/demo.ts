@@ -27,10 +27,20 @@ interface DemoCluster {
   description: string;
   workers: number;
   tags: string[];
+  /** The tenants each worker hosts, by worker number (1 is the first); the others host none. */
+  tenants?: Record<number, string[]>;
 }
 
 const CLUSTERS: DemoCluster[] = [
-  { name: 'app-servers', productKind: 'application-server', description: 'Customer-facing application servers', workers: 4, tags: ['datacenter 1'] },
+  {
+    name: 'app-servers',
+    productKind: 'application-server',
+    description: 'Customer-facing application servers',
+    workers: 4,
+    tags: ['datacenter 1'],
+    // Customers' applications, each on two servers; the fourth server is being set up for a new one.
+    tenants: { 1: ['acme', 'globex'], 2: ['acme', 'globex'], 3: ['initech', 'umbrella=suspended'], 4: ['initech', 'umbrella=suspended', 'hooli=provisioning'] },
+  },
   { name: 'esb', productKind: 'esb', description: 'Enterprise service bus', workers: 2, tags: ['datacenter 1'] },
   { name: 'api-manager', productKind: 'api-manager', description: 'API gateway and publisher', workers: 3, tags: ['datacenter 2'] },
 ];
@@ -224,6 +234,7 @@ function agentConfig(options: DemoOptions, cluster: DemoCluster, ports: number[]
           '2s',
           '--exit-with',
           String(process.pid),
+          ...(cluster.tenants?.[index + 1] ?? []).flatMap((tenant) => ['--tenant', tenant]),
         ],
         address: `127.0.0.1:${port}`,
         health: { http: `http://127.0.0.1:${port}/health` },

@@ -20,11 +20,63 @@ export interface LoadedItem {
   sha256: string;
 }
 
-/** What a worker has: installed on disk, and loaded by its process (null when the worker does not say). */
+/** A customer, application or tenant the worker hosts, as it reports it; its status is the worker's free text (a state, a version). */
+export interface Tenant {
+  name: string;
+  status: string | null;
+}
+
+/**
+ * What a worker has: installed on disk, loaded by its process (null when the worker does not
+ * say), and the tenants it hosts (absent or null when it does not report tenants: the OC keeps what it had).
+ */
 export interface WorkerInventory {
   name: string;
   installed: InstalledItem[];
   loaded: LoadedItem[] | null;
+  tenants?: Tenant[] | null;
+}
+
+/** What a worker's running process reports: what it loaded, and its tenants if it has any to report. */
+export interface ReportedLoad {
+  loaded: LoadedItem[];
+  tenants: Tenant[] | null;
+}
+
+const ITEM_KINDS = new Set<unknown>(['PATCH', 'ARTIFACT', 'CONFIG']);
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function loadedItems(value: unknown): LoadedItem[] | null {
+  if (!Array.isArray(value)) return null;
+  const valid = value.every((item) => isObject(item) && ITEM_KINDS.has(item.kind) && typeof item.name === 'string' && typeof item.sha256 === 'string');
+  return valid ? value.map(({ kind, name, sha256 }) => ({ kind, name, sha256 })) : null;
+}
+
+function tenantList(value: unknown): Tenant[] | null {
+  if (!Array.isArray(value)) return null;
+  const valid = value.every(
+    (tenant) =>
+      isObject(tenant) && typeof tenant.name === 'string' && (tenant.status === undefined || tenant.status === null || typeof tenant.status === 'string'),
+  );
+  return valid ? value.map(({ name, status }) => ({ name, status: status ?? null })) : null;
+}
+
+/**
+ * Reads a worker's inventory answer (from its inventory URL or command): either a list of loaded
+ * items, `[{ kind, name, sha256 }]`, or `{ loaded: [...], tenants: [{ name, status? }] }`. Null
+ * for anything else: an answer that is not what the protocol describes is not trusted at all.
+ */
+export function parseReportedLoad(body: unknown): ReportedLoad | null {
+  if (Array.isArray(body)) {
+    const loaded = loadedItems(body);
+    return loaded && { loaded, tenants: null };
+  }
+  if (!isObject(body)) return null;
+  const loaded = loadedItems(body.loaded);
+  const tenants = body.tenants === undefined ? null : tenantList(body.tenants);
+  if (!loaded || (body.tenants !== undefined && !tenants)) return null;
+  return { loaded, tenants };
 }
 
 /** Where a worker's items live: its patches and artifacts directories, and its managed config files. */
@@ -99,6 +151,7 @@ export function inventoryDigest(inventory: WorkerInventory): string {
   const canonical = {
     installed: [...inventory.installed].sort(order).map((item) => [item.kind, item.name, item.sha256, item.size, item.modifiedAt]),
     loaded: inventory.loaded === null ? null : [...inventory.loaded].sort(order).map((item) => [item.kind, item.name, item.sha256]),
+    tenants: !inventory.tenants ? null : [...inventory.tenants].sort((a, b) => a.name.localeCompare(b.name)).map((tenant) => [tenant.name, tenant.status]),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

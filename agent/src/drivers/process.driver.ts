@@ -7,7 +7,8 @@ import { DirectoryWorkerFiles, type WorkerFiles } from '../deploy/worker-files.t
 import { sleep } from '../shared/backoff.ts';
 import type { RestartOutcome, WorkerDriver, WorkerInfo, WorkerObservation } from './driver.ts';
 import { checkHealth } from './health-check.ts';
-import { FileHasher, type LoadedItem, type WorkerInventory } from './inventory.ts';
+import { FileHasher, parseReportedLoad, type ReportedLoad, type WorkerInventory } from './inventory.ts';
+import { runInventoryCommand } from './inventory-command.ts';
 import { cpuPercent, diskUsedPercent, hostLoad, residentBytes, sampleProcess, uptimeSecondsOf } from './proc-stats.ts';
 
 /** Where the agent remembers the processes it started (its state file). */
@@ -24,17 +25,6 @@ interface Running {
   version: string | undefined;
 }
 
-const ITEM_KINDS = new Set(['PATCH', 'ARTIFACT', 'CONFIG']);
-
-/** What a worker's inventory URL answers, if it is the JSON the protocol describes; anything else is not trusted. */
-function loadedItems(body: unknown): LoadedItem[] | null {
-  if (!Array.isArray(body)) return null;
-  const valid = body.every(
-    (item) => item && typeof item === 'object' && ITEM_KINDS.has(item.kind) && typeof item.name === 'string' && typeof item.sha256 === 'string',
-  );
-  return valid ? body.map(({ kind, name, sha256 }) => ({ kind, name, sha256 })) : null;
-}
-
 const POLL_MS = 200;
 
 /**
@@ -47,6 +37,8 @@ export class ProcessDriver implements WorkerDriver {
   readonly #hashers = new Map<string, FileHasher>();
   /** Where each worker's health answer says it reports what it loaded; kept across restarts, as it is the same program. */
   readonly #advertisedInventoryUrls = new Map<string, string>();
+  /** Why each worker's loaded items could last not be read (absent: they could), so that a lasting problem is logged once. */
+  readonly #inventoryProblems = new Map<string, string>();
 
   constructor(
     private readonly specs: ProcessWorkerConfig[],
@@ -77,20 +69,47 @@ export class ProcessDriver implements WorkerDriver {
     const installed = await hasher.installed(spec);
     const running = this.#running.get(spec.name);
     const sample = running ? sampleProcess(running.pid) : null;
-    // A process that is not running has loaded nothing.
-    if (!running || !sample || sample.zombie || sample.startTicks !== running.startTicks) return { name: spec.name, installed, loaded: [] };
+    // A process that is not running has loaded nothing; its tenants are left as they were reported.
+    if (!running || !sample || sample.zombie || sample.startTicks !== running.startTicks) return { name: spec.name, installed, loaded: [], tenants: null };
+    if (spec.inventoryCommand) {
+      const outcome = await runInventoryCommand(spec.inventoryCommand, { name: spec.name, pid: running.pid, cwd: spec.cwd, env: spec.env });
+      return this.#readInventory(spec, installed, outcome.ok ? outcome.load : null, outcome.ok ? null : `its inventory command failed: ${outcome.problem}`);
+    }
     const url = spec.inventoryUrl ?? this.#advertisedInventoryUrls.get(spec.name);
-    if (!url) return { name: spec.name, installed, loaded: null };
+    if (!url) return { name: spec.name, installed, loaded: null, tenants: null };
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      const loaded = response.ok ? loadedItems(await response.json()) : null;
-      if (loaded) return { name: spec.name, installed, loaded };
-      this.logger.warn({ worker: spec.name, url, status: response.status }, 'the worker’s inventory answer is not a list of loaded items');
+      const load = response.ok ? parseReportedLoad(await response.json()) : null;
+      return this.#readInventory(
+        spec,
+        installed,
+        load,
+        load ? null : `its inventory URL ${url} answered ${response.status} with neither a list of loaded items nor { loaded, tenants }`,
+      );
     } catch (error) {
       // Starting, or briefly busy: its inventory is reported with a later heartbeat that reaches it.
       this.logger.debug({ worker: spec.name, err: (error as Error).message }, 'cannot read the worker’s inventory yet');
+      return null;
     }
-    return null;
+  }
+
+  /**
+   * The worker's inventory from what its process reported, or null when that could not be read
+   * (its loaded items stay unknown). A problem is logged when it starts or changes, and its end
+   * once, not at every heartbeat it lasts.
+   */
+  #readInventory(
+    spec: ProcessWorkerConfig,
+    installed: WorkerInventory['installed'],
+    load: ReportedLoad | null,
+    problem: string | null,
+  ): WorkerInventory | null {
+    const previous = this.#inventoryProblems.get(spec.name);
+    if (problem && problem !== previous) this.logger.warn({ worker: spec.name, problem }, 'cannot read what the worker loaded');
+    if (!problem && previous) this.logger.info({ worker: spec.name }, 'what the worker loaded can be read again');
+    if (problem) this.#inventoryProblems.set(spec.name, problem);
+    else this.#inventoryProblems.delete(spec.name);
+    return load ? { name: spec.name, installed, loaded: load.loaded, tenants: load.tenants } : null;
   }
 
   async start(): Promise<void> {

@@ -60,7 +60,7 @@ export class SimulatedDriver implements WorkerDriver {
   }
 
   async inventory(): Promise<WorkerInventory[]> {
-    return this.#workers.map((worker) => ({ name: worker.name, installed: [...worker.installed.values()], loaded: [...worker.loaded] }));
+    return this.#workers.map((worker) => ({ name: worker.name, installed: [...worker.installed.values()], loaded: [...worker.loaded], tenants: null }));
   }
 
   async start(): Promise<void> {}

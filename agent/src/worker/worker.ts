@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { inventoryFiles, type LoadedItem, sha256Of } from '../drivers/inventory.ts';
+import { inventoryFiles, type LoadedItem, sha256Of, type Tenant } from '../drivers/inventory.ts';
 import { listFiles } from '../drivers/proc-stats.ts';
 
 export interface WorkerOptions {
@@ -12,6 +12,8 @@ export interface WorkerOptions {
   patchesDir?: string;
   /** Configuration files it reads at start, reported as loaded CONFIG items. */
   configFiles?: string[];
+  /** The tenants it hosts, reported at /inventory (then in its object form, { loaded, tenants }). */
+  tenants?: Tenant[];
   /** Health fails for this long after start, like a product server warming up. */
   startDelayMs: number;
   failHealth: boolean;
@@ -28,8 +30,8 @@ export interface WorkerOptions {
 /**
  * A small HTTP server standing in for a product server (an application server, an ESB): it
  * answers /health, reports its version, the patches present in its patches directory and, at
- * /inventory, the patches and config files it loaded when it started, and can be made to fail for
- * demos and tests.
+ * /inventory, the patches and config files it loaded when it started (and the tenants it hosts, if
+ * it is given any), and can be made to fail for demos and tests.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const startedAt = Date.now();
@@ -70,7 +72,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       return;
     }
     if (req.method === 'GET' && route === '/patches') return send(res, 200, describe().patches);
-    if (req.method === 'GET' && route === '/inventory') return send(res, 200, loaded);
+    if (req.method === 'GET' && route === '/inventory') return send(res, 200, options.tenants?.length ? { loaded, tenants: options.tenants } : loaded);
     if (req.method === 'POST' && route === '/control') {
       let body = '';
       req.on('data', (chunk) => {

@@ -28,6 +28,7 @@ function createLoaders(services: Services) {
       return ids.map((id) => nodes.get(id) ?? new Error(`node ${id} is gone`));
     }),
     nodeInventory: new DataLoader((ids: readonly string[]) => services.inventory.ofNodes(ids)),
+    nodeTenants: new DataLoader((ids: readonly string[]) => services.inventory.tenantsOf(ids)),
     installedOn: new DataLoader((sha256s: readonly string[]) => services.inventory.installedOn(sha256s)),
     nodeDrift: new DataLoader((ids: readonly string[]) => services.inventory.drift(ids)),
     // A list of nodes asking for their desired state reads the baselines once, not once per node.

@@ -3,8 +3,9 @@ import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import type { ContentKind } from '../content/content.types.ts';
 import type { ItemKey, ItemState } from './inventory.rules.ts';
-import { type InventoryRow, nodeInventory } from './inventory.table.ts';
-import { inventoryDirectory } from './inventory.view.ts';
+import { type InventoryRow, nodeInventory, nodeTenants, type TenantRow } from './inventory.table.ts';
+import type { TenantState } from './inventory.tenants.ts';
+import { inventoryDirectory, tenantDirectory } from './inventory.view.ts';
 
 /** Which items to look for: by hash, by name, by kind; all given conditions hold. */
 export interface ContentQuery {
@@ -14,6 +15,8 @@ export interface ContentQuery {
 }
 
 export type NodeWithContentRow = InventoryRow & { clusterName: string; nodeName: string };
+
+export type NodeWithTenantRow = TenantRow & { clusterName: string; nodeName: string };
 
 export class InventoryRepository {
   async ofNodes(db: Executor, nodeIds: readonly string[]): Promise<InventoryRow[]> {
@@ -56,6 +59,52 @@ export class InventoryRepository {
       );
   }
 
+  async tenantsOfNodes(db: Executor, nodeIds: readonly string[]): Promise<TenantRow[]> {
+    if (nodeIds.length === 0) return [];
+    return db.select().from(nodeTenants).where(anyOf(nodeTenants.nodeId, nodeIds)).orderBy(asc(nodeTenants.nodeId), asc(nodeTenants.name));
+  }
+
+  /** Writes new tenants and changed statuses; a tenant seen before keeps its firstSeenAt. */
+  async upsertTenants(tx: Executor, tenants: (TenantState & { nodeId: string })[], at: Date): Promise<void> {
+    const rows = tenants.map((tenant) => ({ ...tenant, firstSeenAt: at, changedAt: at }));
+    for (const batch of insertBatches(nodeTenants, rows)) {
+      await tx
+        .insert(nodeTenants)
+        .values(batch)
+        .onConflictDoUpdate({
+          target: [nodeTenants.nodeId, nodeTenants.name],
+          set: { status: sql`excluded.status`, changedAt: sql`excluded.changed_at` },
+        });
+    }
+  }
+
+  async removeTenants(tx: Executor, tenants: { nodeId: string; name: string }[]): Promise<void> {
+    if (tenants.length === 0) return;
+    const column = (values: string[]) => new Param(values);
+    await tx
+      .delete(nodeTenants)
+      .where(
+        sql`(${nodeTenants.nodeId}::text, ${nodeTenants.name}) in (select * from unnest(${column(tenants.map((tenant) => tenant.nodeId))}::text[], ${column(tenants.map((tenant) => tenant.name))}::text[]))`,
+      );
+  }
+
+  /** Member nodes hosting a tenant of this name, by cluster and node name after a keyset cursor. */
+  async withTenant(db: Executor, name: string, limit: number, after: unknown[] | null): Promise<NodeWithTenantRow[]> {
+    const { nodeLeftAt, ...row } = getColumns(tenantDirectory);
+    const view = tenantDirectory;
+    return db
+      .select(row)
+      .from(view)
+      .where(and(hostingTenant(name), after ? sql`(${view.clusterName}, ${view.nodeName}) > (${after[0]}, ${after[1]})` : undefined))
+      .orderBy(asc(view.clusterName), asc(view.nodeName))
+      .limit(limit);
+  }
+
+  async countWithTenant(db: Executor, name: string): Promise<number> {
+    const [row] = await db.select({ value: count() }).from(tenantDirectory).where(hostingTenant(name));
+    return row.value;
+  }
+
   /** How many member nodes have each hash installed. */
   async installedCounts(db: Executor, sha256s: readonly string[]): Promise<Map<string, number>> {
     if (sha256s.length === 0) return new Map();
@@ -90,6 +139,10 @@ export class InventoryRepository {
     const [row] = await db.select({ value: count() }).from(inventoryDirectory).where(matching(query));
     return row.value;
   }
+}
+
+function hostingTenant(name: string): SQL {
+  return sql`${tenantDirectory.name} = ${name} and ${tenantDirectory.nodeLeftAt} is null`;
 }
 
 function installedOnMembers(): SQL {

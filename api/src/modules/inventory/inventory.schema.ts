@@ -9,9 +9,10 @@ import { NodeRef } from '../nodes/nodes.schema.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import type { TargetInput as TargetInputShape } from '../targets/targets.types.ts';
 import type { DriftState } from './inventory.drift.ts';
-import type { NodeWithContentRow } from './inventory.repository.ts';
+import type { NodeWithContentRow, NodeWithTenantRow } from './inventory.repository.ts';
 import { type DriftCounts, type DriftSummary, type InventoryReceipt, MAX_ITEMS_PER_NODE, MAX_ITEMS_PER_REPORT, type NodeDrift } from './inventory.service.ts';
-import type { InventoryRow } from './inventory.table.ts';
+import type { InventoryRow, TenantRow } from './inventory.table.ts';
+import { MAX_TENANT_STATUS, MAX_TENANTS_PER_NODE } from './inventory.tenants.ts';
 
 export const InventoryItemRef = builder.objectRef<InventoryRow>('InventoryItem').implement({
   description: 'A patch, artifact or managed config file on a node, as its manager last reported it.',
@@ -47,6 +48,48 @@ builder.drizzleObjectField(NodeRef, 'inventory', (t) =>
     description: 'What the node has installed and loaded, by kind and name.',
     extensions: { maxItems: 2 * MAX_ITEMS_PER_NODE } satisfies CostExtensions,
     resolve: (node, _args, context) => context.loaders.nodeInventory.load(node.id),
+  }),
+);
+
+const TenantRef = builder.objectRef<TenantRow>('Tenant').implement({
+  description: 'A tenant a node hosts (a customer’s applications on an application server, say), as its manager last reported it.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Its name, as the worker reports it.' }),
+    status: t.exposeString('status', { nullable: true, description: 'The worker’s own word on it (a state, a version); null when it gives none.' }),
+    firstSeenAt: t.field({ type: 'DateTime', description: 'When the OC first saw it on this node.', resolve: (tenant) => tenant.firstSeenAt }),
+    changedAt: t.field({ type: 'DateTime', description: 'When its status last changed.', resolve: (tenant) => tenant.changedAt }),
+  }),
+});
+
+builder.drizzleObjectField(NodeRef, 'tenants', (t) =>
+  t.field({
+    type: [TenantRef],
+    description: 'The tenants the node hosts, by name, as its worker last reported them; empty for a worker that reports none.',
+    extensions: { maxItems: MAX_TENANTS_PER_NODE } satisfies CostExtensions,
+    resolve: (node, _args, context) => context.loaders.nodeTenants.load(node.id),
+  }),
+);
+
+const NodeWithTenantRef = builder.objectRef<NodeWithTenantRow>('NodeWithTenant').implement({
+  description: 'A node and the tenant of the name asked for that it hosts.',
+  fields: (t) => ({
+    node: t.field({ type: NodeRef, description: 'The node.', resolve: async (row, _args, context) => context.loaders.node.load(row.nodeId) }),
+    tenant: t.field({ type: TenantRef, description: 'The tenant, with its status on this node.', resolve: (row) => row }),
+  }),
+});
+
+const NodeWithTenantConnection = connectionOf('NodeWithTenant', NodeWithTenantRef, 'node with the tenant');
+
+builder.queryField('nodesWithTenant', (t) =>
+  t.field({
+    type: NodeWithTenantConnection,
+    description: 'Which member nodes host a tenant of this name: "where does this customer run?". Ordered by cluster and node.',
+    args: {
+      name: t.arg.string({ required: true, description: 'The tenant’s name, exactly as its workers report it.' }),
+      ...pageArgs,
+    },
+    authScopes: { viewer: true },
+    resolve: (_root, args, context) => context.services.inventory.nodesWithTenant(args.name, args),
   }),
 );
 
@@ -107,6 +150,14 @@ const LoadedItemInput = builder.inputType('LoadedItemInput', {
   }),
 });
 
+const TenantInput = builder.inputType('TenantInput', {
+  description: 'A tenant the worker hosts.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Its name: letters, digits, ".", "_" and "-", at most 63 characters.' }),
+    status: t.string({ description: `The worker’s own word on it (a state, a version), at most ${MAX_TENANT_STATUS} characters.` }),
+  }),
+});
+
 const NodeInventoryInput = builder.inputType('NodeInventoryInput', {
   description: 'One worker’s whole inventory: it replaces what the OC had.',
   fields: (t) => ({
@@ -116,11 +167,15 @@ const NodeInventoryInput = builder.inputType('NodeInventoryInput', {
       type: [LoadedItemInput],
       description: `Files the running process loaded, at most ${MAX_ITEMS_PER_NODE}; omit when the worker does not say (a stopped worker has loaded nothing: send an empty list).`,
     }),
+    tenants: t.field({
+      type: [TenantInput],
+      description: `The tenants it hosts, at most ${MAX_TENANTS_PER_NODE}: they replace the stored ones. Omit when the worker does not report tenants; the stored ones then stay.`,
+    }),
   }),
 });
 
 const InventoryReportInput = builder.inputType('InventoryReportInput', {
-  description: `Inventories of some of the cluster’s workers: send a worker’s only when it changed. At most ${MAX_ITEMS_PER_REPORT} items in all.`,
+  description: `Inventories of some of the cluster’s workers: send a worker’s only when it changed. At most ${MAX_ITEMS_PER_REPORT} items and tenants in all.`,
   fields: (t) => ({
     nodes: t.field({ type: [NodeInventoryInput], required: true, description: 'The workers whose inventory is reported.' }),
   }),
@@ -154,7 +209,8 @@ const InventoryReceiptRef = builder.objectRef<InventoryReceipt>('InventoryReceip
 builder.mutationField('reportInventory', (t) =>
   mutation(t, 'inventory.report', 'AGENT', {
     type: InventoryReceiptRef,
-    description: 'A manager reports what its workers have installed and loaded. Repeating a report changes nothing. Agent credential only.',
+    description:
+      'A manager reports what its workers have installed and loaded, and the tenants they host. Repeating a report changes nothing. Agent credential only.',
     args: { input: t.arg({ type: InventoryReportInput, required: true, description: 'The report.' }) },
     audit: 'REFUSALS',
     resolve: (meta, args, context) => context.services.inventory.apply(meta, (context.meta.actor as AgentActor).clusterId, args.input.nodes),

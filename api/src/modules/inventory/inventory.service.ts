@@ -18,9 +18,10 @@ import type { TargetInput } from '../targets/targets.types.ts';
 import { type Drift, type DriftState, deriveDrift, type FileRef } from './inventory.drift.ts';
 import { DuplicateInventoryEntryError, InventoryTooLargeError } from './inventory.errors.ts';
 import { inventoryChanged } from './inventory.events.ts';
-import type { ContentQuery, InventoryRepository, NodeWithContentRow } from './inventory.repository.ts';
+import type { ContentQuery, InventoryRepository, NodeWithContentRow, NodeWithTenantRow } from './inventory.repository.ts';
 import { combine, diffInventory, type InstalledItem, type ItemState, type LoadedItem } from './inventory.rules.ts';
-import type { InventoryRow } from './inventory.table.ts';
+import type { InventoryRow, TenantRow } from './inventory.table.ts';
+import { cleanTenants, diffTenants, type TenantState } from './inventory.tenants.ts';
 
 /** Items one list of one node may carry: far more than a product server has patches. */
 export const MAX_ITEMS_PER_NODE = 2_000;
@@ -32,6 +33,8 @@ export interface NodeInventoryReport {
   installed: readonly { kind: ContentKind; name: string; sha256: string; size: number; modifiedAt?: Date | null }[];
   /** What the running process loaded; null or absent when the worker does not say (nothing counts as loaded). */
   loaded?: readonly LoadedItem[] | null;
+  /** The tenants it hosts; null or absent when the worker does not report tenants (the stored ones stay). */
+  tenants?: readonly { name: string; status?: string | null }[] | null;
 }
 
 export interface InventoryReceipt {
@@ -59,9 +62,9 @@ function uniqueItems<Item extends { kind: ContentKind; name: string }>(items: re
 }
 
 /** Checks a whole report before anything is written: a bad report changes nothing. */
-function cleanReport(nodes: readonly NodeInventoryReport[], maxNodes: number): { name: string; items: ItemState[] }[] {
+function cleanReport(nodes: readonly NodeInventoryReport[], maxNodes: number): { name: string; items: ItemState[]; tenants: TenantState[] | null }[] {
   if (nodes.length > maxNodes) throw new InventoryTooLargeError('An inventory report', maxNodes, 'node', 'nodes');
-  const total = nodes.reduce((sum, node) => sum + node.installed.length + (node.loaded?.length ?? 0), 0);
+  const total = nodes.reduce((sum, node) => sum + node.installed.length + (node.loaded?.length ?? 0) + (node.tenants?.length ?? 0), 0);
   if (total > MAX_ITEMS_PER_REPORT) throw new InventoryTooLargeError('An inventory report', MAX_ITEMS_PER_REPORT, 'item', 'nodes');
   const names = new Set<string>();
   return nodes.map((node) => {
@@ -78,7 +81,7 @@ function cleanReport(nodes: readonly NodeInventoryReport[], maxNodes: number): {
       checkItem(item, 'loaded');
       return { kind: item.kind, name: item.name, sha256: item.sha256 };
     });
-    return { name, items: combine(installed, loaded) };
+    return { name, items: combine(installed, loaded), tenants: node.tenants ? cleanTenants(node.tenants, name) : null };
   });
 }
 
@@ -125,8 +128,10 @@ export class InventoryService {
   /**
    * Applies a manager's inventory report for nodes of its own cluster: each node's items become
    * what it reports (new and changed ones written, missing ones deleted) with an
-   * INVENTORY_CHANGED event per node that changed, in one transaction. A report that changes
-   * nothing writes nothing. Nodes not in the cluster are refused, and audited once per report.
+   * INVENTORY_CHANGED event per node that changed, in one transaction. A node's tenants become
+   * the reported ones when the report carries them, and stay as they were when it does not. A
+   * report that changes nothing writes nothing. Nodes not in the cluster are refused, and audited
+   * once per report.
    */
   async apply(meta: RequestMeta, clusterId: string, nodes: readonly NodeInventoryReport[]): Promise<InventoryReceipt> {
     const reports = cleanReport(nodes, this.maxNodes);
@@ -135,10 +140,10 @@ export class InventoryService {
       const cluster = await this.clusters.find(clusterId);
       if (!cluster) throw new NotFoundError('cluster', clusterId);
       const members = new Map((await this.nodes.ofCluster(clusterId)).map((node) => [node.name, node]));
-      const known: { node: NodeRow; items: ItemState[] }[] = [];
+      const known: { node: NodeRow; items: ItemState[]; tenants: TenantState[] | null }[] = [];
       for (const report of reports) {
         const node = members.get(report.name);
-        if (node) known.push({ node, items: report.items });
+        if (node) known.push({ node, items: report.items, tenants: report.tenants });
         else
           receipt.refused.push({
             node: report.name,
@@ -152,9 +157,19 @@ export class InventoryService {
           known.map(({ node }) => node.id),
         ),
       );
+      const storedTenants = this.#byNode(
+        await this.repository.tenantsOfNodes(
+          this.db,
+          known.filter(({ tenants }) => tenants !== null).map(({ node }) => node.id),
+        ),
+      );
       const changes = known
-        .map(({ node, items }) => ({ node, ...diffInventory(stored.get(node.id) ?? [], items) }))
-        .filter((change) => change.upserts.length + change.removals.length > 0);
+        .map(({ node, items, tenants }) => ({
+          node,
+          ...diffInventory(stored.get(node.id) ?? [], items),
+          tenants: tenants ? diffTenants(storedTenants.get(node.id) ?? [], tenants) : { upserts: [], removals: [] },
+        }))
+        .filter((change) => change.upserts.length + change.removals.length + change.tenants.upserts.length + change.tenants.removals.length > 0);
       receipt.unchanged = known.length - changes.length;
       if (changes.length === 0) return;
       await this.transactor.run(null, null, async (work) => {
@@ -167,6 +182,15 @@ export class InventoryService {
         await this.repository.remove(
           work.tx,
           changes.flatMap(({ node, removals }) => removals.map((item) => ({ ...item, nodeId: node.id }))),
+        );
+        await this.repository.upsertTenants(
+          work.tx,
+          changes.flatMap(({ node, tenants }) => tenants.upserts.map((tenant) => ({ ...tenant, nodeId: node.id }))),
+          now,
+        );
+        await this.repository.removeTenants(
+          work.tx,
+          changes.flatMap(({ node, tenants }) => tenants.removals.map((name) => ({ name, nodeId: node.id }))),
         );
         const changedNodes = changes.map(({ node }) => node);
         const tags = await this.tags.effectiveTags(work.tx, cluster, changedNodes);
@@ -191,6 +215,25 @@ export class InventoryService {
   async ofNodes(nodeIds: readonly string[]): Promise<InventoryRow[][]> {
     const byNode = this.#byNode(await this.repository.ofNodes(this.db, nodeIds));
     return nodeIds.map((id) => byNode.get(id) ?? []);
+  }
+
+  /** The tenants of several nodes, for batching: in the order of `nodeIds`, each by name. */
+  async tenantsOf(nodeIds: readonly string[]): Promise<TenantRow[][]> {
+    const byNode = this.#byNode(await this.repository.tenantsOfNodes(this.db, nodeIds));
+    return nodeIds.map((id) => byNode.get(id) ?? []);
+  }
+
+  /** Member nodes hosting a tenant of this name: "where does this customer run?". */
+  async nodesWithTenant(name: string, pageArgs: PageArgs): Promise<Page<NodeWithTenantRow>> {
+    const request = checkPage(pageArgs, 2);
+    validateName(name, 'tenant name');
+    const rows = await this.repository.withTenant(this.db, name, request.first + 1, request.after);
+    return toPage(
+      rows,
+      request,
+      (row) => [row.clusterName, row.nodeName],
+      () => this.repository.countWithTenant(this.db, name),
+    );
   }
 
   /** How many member nodes have each of these hashes installed, in their order. */

@@ -30,3 +30,24 @@ export const nodeInventory = pgTable(
 );
 
 export type InventoryRow = typeof nodeInventory.$inferSelect;
+
+/**
+ * The tenants a node hosts (customers' applications on an application server, say), as its
+ * manager last reported them. A report that does not mention tenants leaves these as they are.
+ */
+export const nodeTenants = pgTable(
+  'node_tenants',
+  {
+    nodeId: uuid()
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    /** The worker's own free text: a state, a version; null when it gives none. */
+    status: text(),
+    firstSeenAt: timestamp({ withTimezone: true }).notNull(),
+    changedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.nodeId, table.name] }), index().on(table.name)],
+);
+
+export type TenantRow = typeof nodeTenants.$inferSelect;

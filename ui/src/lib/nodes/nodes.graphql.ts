@@ -43,6 +43,11 @@ export const NodeQuery = graphql(`
         loaded
         changedAt
       }
+      tenants {
+        name
+        status
+        changedAt
+      }
     }
   }
 `);
