@@ -5,6 +5,7 @@ import { uploadContent } from '../helpers/content.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
 import { CREATE_OPERATION } from '../helpers/operations.ts';
+import { runOpscenter } from '../helpers/process.ts';
 import { type ReceivedCommand, ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -242,5 +243,28 @@ describe('the applied-content report: what is on which node, since when, put the
     }
     const post = await fetch(`${server.url}${CSV_PATH}`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } });
     expect(post.status).toBe(405);
+  });
+
+  it('prints the report from the CLI as a table or CSV, with the documented exit codes', async () => {
+    const cli = async (args: string[], token = viewer) => {
+      const run = runOpscenter(['report', 'applied', ...args], { OPSCENTER_URL: server.url, OPSCENTER_TOKEN: token });
+      return { code: (await run.exited).code, output: run.output() };
+    };
+    const [tableRun, csvRun, usage, refusedRun] = await Promise.all([
+      cli(['--cluster', 'shop', '--kind', 'patch']),
+      cli(['--tag', 'env:prod', '--csv']),
+      cli(['--cluster', 'shop', '--tag', 'env:prod']),
+      cli([], 'not-a-token'),
+    ]);
+    expect(tableRun.code, tableRun.output).toBe(0);
+    const lines = tableRun.output.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^CLUSTER\s+NODE\s+KIND\s+NAME\s+VERSION\s+SHA-256\s+INSTALLED SINCE\s+LOADED\s+OPERATION\s+REQUESTED BY$/);
+    expect(lines).toHaveLength(1 + 4);
+    expect(lines.find((line) => line.startsWith('shop') && line.includes('local.jar'))).toMatch(/by hand\s+-$/);
+    expect(lines.find((line) => line.includes(operationId))).toMatch(/shop\s+shop-1\s+patch\s+fix\.jar\s+2\s.*yes\s+\S+\s+operator$/);
+    expect(csvRun.code, csvRun.output).toBe(0);
+    expect(csvRun.output).toBe(await (await csv('?tag=env:prod', viewer)).text());
+    expect(usage.code).toBe(3);
+    expect(refusedRun.code).toBe(4);
   });
 });
