@@ -250,10 +250,11 @@ describe('the applied-content report: what is on which node, since when, put the
       const run = runOpscenter(['report', 'applied', ...args], { OPSCENTER_URL: server.url, OPSCENTER_TOKEN: token });
       return { code: (await run.exited).code, output: run.output() };
     };
-    const [tableRun, csvRun, usage, refusedRun] = await Promise.all([
+    const [tableRun, csvRun, conflicting, unknownKind, refusedRun] = await Promise.all([
       cli(['--cluster', 'shop', '--kind', 'patch']),
       cli(['--tag', 'env:prod', '--csv']),
       cli(['--cluster', 'shop', '--tag', 'env:prod']),
+      cli(['--kind', 'binary']),
       cli([], 'not-a-token'),
     ]);
     expect(tableRun.code, tableRun.output).toBe(0);
@@ -264,7 +265,21 @@ describe('the applied-content report: what is on which node, since when, put the
     expect(lines.find((line) => line.includes(operationId))).toMatch(/shop\s+shop-1\s+patch\s+fix\.jar\s+2\s.*yes\s+\S+\s+operator$/);
     expect(csvRun.code, csvRun.output).toBe(0);
     expect(csvRun.output).toBe(await (await csv('?tag=env:prod', viewer)).text());
-    expect(usage.code).toBe(3);
+    expect(conflicting.code, conflicting.output).toBe(3);
+    expect(unknownKind.code, unknownKind.output).toBe(3);
     expect(refusedRun.code).toBe(4);
+  });
+
+  it('streams a CSV longer than the batch it reads at a time, every row once, in order', async () => {
+    const bulk = await enrollManager(server, 'bulk', { workers: ['bulk-1'] });
+    const files = Array.from({ length: 1_234 }, (_, index) => file('ARTIFACT', `part-${String(index).padStart(4, '0')}.war`, `part ${index}`));
+    await reportInventory(bulk, [{ name: 'bulk-1', installed: files, loaded: [] }]);
+    const text = await (await csv('?cluster=bulk', viewer)).text();
+    const names = text
+      .trimEnd()
+      .split('\r\n')
+      .slice(1)
+      .map((line) => line.split(',')[4]);
+    expect(names).toEqual(files.map((each) => each.name));
   });
 });

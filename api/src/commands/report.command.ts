@@ -13,7 +13,7 @@ const PAGE = 100;
 interface AppliedFlags extends ConnectionFlags {
   cluster?: string[];
   tag?: string[];
-  match?: 'ALL' | 'ANY';
+  match?: 'all' | 'any';
   kind?: string;
   csv?: boolean;
 }
@@ -46,7 +46,7 @@ function checkFlags(flags: AppliedFlags): void {
 
 /** Every row of the report, a page at a time. */
 async function appliedRows(client: ApiClient, flags: AppliedFlags): Promise<AppliedRow[]> {
-  const target = flags.cluster ? { clusters: flags.cluster } : flags.tag ? { tags: { tags: flags.tag, match: flags.match ?? 'ALL' } } : null;
+  const target = flags.cluster ? { clusters: flags.cluster } : flags.tag ? { tags: { tags: flags.tag, match: flags.match?.toUpperCase() ?? 'ALL' } } : null;
   const rows: AppliedRow[] = [];
   let after: string | null = null;
   do {
@@ -82,6 +82,8 @@ async function printCsv(client: ApiClient, flags: AppliedFlags): Promise<void> {
 
 export function registerReport(program: Command): void {
   const report = program.command('report').description('Reports over the fleet, as tables or CSV.');
+  // Usage errors get their own exit code, as with `op`, so a script can tell a typo from a refusal.
+  report.exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.OK : EXIT.USAGE)).showHelpAfterError('(add --help for usage)');
 
   connectionOptions(
     report
@@ -91,12 +93,8 @@ export function registerReport(program: Command): void {
       )
       .option('--cluster <name...>', 'only the nodes of these clusters (names or ids)')
       .option('--tag <tag...>', 'only nodes carrying these tags (also cluster:<name>, product:<kind>, role:<role>)')
-      .addOption(
-        new Option('--match <how>', 'with --tag: nodes carrying all the tags (the default) or any of them')
-          .choices(['all', 'any'])
-          .argParser((value) => value.toUpperCase()),
-      )
-      .addOption(new Option('--kind <kind>', 'only files of this kind').choices(KINDS).argParser((value) => value.toLowerCase()))
+      .addOption(new Option('--match <how>', 'with --tag: nodes carrying all the tags (the default) or any of them').choices(['all', 'any']))
+      .addOption(new Option('--kind <kind>', 'only files of this kind').choices(KINDS))
       .option('--csv', 'print the report as CSV (RFC 4180, with a header row), for spreadsheets'),
   )
     .addHelpText('after', EXIT_CODES_HELP)

@@ -73,17 +73,17 @@ export class AppliedContentService {
    * returns, so a caller can refuse bad input before it starts answering.
    */
   async export(filter: AppliedContentFilter): Promise<AsyncIterable<AppliedContent>> {
-    const installed = await this.#installedFilter(filter);
-    const self = this;
-    return (async function* () {
-      let after: InstalledKey | null = null;
-      for (;;) {
-        const rows = await self.repository.installed(self.db, installed, EXPORT_BATCH, after);
-        yield* await self.#describe(rows);
-        if (rows.length < EXPORT_BATCH) return;
-        after = keyOf(rows[rows.length - 1]);
-      }
-    })();
+    return this.#allRows(await this.#installedFilter(filter));
+  }
+
+  async *#allRows(installed: InstalledFilter): AsyncGenerator<AppliedContent> {
+    let after: InstalledKey | null = null;
+    for (;;) {
+      const rows = await this.repository.installed(this.db, installed, EXPORT_BATCH, after);
+      yield* await this.#describe(rows);
+      if (rows.length < EXPORT_BATCH) return;
+      after = keyOf(rows[rows.length - 1]);
+    }
   }
 
   async #installedFilter(filter: AppliedContentFilter): Promise<InstalledFilter> {
