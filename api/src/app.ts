@@ -12,6 +12,7 @@ import { contentHandler } from './server/content.ts';
 import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { closeGracefully, createHttpServer, createRequestHandler, listen } from './server/http.ts';
+import { reportsHandler } from './server/reports.ts';
 import { attachWebSockets } from './server/websocket.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -69,6 +70,13 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       commandNamesContent: (clusterId, contentId) => services.commands.namesContent(clusterId, contentId),
       maxUploadBytes: config.maxUploadBytes,
       logger: logger.child({ module: 'content' }),
+    }),
+    reports: reportsHandler({
+      appliedContent: services.appliedContent,
+      transactor: services.transactor,
+      authenticate: authenticateHeader,
+      anonymousCallRefused: (meta) => anonymousCallsRefused(services, meta, 1),
+      logger: logger.child({ module: 'reports' }),
     }),
     health: () => ({ status: 'ok', database: handle.engine }),
     maxBodyBytes: config.maxBodyBytes,

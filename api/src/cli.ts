@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   content: async () => (await import('./commands/content.command.ts')).registerContent,
   baseline: async () => (await import('./commands/baseline.command.ts')).registerBaseline,
   drift: async () => (await import('./commands/drift.command.ts')).registerDrift,
+  report: async () => (await import('./commands/report.command.ts')).registerReport,
   agent: async () => (await import('@opscenter/agent/commands/agent.command')).registerAgent,
   worker: async () => (await import('@opscenter/agent/commands/worker.command')).registerWorker,
   demo: async () => (await import('@opscenter/agent/commands/demo.command')).registerDemo,

@@ -22,6 +22,8 @@ import { DatabaseBlobStore, FileBlobStore } from './modules/content/content.stor
 import { EventBus } from './modules/events/events.bus.ts';
 import { EventsRepository } from './modules/events/events.repository.ts';
 import { EventsService } from './modules/events/events.service.ts';
+import { AppliedContentRepository } from './modules/inventory/inventory.applied.repository.ts';
+import { AppliedContentService } from './modules/inventory/inventory.applied.ts';
 import { InventoryRepository } from './modules/inventory/inventory.repository.ts';
 import { InventoryService } from './modules/inventory/inventory.service.ts';
 import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
@@ -185,6 +187,10 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     baselines,
     targets,
   );
+  const appliedContent = new AppliedContentService(db, new AppliedContentRepository(), nodes, targets, {
+    deployedBy: (files) => operations.deployedBy(files),
+    itemsWithSha256s: (sha256s) => content.withSha256s(sha256s),
+  });
 
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
@@ -193,6 +199,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   return {
     accounts,
     agents,
+    appliedContent,
     audit,
     availability,
     baselines,

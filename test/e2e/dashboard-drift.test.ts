@@ -88,8 +88,9 @@ describe('drift in the dashboard', { timeout: 120_000 }, () => {
 
     const shopCounts = page.locator(`[data-testid="drift-cluster"][data-cluster-name="${SHOP}"]`);
     expect(await shopCounts.locator('[data-state="IN_SYNC"]').textContent()).toBe('1');
-    expect(await shopCounts.locator('[data-state="MISSING"]').textContent()).toBe('2');
-    expect(await page.locator('[data-testid="drift-total"] [data-state="MISSING"] .value').textContent()).toBe('2');
+    // Only shop-2 lacks the patch: managers get no baseline.
+    expect(await shopCounts.locator('[data-state="MISSING"]').textContent()).toBe('1');
+    expect(await page.locator('[data-testid="drift-total"] [data-state="MISSING"] .value').textContent()).toBe('1');
     expect(await page.getByTestId('drift-load-more').count()).toBe(0);
     await screenshot(page, 'drift-all');
 
@@ -136,5 +137,50 @@ describe('drift in the dashboard', { timeout: 120_000 }, () => {
     expect(await page.locator(cell('shop-2', LATE_PATCH)).getAttribute('title')).toBe(`${LATE_PATCH} on shop-2: Not loaded`);
     expect(await page.locator(cell('shop-1', LATE_PATCH)).getAttribute('data-state')).toBe('MISSING');
     await screenshot(page, 'drift-not-loaded');
+  });
+
+  it('reports what is installed where, put there by hand, and downloads the report as CSV with the session', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applied' }).click();
+    await page.waitForURL((url) => url.pathname === '/applied');
+    const row = (node: string, name: string) => page.locator(`[data-testid="applied-row"][data-node="${node}"][data-name="${name}"]`);
+    const cells = async (node: string, name: string) => (await row(node, name).locator('td').allTextContents()).map((text) => text.trim());
+    await row('shop-2', LATE_PATCH).waitFor();
+    // cluster, node, kind, name, version, SHA-256, since, loaded, operation, requested by
+    const shop1 = await cells('shop-1', LOADED_PATCH);
+    expect([...shop1.slice(0, 6), ...shop1.slice(7)]).toEqual([
+      SHOP,
+      'shop-1',
+      'Patch',
+      LOADED_PATCH,
+      '7',
+      `${sha256(LOADED_BYTES).slice(0, 12)}…`,
+      'Yes',
+      'By hand',
+      '—',
+    ]);
+    expect((await cells('shop-2', LATE_PATCH)).slice(4)).toEqual([
+      '8',
+      `${sha256(LATE_BYTES).slice(0, 12)}…`,
+      expect.any(String),
+      'Waits for a restart',
+      'By hand',
+      '—',
+    ]);
+    expect((await cells('batch-1', STRAY_PATCH))[4]).toBe('—');
+    await screenshot(page, 'applied-content');
+
+    await page.getByTestId('filter-cluster').selectOption(BATCH);
+    await page.waitForURL((url) => url.searchParams.get('cluster') === BATCH);
+    await row('shop-1', LOADED_PATCH).waitFor({ state: 'detached' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('applied-download-csv').click()]);
+    expect(download.suggestedFilename()).toBe('applied-content.csv');
+    const lines = fs
+      .readFileSync(await download.path(), 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe('cluster,node,node_id,kind,name,version,sha256,installed_since,loaded,operation_id,requested_by,applied_at');
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 6).join(','))).toEqual([
+      expect.stringMatching(new RegExp(`^${BATCH},batch-1,[0-9a-f-]{36},PATCH,${STRAY_PATCH},$`)),
+    ]);
   });
 });

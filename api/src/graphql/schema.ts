@@ -8,6 +8,7 @@ import '../modules/clusters/clusters.schema.ts';
 import '../modules/commands/commands.schema.ts';
 import '../modules/content/content.schema.ts';
 import '../modules/events/events.schema.ts';
+import '../modules/inventory/inventory.applied.schema.ts';
 import '../modules/inventory/inventory.schema.ts';
 import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Actor } from '../shared/actor.ts';
 import { CONTENT_PATH } from './content.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
+import { REPORTS_PATH } from './reports.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -24,6 +25,8 @@ export interface HttpDeps {
   graphiql?: (key: string, req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Uploads and downloads of content (see server/content.ts). */
   content: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** Reports as files, e.g. CSV (see server/reports.ts). */
+  reports: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   health: () => Record<string, unknown>;
   maxBodyBytes: number;
   logger: Logger;
@@ -54,7 +57,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, the health
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, the health
  * check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
  */
@@ -99,6 +102,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
     const handle = async () => {
       if (path === '/graphql' || path.startsWith('/graphql/')) return graphqlRequest(req, res);
       if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
+      if (path.startsWith(`${REPORTS_PATH}/`)) return deps.reports(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

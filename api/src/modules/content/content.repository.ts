@@ -19,6 +19,12 @@ export class ContentRepository {
     return db.select().from(contentItems).where(anyOf(contentItems.id, ids));
   }
 
+  /** Newest upload first, so that a caller picking one of several takes the latest. */
+  async withSha256s(db: Executor, sha256s: readonly string[]): Promise<ContentItemRow[]> {
+    if (sha256s.length === 0) return [];
+    return db.select().from(contentItems).where(anyOf(contentItems.sha256, sha256s)).orderBy(desc(contentItems.uploadedAt), desc(contentItems.id));
+  }
+
   async findByVersion(db: Executor, kind: ContentKind, name: string, version: string): Promise<ContentItemRow | undefined> {
     const [row] = await db
       .select()

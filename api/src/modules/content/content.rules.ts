@@ -1,4 +1,5 @@
 import { ValidationError } from '../../shared/domain-error.ts';
+import { type ContentKind, contentKind } from './content.table.ts';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
@@ -39,4 +40,10 @@ export function validateContentVersion(value: string, field = 'version'): string
 
 export function isSha256(value: string): boolean {
   return SHA256.test(value);
+}
+
+export const CONTENT_KINDS: readonly ContentKind[] = contentKind.enumValues;
+
+export function isContentKind(value: string): value is ContentKind {
+  return (CONTENT_KINDS as readonly string[]).includes(value);
 }

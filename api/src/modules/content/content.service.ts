@@ -114,6 +114,11 @@ export class ContentService {
     return this.repository.findMany(this.db, ids);
   }
 
+  /** Items whose bytes have one of these hashes (several items may share bytes). */
+  withSha256s(sha256s: readonly string[]): Promise<ContentItemRow[]> {
+    return this.repository.withSha256s(this.db, sha256s);
+  }
+
   async find(id: string): Promise<ContentItemRow | undefined> {
     return this.repository.find(this.db, validateId(id));
   }

@@ -28,9 +28,12 @@ export class InventoryRepository {
       .orderBy(asc(nodeInventory.nodeId), sql`${nodeInventory.kind}::text`, asc(nodeInventory.name));
   }
 
-  /** Writes new and changed items; an item seen before keeps its firstSeenAt. */
+  /**
+   * Writes new and changed items; an item seen before keeps its firstSeenAt, and its
+   * installedSince while the same bytes stay installed.
+   */
   async upsert(tx: Executor, items: (ItemState & { nodeId: string })[], at: Date): Promise<void> {
-    const rows = items.map((item) => ({ ...item, firstSeenAt: at, changedAt: at }));
+    const rows = items.map((item) => ({ ...item, firstSeenAt: at, changedAt: at, installedSince: item.installed ? at : null }));
     for (const batch of insertBatches(nodeInventory, rows)) {
       await tx
         .insert(nodeInventory)
@@ -44,6 +47,7 @@ export class InventoryRepository {
             installed: sql`excluded.installed`,
             loaded: sql`excluded.loaded`,
             changedAt: sql`excluded.changed_at`,
+            installedSince: sql`case when ${nodeInventory.installed} and excluded.installed and ${nodeInventory.sha256} = excluded.sha256 then ${nodeInventory.installedSince} else excluded.installed_since end`,
           },
         });
     }

@@ -25,6 +25,12 @@ export const nodeInventory = pgTable(
     loaded: boolean().notNull(),
     firstSeenAt: timestamp({ withTimezone: true }).notNull(),
     changedAt: timestamp({ withTimezone: true }).notNull(),
+    /**
+     * When the OC first saw the installed bytes (this sha256) under this name; null when not
+     * installed. Unlike changedAt, a restart that loads them does not move it; unlike firstSeenAt,
+     * new bytes under the same name do.
+     */
+    installedSince: timestamp({ withTimezone: true }),
   },
   (table) => [primaryKey({ columns: [table.nodeId, table.kind, table.name] }), index().on(table.sha256), index().on(table.name)],
 );

@@ -13,6 +13,24 @@ export interface DeployedFile extends DeployFile {
   version: string;
 }
 
+/** A file on a node, as a DEPLOY step installs it: kind, name and bytes. */
+export interface NodeFile {
+  nodeId: string;
+  kind: string;
+  name: string;
+  sha256: string;
+}
+
+/** The DEPLOY that put a file on a node: its SUCCEEDED APPLY step there. */
+export interface Deployment {
+  operationId: string;
+  requestedBy: string;
+  /** When the step succeeded. */
+  appliedAt: Date | null;
+  /** The version of the content item the step installed there. */
+  version: string | null;
+}
+
 /** What a DEPLOY step changes on its node. */
 export interface DeployChange {
   install: DeployedFile[];

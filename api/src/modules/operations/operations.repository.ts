@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, gt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, notInArray, or, Param, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
+import type { NodeFile } from './operations.deploy.ts';
 import { type OperationKind, type OperationRow, type OperationState, operationSteps, operations, type StepRow } from './operations.table.ts';
 
 export const TERMINAL_OPERATION: OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
@@ -52,6 +53,38 @@ export class OperationsRepository {
         ),
       );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * The SUCCEEDED APPLY steps of DEPLOY operations that installed one of these files on its node,
+   * newest first, each with the files it installed: kinds, names, hashes and versions only, since a
+   * change carries configuration files inline.
+   */
+  async succeededDeploySteps(db: Executor, files: readonly NodeFile[]) {
+    if (files.length === 0) return [];
+    const wanted = files.map((file) => JSON.stringify([{ kind: file.kind, name: file.name, sha256: file.sha256 }]));
+    return db
+      .select({
+        nodeId: operationSteps.nodeId,
+        operationId: operationSteps.operationId,
+        requestedBy: operations.requestedBy,
+        finishedAt: operationSteps.finishedAt,
+        installed: sql<
+          (Omit<NodeFile, 'nodeId'> & { version: string | null })[]
+        >`(select jsonb_agg(jsonb_build_object('kind', file->>'kind', 'name', file->>'name', 'sha256', file->>'sha256', 'version', file->>'version')) from jsonb_array_elements(${operationSteps.change}->'install') as file)`,
+      })
+      .from(operationSteps)
+      .innerJoin(operations, eq(operations.id, operationSteps.operationId))
+      .where(
+        and(
+          anyOf(operationSteps.nodeId, [...new Set(files.map((file) => file.nodeId))]),
+          eq(operationSteps.phase, 'APPLY'),
+          eq(operationSteps.state, 'SUCCEEDED'),
+          eq(operations.kind, 'DEPLOY'),
+          sql`${operationSteps.change}->'install' @> any(${new Param(wanted)}::text[]::jsonb[])`,
+        ),
+      )
+      .orderBy(sql`${operationSteps.finishedAt} desc nulls last`, desc(operationSteps.id));
   }
 
   async activeOfSchedule(db: Executor, scheduleId: string): Promise<OperationRow[]> {

@@ -14,7 +14,7 @@ import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
 import { clusterBudget, managersCount } from './operations.budget.ts';
 import { counts } from './operations.decide.ts';
-import { changeFor, changeIsEmpty, type DeployChange, type DeployPlanner, type DeploySource } from './operations.deploy.ts';
+import { changeFor, changeIsEmpty, type DeployChange, type Deployment, type DeployPlanner, type DeploySource, type NodeFile } from './operations.deploy.ts';
 import type { OperationsEngine } from './operations.engine.ts';
 import { BaselineConflictError, IdempotencyKeyReusedError, NothingToDeployError, OperationStateError } from './operations.errors.ts';
 import { operationEvent } from './operations.events.ts';
@@ -258,6 +258,23 @@ export class OperationsService {
   /** The unfinished DEPLOY operations that put a content item on some node. */
   deploying(itemId: string, db: Executor = this.db): Promise<string[]> {
     return this.repository.activeDeploying(db, itemId);
+  }
+
+  /**
+   * For each file, the DEPLOY that last put these bytes under this name on its node, or null when
+   * none did (installed by hand, or before the OC managed it): in the order of `files`, with one
+   * query for all of them.
+   */
+  async deployedBy(files: readonly NodeFile[]): Promise<(Deployment | null)[]> {
+    const steps = await this.repository.succeededDeploySteps(this.db, files);
+    const isFile = (file: NodeFile) => (installed: Omit<NodeFile, 'nodeId'>) =>
+      installed.kind === file.kind && installed.name === file.name && installed.sha256 === file.sha256;
+    return files.map((file) => {
+      const step = steps.find((candidate) => candidate.nodeId === file.nodeId && candidate.installed.some(isFile(file)));
+      if (!step) return null;
+      const installed = step.installed.find(isFile(file));
+      return { operationId: step.operationId, requestedBy: step.requestedBy, appliedAt: step.finishedAt, version: installed?.version ?? null };
+    });
   }
 
   /** A schedule's operations that have not finished. */

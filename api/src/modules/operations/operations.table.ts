@@ -81,7 +81,8 @@ export const operationSteps = pgTable(
     finishedAt: timestamp({ withTimezone: true }),
   },
   // At most one step per node and phase of an operation: a node is changed at most once, and undone at most once.
-  (table) => [unique().on(table.operationId, table.nodeId, table.phase), index().on(table.operationId, table.position)],
+  // By node too: which operation last changed a node's file (the applied-content report).
+  (table) => [unique().on(table.operationId, table.nodeId, table.phase), index().on(table.operationId, table.position), index().on(table.nodeId)],
 );
 
 export type OperationRow = typeof operations.$inferSelect;

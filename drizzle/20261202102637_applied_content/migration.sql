@@ -1,0 +1,7 @@
+DROP VIEW "inventory_directory";--> statement-breakpoint
+ALTER TABLE "node_inventory" ADD COLUMN "installed_since" timestamp with time zone;--> statement-breakpoint
+-- Nothing of an installed item has changed since changed_at, so its bytes have been there at least since then;
+-- first_seen_at may predate bytes that replaced older ones under the same name.
+UPDATE "node_inventory" SET "installed_since" = "changed_at" WHERE "installed";--> statement-breakpoint
+CREATE INDEX "operation_steps_node_id_index" ON "operation_steps" ("node_id");--> statement-breakpoint
+CREATE VIEW "inventory_directory" AS (select "node_inventory"."node_id", "node_inventory"."kind", "node_inventory"."name", "node_inventory"."sha256", "node_inventory"."size", "node_inventory"."modified_at", "node_inventory"."installed", "node_inventory"."loaded", "node_inventory"."first_seen_at", "node_inventory"."changed_at", "node_inventory"."installed_since", "nodes"."cluster_id", "nodes"."name" as "node_name", "nodes"."left_at" as "node_left_at", "clusters"."name" as "cluster_name" from "node_inventory" inner join "nodes" on "nodes"."id" = "node_inventory"."node_id" inner join "clusters" on "clusters"."id" = "nodes"."cluster_id");
