@@ -38,6 +38,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Query.driftSummary': { access: 'VIEWER', operation: '{ driftSummary(target: { all: true }) { nodeCount } }' },
   'Query.contentItems': { access: 'VIEWER', operation: '{ contentItems(first: 1) { totalCount } }' },
   'Query.nodesWithContent': { access: 'VIEWER', operation: '{ nodesWithContent(name: "x.jar", first: 1) { totalCount } }' },
+  'Query.appliedContent': { access: 'VIEWER', operation: '{ appliedContent(first: 1) { totalCount } }' },
   'Query.nodesWithTenant': { access: 'VIEWER', operation: '{ nodesWithTenant(name: "acme", first: 1) { totalCount } }' },
   'Query.contentItem': { access: 'VIEWER', operation: `{ contentItem(id: "${ID}") { id } }` },
   'Query.previewSchedule': { access: 'VIEWER', operation: '{ previewSchedule(cron: "0 0 * * *", timezone: "UTC") }' },
