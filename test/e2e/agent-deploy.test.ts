@@ -256,7 +256,7 @@ describe('Deployer with simulated workers', () => {
     await deployer.deploy(target('sim-1', 'deploy'), { ...gate, operationId: 'op-1', install: [patch('hotfix-17.jar', bytes)], remove: [] }, noop);
     const reverted = await deployer.revert(target('sim-1', 'revert'), { ...gate, operationId: 'op-1' }, noop);
     expect(reverted).toMatchObject({ state: 'SUCCEEDED', message: expect.stringMatching(/^sim-1 has its previous files back and was restarted; healthy/) });
-    expect(await driver.inventory()).toEqual([{ name: 'sim-1', installed: [], loaded: [] }]);
+    expect(await driver.inventory()).toEqual([{ name: 'sim-1', installed: [], loaded: [], tenants: null }]);
     expect(await deployer.revert(target('sim-1', 'again'), { ...gate, operationId: 'op-1' }, noop)).toMatchObject({ message: 'nothing to revert' });
   });
 
