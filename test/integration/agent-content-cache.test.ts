@@ -22,6 +22,9 @@ function contentServer(items: Record<string, Buffer>) {
     if (req.headers.authorization !== 'Bearer agent-credential') return refuse(401, 'UNAUTHENTICATED');
     if (id === 'forbidden') return refuse(403, 'CONTENT_NOT_IN_COMMAND');
     if (id === 'broken') return res.writeHead(500).end('boom');
+    // Fails twice, as an OC restarting would, then serves the bytes.
+    if (id === 'flaky' && requests.filter((each) => each === 'flaky').length <= 2) return res.writeHead(503).end('starting');
+    if (id === 'flaky') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(items.hotfix);
     const bytes = items[id];
     if (!bytes) return refuse(404, 'NOT_FOUND');
     // Two chunks, a little apart, so that downloads at the same time overlap.
@@ -105,6 +108,14 @@ describe('ContentCache', () => {
     const cache = new ContentCache(cacheDir(), client);
     await expect(cache.fetch(item('forbidden'))).rejects.toThrow(/could not download it: refused: CONTENT_NOT_IN_COMMAND/);
     await expect(cache.fetch(item('absent'))).rejects.toBeInstanceOf(ContentDownloadError);
+  });
+
+  it('downloads again after a failure on the way (the OC restarting), but not after a refusal', async () => {
+    const cache = new ContentCache(cacheDir(), client);
+    expect(fs.readFileSync(await cache.fetch(item('flaky')))).toEqual(payload);
+    expect(requests.filter((id) => id === 'flaky')).toHaveLength(3);
+    await expect(cache.fetch(item('forbidden', Buffer.from('bytes this manager may not have')))).rejects.toBeInstanceOf(ContentDownloadError);
+    expect(requests.filter((id) => id === 'forbidden')).toHaveLength(1);
   });
 
   it('prunes files not used for seven days, and keeps the others', async () => {

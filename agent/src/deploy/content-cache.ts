@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { CredentialRefusedError, OcRefusedError } from '../api-client.ts';
+import { Backoff, sleep } from '../shared/backoff.ts';
 import type { DeployFile } from '../shared/deploy-protocol.ts';
 
 /** Where content items come from: the OC's download endpoint. */
@@ -16,6 +18,12 @@ export class ContentDownloadError extends Error {}
 export const CACHE_RETENTION_MS = 7 * 86_400_000;
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/** How long a download cut off by the network or an OC restart is tried again before the deploy fails. */
+const RETRY_FOR_MS = 60_000;
+
+/** A download that failed on the way (the OC restarting, a connection reset) rather than by the OC's or the bytes' verdict. */
+const isTransient = (error: unknown) => !(error instanceof ContentDownloadError || error instanceof OcRefusedError || error instanceof CredentialRefusedError);
 
 /**
  * The files DEPLOY commands install, kept by SHA-256 on the manager's disk. An item is downloaded
@@ -67,7 +75,24 @@ export class ContentCache {
     }
   }
 
+  /** Downloads again, with backoff, after a failure on the way; a refusal or wrong bytes end it at once. */
   async #store(file: DeployFile, sha256: string, cached: string): Promise<string> {
+    const giveUpAt = this.now() + RETRY_FOR_MS;
+    const backoff = new Backoff(250, 5_000);
+    for (;;) {
+      try {
+        return await this.#download(file, sha256, cached);
+      } catch (error) {
+        if (!isTransient(error) || this.now() >= giveUpAt) {
+          if (error instanceof ContentDownloadError) throw error;
+          throw new ContentDownloadError(`${file.name}: could not download it: ${(error as Error).message}`);
+        }
+        await sleep(backoff.next());
+      }
+    }
+  }
+
+  async #download(file: DeployFile, sha256: string, cached: string): Promise<string> {
     fs.mkdirSync(this.dir, { recursive: true });
     const partial = path.join(this.dir, `.${sha256}.${randomUUID()}.part`);
     try {
@@ -99,8 +124,7 @@ export class ContentCache {
       return cached;
     } catch (error) {
       fs.rmSync(partial, { force: true });
-      if (error instanceof ContentDownloadError) throw error;
-      throw new ContentDownloadError(`${file.name}: could not download it: ${(error as Error).message}`);
+      throw error;
     }
   }
 
