@@ -75,6 +75,27 @@ export class ScriptedAgent {
     return result.reportCommandProgress;
   }
 
+  /** Lets the engine take in reports, moves the clock by `ms`, sends the heartbeats of that moment, and lets the engine decide. */
+  async after(ms: number) {
+    await this.server.app.services.engine.tick();
+    this.server.clock.advance(ms);
+    await this.beat();
+    await this.server.app.services.engine.tick();
+  }
+
+  /** Carries out a DEPLOY the way a manager does: restarts the worker and reports it done once it has stayed healthy for minHealthyTime (10 s). */
+  async deploy(command: ReceivedCommand) {
+    await this.report(command, 'RUNNING');
+    this.states.set(command.nodeName, 'STOPPED');
+    await this.beat();
+    this.states.set(command.nodeName, 'HEALTHY');
+    await this.beat();
+    this.server.clock.advance(10_000);
+    await this.beat();
+    await this.report(command, 'SUCCEEDED', `${command.nodeName} changed; healthy 10 s with it loaded`);
+    await this.after(1_000);
+  }
+
   /** Restarts the worker the way a real agent would report it: stopped, then back and healthy. */
   async restart(command: ReceivedCommand, outcome: 'HEALTHY' | 'UNHEALTHY' = 'HEALTHY') {
     await this.report(command, 'RUNNING');

@@ -49,26 +49,7 @@ describe('the applied-content report: what is on which node, since when, put the
   };
   const csv = (query: string, token?: string) => fetch(`${server.url}${CSV_PATH}${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-  // From deploy.test.ts: the engine and a scripted manager carrying out a deploy step by step.
-  /** Lets the engine take in reports, moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
-  const after = async (agent: ScriptedAgent, ms: number) => {
-    await engine();
-    server.clock.advance(ms);
-    await agent.beat();
-    await engine();
-  };
-  /** Carries out a deploy the way a manager does: restarts the worker and reports it done once it has stayed healthy for minHealthyTime (10 s). */
-  const deployed = async (agent: ScriptedAgent, command: ReceivedCommand) => {
-    await agent.report(command, 'RUNNING');
-    agent.states.set(command.nodeName, 'STOPPED');
-    await agent.beat();
-    agent.states.set(command.nodeName, 'HEALTHY');
-    await agent.beat();
-    server.clock.advance(10_000);
-    await agent.beat();
-    await agent.report(command, 'SUCCEEDED', `${command.nodeName} changed; healthy 10 s with it loaded`);
-    await after(agent, 1_000);
-  };
+  const deployed = (agent: ScriptedAgent, command: ReceivedCommand) => agent.deploy(command);
 
   const fixOne = file('PATCH', 'fix.jar', 'fix one');
   const fixTwo = file('PATCH', 'fix.jar', 'fix two');

@@ -43,25 +43,8 @@ describe('DEPLOY: bringing workers to their baselines through their managers', (
   const read = async (id: string) => (await gql(OPERATION, { id })).operation;
   const download = (contentId: string, credential: string) =>
     fetch(`${server.url}/api/content/${contentId}`, { headers: { authorization: `Bearer ${credential}` } });
-  /** Lets the engine take in reports, moves the clock, sends the heartbeats of that moment, and lets the engine decide. */
-  const after = async (agent: ScriptedAgent, ms: number) => {
-    await engine();
-    server.clock.advance(ms);
-    await agent.beat();
-    await engine();
-  };
-  /** Carries out a deploy the way a manager does: restarts the worker and reports it done once it has stayed healthy for minHealthyTime (10 s). */
-  const deployed = async (agent: ScriptedAgent, command: ReceivedCommand) => {
-    await agent.report(command, 'RUNNING');
-    agent.states.set(command.nodeName, 'STOPPED');
-    await agent.beat();
-    agent.states.set(command.nodeName, 'HEALTHY');
-    await agent.beat();
-    server.clock.advance(10_000);
-    await agent.beat();
-    await agent.report(command, 'SUCCEEDED', `${command.nodeName} changed; healthy 10 s with it loaded`);
-    await after(agent, 1_000);
-  };
+  const after = (agent: ScriptedAgent, ms: number) => agent.after(ms);
+  const deployed = (agent: ScriptedAgent, command: ReceivedCommand) => agent.deploy(command);
 
   const fixOne = file('PATCH', 'fix.jar', 'fix one');
   const fixTwo = file('PATCH', 'fix.jar', 'fix two');
