@@ -1,30 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger.ts';
 import { ContentTooLargeError, DownloadNotCommandedError } from '../modules/content/content.errors.ts';
 import type { ContentService, ContentUpload } from '../modules/content/content.service.ts';
 import type { ContentItemRow } from '../modules/content/content.types.ts';
-import { type Actor, personRole, type RequestMeta, roleAtLeast } from '../shared/actor.ts';
+import { personRole, type RequestMeta, roleAtLeast } from '../shared/actor.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
 import type { Transactor } from '../shared/transactor.ts';
 import { isUuid } from '../shared/validation.ts';
+import { type RestCallerDeps, restCaller, sendDomainError, sendJson } from './rest.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
 export const CONTENT_PATH = '/api/content';
 
-export interface ContentHttpDeps {
+export interface ContentHttpDeps extends RestCallerDeps {
   content: ContentService;
   transactor: Transactor;
-  authenticate(authorization: string | undefined): Promise<Actor | null>;
-  /** Seconds an address must wait before calling again without credentials, or null when it may. */
-  anonymousCallRefused(meta: RequestMeta): Promise<number | null>;
   /** Whether a cluster's manager may download the item: an unfinished DEPLOY command of its cluster names it. */
   commandNamesContent(clusterId: string, contentId: string): Promise<boolean>;
   maxUploadBytes: number;
   logger: Logger;
-  /** Counts the bytes of each download, by cluster for managers (benchmarks read it). */
-  onDownloaded?: (clusterId: string | null, bytes: number) => void;
 }
 
 /** The item as the upload answers it: what GraphQL's ContentItem says, in JSON. */
@@ -41,20 +36,11 @@ function statusOf(error: DomainError): number {
   return 400;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-}
-
 function sendError(res: http.ServerResponse, error: unknown, logger: Logger): void {
   if (error instanceof DomainError) {
-    const field = error instanceof ValidationError ? error.field : undefined;
     // A refused upload is not read to its end: close the connection rather than drain it.
     res.setHeader('connection', 'close');
-    sendJson(res, statusOf(error), { errors: [{ message: error.message, extensions: { code: error.code, ...(field ? { field } : {}) } }] });
+    sendDomainError(res, error, statusOf(error));
     return;
   }
   if (!res.destroyed) logger.error({ err: error }, 'content request failed');
@@ -135,36 +121,14 @@ export function contentHandler(deps: ContentHttpDeps) {
       'x-content-sha256': item.sha256,
     });
     await pipeline(deps.content.read(item), res);
-    deps.onDownloaded?.(meta.actor.type === 'AGENT' ? meta.actor.clusterId : null, item.size);
   };
 
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     setSecurityHeaders(res, API_POLICY);
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      const actor = await deps.authenticate(req.headers.authorization);
-      if (!actor) {
-        sendJson(res, 401, {
-          errors: [{ message: 'The token is invalid, expired or revoked; log in again or use another token.', extensions: { code: 'UNAUTHENTICATED' } }],
-        });
-        return;
-      }
-      const meta: RequestMeta = { actor, requestId: randomUUID(), clientAddress: req.socket.remoteAddress ?? 'unknown' };
-      // Refusals are audited, so calls without credentials are limited per address as GraphQL's are.
-      const wait = actor.type === 'ANONYMOUS' ? await deps.anonymousCallRefused(meta) : null;
-      if (wait !== null) {
-        res.setHeader('retry-after', String(wait));
-        res.setHeader('connection', 'close');
-        sendJson(res, 429, {
-          errors: [
-            {
-              message: `Too many calls without credentials from this address; try again in ${wait} s.`,
-              extensions: { code: 'RATE_LIMITED', retryAfter: wait },
-            },
-          ],
-        });
-        return;
-      }
+      const meta = await restCaller(req, res, deps);
+      if (!meta) return;
       const id = url.pathname.slice(CONTENT_PATH.length + 1);
       if (req.method === 'POST' && url.pathname === CONTENT_PATH) await upload(req, res, url, meta);
       else if (req.method === 'GET' && id && !id.includes('/')) await download(res, id, meta);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
@@ -6,20 +5,18 @@ import type { Logger } from '../logger.ts';
 import { isContentKind } from '../modules/content/content.rules.ts';
 import type { AppliedContent, AppliedContentFilter, AppliedContentService } from '../modules/inventory/inventory.applied.ts';
 import type { TargetInput } from '../modules/targets/targets.types.ts';
-import { type Actor, personRole, type RequestMeta } from '../shared/actor.ts';
+import { personRole, type RequestMeta } from '../shared/actor.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../shared/domain-error.ts';
 import type { Transactor } from '../shared/transactor.ts';
+import { type RestCallerDeps, restCaller, sendDomainError, sendJson } from './rest.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
 export const REPORTS_PATH = '/api/reports';
 export const APPLIED_CONTENT_CSV_PATH = `${REPORTS_PATH}/applied-content.csv`;
 
-export interface ReportsHttpDeps {
+export interface ReportsHttpDeps extends RestCallerDeps {
   appliedContent: AppliedContentService;
   transactor: Transactor;
-  authenticate(authorization: string | undefined): Promise<Actor | null>;
-  /** Seconds an address must wait before calling again without credentials, or null when it may. */
-  anonymousCallRefused(meta: RequestMeta): Promise<number | null>;
   logger: Logger;
 }
 
@@ -40,14 +37,6 @@ const COLUMNS: [header: string, value: (row: AppliedContent) => string][] = [
   ['requested_by', (row) => row.appliedBy?.requestedBy ?? ''],
   ['applied_at', (row) => row.appliedBy?.appliedAt?.toISOString() ?? ''],
 ];
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-}
 
 function statusOf(error: DomainError): number {
   if (error instanceof ForbiddenError) return error.code === 'UNAUTHENTICATED' ? 401 : 403;
@@ -116,28 +105,8 @@ export function reportsHandler(deps: ReportsHttpDeps) {
     setSecurityHeaders(res, API_POLICY);
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      const actor = await deps.authenticate(req.headers.authorization);
-      if (!actor) {
-        sendJson(res, 401, {
-          errors: [{ message: 'The token is invalid, expired or revoked; log in again or use another token.', extensions: { code: 'UNAUTHENTICATED' } }],
-        });
-        return;
-      }
-      const meta: RequestMeta = { actor, requestId: randomUUID(), clientAddress: req.socket.remoteAddress ?? 'unknown' };
-      // Refusals are audited, so calls without credentials are limited per address as GraphQL's are.
-      const wait = actor.type === 'ANONYMOUS' ? await deps.anonymousCallRefused(meta) : null;
-      if (wait !== null) {
-        res.setHeader('retry-after', String(wait));
-        sendJson(res, 429, {
-          errors: [
-            {
-              message: `Too many calls without credentials from this address; try again in ${wait} s.`,
-              extensions: { code: 'RATE_LIMITED', retryAfter: wait },
-            },
-          ],
-        });
-        return;
-      }
+      const meta = await restCaller(req, res, deps);
+      if (!meta) return;
       if (url.pathname !== APPLIED_CONTENT_CSV_PATH) {
         sendJson(res, 404, { errors: [{ message: `No such report; there is ${APPLIED_CONTENT_CSV_PATH}.`, extensions: { code: 'NOT_FOUND' } }] });
         return;
@@ -150,8 +119,7 @@ export function reportsHandler(deps: ReportsHttpDeps) {
       await appliedContentCsv(res, url, meta);
     } catch (error) {
       if (error instanceof DomainError) {
-        const field = error instanceof ValidationError ? error.field : undefined;
-        sendJson(res, statusOf(error), { errors: [{ message: error.message, extensions: { code: error.code, ...(field ? { field } : {}) } }] });
+        sendDomainError(res, error, statusOf(error));
         return;
       }
       // A client that leaves mid-report ends the stream; anything else is the OC's fault, logged and masked.
