@@ -54,6 +54,8 @@ export async function buildApp({ config, logger, clock = systemClock, database }
   await services.liveness.start();
   await services.engine.start();
   services.scheduler.start();
+  services.notifications.start();
+  services.alertEvaluator.start();
 
   const graphql = createGraphqlServer({ services, db: handle.db, config, logger, clock });
   const authenticateHeader = (authorization: string | undefined) => authenticate(services, authorization);
@@ -113,6 +115,8 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       stopping ??= (async () => {
         await closeGracefully(server, sockets);
         sockets.close();
+        await services.alertEvaluator.stop();
+        await services.notifications.stop();
         await services.scheduler.stop();
         await services.engine.stop();
         await services.liveness.stop();

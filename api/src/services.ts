@@ -7,6 +7,10 @@ import { AccountsRepository } from './modules/accounts/accounts.repository.ts';
 import { AccountsService } from './modules/accounts/accounts.service.ts';
 import { AgentsRepository } from './modules/agents/agents.repository.ts';
 import { AgentsService } from './modules/agents/agents.service.ts';
+import type { AlertSources } from './modules/alerts/alerts.conditions.ts';
+import { AlertEvaluator } from './modules/alerts/alerts.evaluator.ts';
+import { AlertsRepository } from './modules/alerts/alerts.repository.ts';
+import { AlertsService } from './modules/alerts/alerts.service.ts';
 import { AuditRepository } from './modules/audit/audit.repository.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { AvailabilityService } from './modules/availability/availability.service.ts';
@@ -30,6 +34,8 @@ import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
 import { NodesService } from './modules/nodes/nodes.service.ts';
+import { NotificationsRepository } from './modules/notifications/notifications.repository.ts';
+import { NotificationsService } from './modules/notifications/notifications.service.ts';
 import type { DeployPlanner } from './modules/operations/operations.deploy.ts';
 import { OperationsEngine } from './modules/operations/operations.engine.ts';
 import { OperationsRepository } from './modules/operations/operations.repository.ts';
@@ -192,6 +198,44 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     itemsWithSha256s: (sha256s) => content.withSha256s(sha256s),
   });
 
+  const notifications = new NotificationsService(
+    db,
+    new NotificationsRepository(),
+    transactor,
+    clock,
+    { head: () => bus.head, readAfter: (tx, after, limit) => eventsRepository.readAfter(tx, after, after + limit) },
+    {
+      tickMs: config.notificationTick,
+      defaultMaxAttempts: config.notificationMaxAttempts,
+      backoffBaseMs: config.notificationBackoff,
+      backoffCapMs: config.notificationBackoffMax,
+      retentionMs: config.notificationRetention,
+    },
+    log('notifications'),
+  );
+  const alertSources: AlertSources = {
+    members: (target) => nodes.members(target),
+    withStatus: (target, statuses) => nodes.withStatus(target, statuses),
+    clusterHealth: (clusterIds) => clusters.health(clusterIds),
+    averagesAbove: (nodeIds, metric, since, above) => liveness.averagesAbove(nodeIds, metric, since, above),
+    seriesOf: (nodeIds, metric, since) => liveness.seriesOf(nodeIds, metric, since),
+    failedOperations: (since) => operations.failedSince(since),
+    missedRuns: (since) => schedules.missedSince(since),
+    maintenanceOperation: (nodeId) => liveness.maintenanceOperation(nodeId),
+  };
+  const alertsRepository = new AlertsRepository();
+  const alerts = new AlertsService(db, alertsRepository, targets, notifications, transactor, clock);
+  const alertEvaluator = new AlertEvaluator(
+    db,
+    alertsRepository,
+    alertSources,
+    notifications,
+    transactor,
+    clock,
+    { intervalMs: config.alertEvaluationInterval, retentionMs: config.alertRetention },
+    log('alerts'),
+  );
+
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });
@@ -199,6 +243,8 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   return {
     accounts,
     agents,
+    alertEvaluator,
+    alerts,
     appliedContent,
     audit,
     availability,
@@ -211,6 +257,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     inventory,
     liveness,
     nodes,
+    notifications,
     operations,
     scheduler,
     schedules,

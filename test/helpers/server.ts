@@ -49,6 +49,8 @@ function testConfig(overrides: ServerConfigInput = {}) {
       managerLease: '15s',
       warmup: '30s',
       sweepInterval: '1h',
+      alertEvaluationInterval: '1h',
+      notificationTick: '1h',
       initialAdminPassword: ADMIN_PASSWORD,
       // Every test request comes from one address; throttling has tests of its own.
       anonymousMutationsPerMinute: '1000000',

@@ -57,6 +57,40 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Mutation.addTags': { access: 'OPERATOR', operation: `mutation { addTags(input: { nodeIds: ["${ID}"], tags: ["t"] }) { __typename } }` },
   'Mutation.removeTags': { access: 'OPERATOR', operation: `mutation { removeTags(input: { nodeIds: ["${ID}"], tags: ["t"] }) { __typename } }` },
   'Mutation.removeNode': { access: 'OPERATOR', operation: `mutation { removeNode(id: "${ID}") { __typename } }` },
+  'Query.alerts': { access: 'VIEWER', operation: '{ alerts(first: 1) { totalCount } }' },
+  'Query.alert': { access: 'VIEWER', operation: `{ alert(id: "${ID}") { id } }` },
+  'Query.alertCounts': { access: 'VIEWER', operation: '{ alertCounts { firing } }' },
+  'Query.alertRules': { access: 'VIEWER', operation: '{ alertRules { id } }' },
+  'Query.alertRule': { access: 'VIEWER', operation: '{ alertRule(rule: "x") { id } }' },
+  'Query.silences': { access: 'VIEWER', operation: '{ silences { id } }' },
+  'Query.notificationChannels': { access: 'VIEWER', operation: '{ notificationChannels { id } }' },
+  'Query.notifications': { access: 'VIEWER', operation: '{ notifications(first: 1) { totalCount } }' },
+  'Mutation.createAlertRule': {
+    access: 'OPERATOR',
+    operation: 'mutation { createAlertRule(input: { name: "r", target: { all: true }, condition: { nodeStatus: { statuses: [DOWN] } } }) { __typename } }',
+  },
+  'Mutation.updateAlertRule': {
+    access: 'OPERATOR',
+    operation: `mutation { updateAlertRule(id: "${ID}", input: { name: "r", target: { all: true }, condition: { nodeStatus: { statuses: [DOWN] } } }) { __typename } }`,
+  },
+  'Mutation.setAlertRuleEnabled': { access: 'OPERATOR', operation: `mutation { setAlertRuleEnabled(id: "${ID}", enabled: false) { __typename } }` },
+  'Mutation.deleteAlertRule': { access: 'OPERATOR', operation: `mutation { deleteAlertRule(id: "${ID}") { __typename } }` },
+  'Mutation.acknowledgeAlert': { access: 'OPERATOR', operation: `mutation { acknowledgeAlert(id: "${ID}", comment: "x") { __typename } }` },
+  'Mutation.createSilence': {
+    access: 'OPERATOR',
+    operation: 'mutation { createSilence(input: { matchers: [{ label: "node", value: "x" }], duration: "1h", comment: "x" }) { __typename } }',
+  },
+  'Mutation.expireSilence': { access: 'OPERATOR', operation: `mutation { expireSilence(id: "${ID}") { __typename } }` },
+  'Mutation.createNotificationChannel': {
+    access: 'ADMIN',
+    operation: 'mutation { createNotificationChannel(input: { name: "c", kind: SLACK, secret: "https://hooks.example/x" }) { __typename } }',
+  },
+  'Mutation.updateNotificationChannel': {
+    access: 'ADMIN',
+    operation: `mutation { updateNotificationChannel(id: "${ID}", input: { name: "c", kind: SLACK }) { __typename } }`,
+  },
+  'Mutation.deleteNotificationChannel': { access: 'ADMIN', operation: `mutation { deleteNotificationChannel(id: "${ID}") { __typename } }` },
+  'Mutation.testNotificationChannel': { access: 'OPERATOR', operation: `mutation { testNotificationChannel(id: "${ID}") { __typename } }` },
   'Mutation.createOperation': {
     access: 'OPERATOR',
     operation: 'mutation { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["none"] } }) { __typename } }',
@@ -112,6 +146,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Subscription.agentCommands': { access: 'AGENT', operation: 'subscription { agentCommands { id } }' },
   'Subscription.operationProgress': { access: 'VIEWER', operation: 'subscription { operationProgress { __typename } }' },
   'Subscription.nodeStatusChanged': { access: 'VIEWER', operation: 'subscription { nodeStatusChanged { __typename } }' },
+  'Subscription.alerts': { access: 'VIEWER', operation: 'subscription { alerts { __typename } }' },
   'Subscription.topologyEvents': { access: 'VIEWER', operation: 'subscription { topologyEvents { __typename } }' },
 };
 

@@ -1,6 +1,7 @@
 // Every table of every module, for drizzle-kit and the relational query builder.
 export * from '../modules/accounts/accounts.table.ts';
 export * from '../modules/agents/agents.table.ts';
+export * from '../modules/alerts/alerts.table.ts';
 export * from '../modules/audit/audit.table.ts';
 export * from '../modules/baselines/baselines.table.ts';
 export * from '../modules/clusters/clusters.table.ts';
@@ -10,6 +11,7 @@ export * from '../modules/events/events.table.ts';
 export * from '../modules/inventory/inventory.table.ts';
 export * from '../modules/liveness/liveness.table.ts';
 export * from '../modules/nodes/nodes.table.ts';
+export * from '../modules/notifications/notifications.table.ts';
 export * from '../modules/operations/operations.table.ts';
 export * from '../modules/schedules/schedules.table.ts';
 export * from '../modules/tags/tags.table.ts';

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import '../modules/accounts/accounts.schema.ts';
 import '../modules/agents/agents.schema.ts';
+import '../modules/alerts/alerts.schema.ts';
 import '../modules/audit/audit.schema.ts';
 import '../modules/availability/availability.schema.ts';
 import '../modules/baselines/baselines.schema.ts';
@@ -12,6 +13,7 @@ import '../modules/inventory/inventory.applied.schema.ts';
 import '../modules/inventory/inventory.schema.ts';
 import '../modules/liveness/liveness.schema.ts';
 import '../modules/nodes/nodes.schema.ts';
+import '../modules/notifications/notifications.schema.ts';
 import '../modules/operations/operations.schema.ts';
 import '../modules/operations/operations.progress.ts';
 import '../modules/schedules/schedules.schema.ts';

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/client.ts';
 
-export type EventChannel = 'topology' | 'status' | 'operations' | 'schedules';
+export type EventChannel = 'topology' | 'status' | 'operations' | 'schedules' | 'alerts';
 
 /** An event as a module emits it inside its transaction, before it has a sequence. */
 export interface EventDraft<Type extends string = string, Payload extends object = object> {

@@ -170,6 +170,16 @@ export class ClustersService {
     return result;
   }
 
+  /** The health of the given clusters, or of every cluster (null). */
+  async health(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth }[]> {
+    const rows = clusterIds ? await this.repository.findMany(this.db, [...clusterIds]) : await this.repository.list(this.db, {});
+    const summaries = await this.summaries(
+      rows.map((row) => row.id),
+      rows,
+    );
+    return rows.map((row) => ({ id: row.id, name: row.name, health: (summaries.get(row.id) as ClusterWithSummary['summary']).health }));
+  }
+
   async overview() {
     const rows = await this.repository.list(this.db, {});
     const summaries = await this.summaries(

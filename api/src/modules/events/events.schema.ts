@@ -4,6 +4,8 @@ import { builder } from '../../graphql/builder.ts';
 import type { Context } from '../../graphql/context.ts';
 import { type EventDraft, isResync, type Published, type ResyncRequired } from '../../shared/events.ts';
 import type { TopologyEvent, TopologyEventType } from '../../shared/topology-events.ts';
+import type { AlertChangedEvent } from '../alerts/alerts.events.ts';
+import { AlertStateEnum, SeverityEnum } from '../alerts/alerts.schema.ts';
 import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
 import { NodeStatusEnum, StatusCauseEnum } from '../liveness/liveness.schema.ts';
 import type { NodeStatus } from '../liveness/liveness.types.ts';
@@ -20,7 +22,7 @@ type Located = Published<EventDraft<string, { clusterId: string; clusterName: st
 const EVENT_SEQUENCE =
   'The event’s place in the one order of all events, status and topology alike: it only grows, so one subscription sees gaps where other events (or ones its filter skips) were. Give the last one you received as afterSequence to resume.';
 
-const ResyncRequiredRef = builder.objectRef<ResyncRequired>('ResyncRequired').implement({
+export const ResyncRequiredRef = builder.objectRef<ResyncRequired>('ResyncRequired').implement({
   description:
     'Sent instead of missed events that are no longer retained (or when a subscriber falls too far behind): refetch a snapshot with a query, then subscribe again with afterSequence set to this sequence.',
   fields: (t) => ({
@@ -183,3 +185,41 @@ builder.subscriptionFields((t) => ({
     resolve: (item) => item,
   }),
 }));
+
+const AlertChangeRef = builder.objectRef<Published<AlertChangedEvent>>('AlertChange').implement({
+  description: 'An alert changed.',
+  fields: (t) => ({
+    sequence: t.field({ type: 'SafeInt', description: 'Its place in the one order of all events; resume after it.', resolve: (event) => event.sequence }),
+    at: t.field({ type: 'DateTime', description: 'When.', resolve: (event) => event.at }),
+    change: t.string({
+      description: 'PENDING, FIRING, RESOLVED, INHIBITED, UNINHIBITED, SILENCED, UNSILENCED or ACKNOWLEDGED.',
+      resolve: (event) => event.payload.change,
+    }),
+    alertId: t.id({ description: 'The alert.', resolve: (event) => event.payload.alertId }),
+    ruleName: t.string({ description: 'Its rule.', resolve: (event) => event.payload.ruleName }),
+    severity: t.field({ type: SeverityEnum, description: 'Severity.', resolve: (event) => event.payload.severity as 'INFO' }),
+    state: t.field({ type: AlertStateEnum, description: 'Its state now.', resolve: (event) => event.payload.state as 'FIRING' }),
+    subjectName: t.string({ description: 'What it is about.', resolve: (event) => event.payload.subjectName }),
+    clusterName: t.string({ nullable: true, description: 'Its cluster.', resolve: (event) => event.payload.clusterName }),
+    summary: t.string({ description: 'What the OC saw.', resolve: (event) => event.payload.summary }),
+    inhibitedBy: t.string({ nullable: true, description: 'Why it is held back, if it is.', resolve: (event) => event.payload.inhibitedBy }),
+    silenced: t.boolean({ description: 'Whether a silence holds it.', resolve: (event) => event.payload.silenced }),
+  }),
+});
+
+const AlertEventUnion = builder.unionType('AlertEvent', {
+  description: 'An alert change, or a request to resync.',
+  types: [AlertChangeRef, ResyncRequiredRef],
+  resolveType: (item) => (isResync(item) ? ResyncRequiredRef : AlertChangeRef),
+});
+
+builder.subscriptionField('alerts', (t) =>
+  t.field({
+    type: AlertEventUnion,
+    description: 'Alerts as they change: pending, firing, resolved, inhibited, silenced, acknowledged.',
+    args: { afterSequence: t.arg({ type: 'SafeInt', description: 'Resume after this sequence: missed events are replayed first.' }) },
+    authScopes: { viewer: true },
+    subscribe: (_root, args, context) => context.services.events.stream({ channel: 'alerts', afterSequence: args.afterSequence, matches: () => true }),
+    resolve: (item) => item,
+  }),
+);

@@ -1,5 +1,6 @@
 import type { EventChannel, Published, ResyncRequired } from '../../shared/events.ts';
 import type { TopologyEvent } from '../../shared/topology-events.ts';
+import type { AlertChangedEvent } from '../alerts/alerts.events.ts';
 import type { StatusChangedEvent } from '../liveness/liveness.events.ts';
 import type { OperationsEvent } from '../operations/operations.events.ts';
 
@@ -9,6 +10,7 @@ export interface ChannelEvents {
   status: StatusChangedEvent;
   operations: OperationsEvent;
   schedules: never;
+  alerts: AlertChangedEvent;
 }
 
 export type ChannelEvent<Channel extends EventChannel> = Published<ChannelEvents[Channel]>;

@@ -3,6 +3,9 @@ import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { type NodeStatus, nodeLiveness, nodeStats, nodeStatusHistory, type ReportedState, type StatusCause, type StatusHistoryRow } from './liveness.table.ts';
 
+/** The measurements kept per minute. */
+export type StatColumn = 'cpuPercent' | 'memoryBytes' | 'diskPercent' | 'load1';
+
 export interface JudgedRow {
   nodeId: string;
   status: NodeStatus;
@@ -188,6 +191,28 @@ export class LivenessRepository {
       .from(nodeStatusHistory)
       .where(and(anyOf(nodeStatusHistory.nodeId, nodeIds), gte(nodeStatusHistory.at, from), lte(nodeStatusHistory.at, to)))
       .orderBy(asc(nodeStatusHistory.at), asc(nodeStatusHistory.id));
+  }
+
+  /** Nodes whose per-minute average of a measurement since `since` is above `above` (all nodes, or those given). */
+  async averagesAbove(db: Executor, nodeIds: readonly string[] | null, metric: StatColumn, since: Date, above: number) {
+    const column = nodeStats[metric];
+    const average = sql<number>`avg(${column})::float8`;
+    return db
+      .select({ nodeId: nodeStats.nodeId, average })
+      .from(nodeStats)
+      .where(and(gte(nodeStats.minute, since), nodeIds ? anyOf(nodeStats.nodeId, [...nodeIds]) : undefined))
+      .groupBy(nodeStats.nodeId)
+      .having(sql`avg(${column}) > ${above}`);
+  }
+
+  /** One measurement per node per minute since `since`, oldest first (all nodes, or those given). */
+  async seriesOf(db: Executor, nodeIds: readonly string[] | null, metric: StatColumn, since: Date) {
+    const column = nodeStats[metric];
+    return db
+      .select({ nodeId: nodeStats.nodeId, minute: nodeStats.minute, value: sql<number>`${column}::float8` })
+      .from(nodeStats)
+      .where(and(gte(nodeStats.minute, since), sql`${column} is not null`, nodeIds ? anyOf(nodeStats.nodeId, [...nodeIds]) : undefined))
+      .orderBy(asc(nodeStats.nodeId), asc(nodeStats.minute));
   }
 
   async statsSeries(db: Executor, nodeId: string, from: Date, to: Date) {

@@ -13,7 +13,7 @@ import { BatchIngest, type HeartbeatBatchInput, type HeartbeatReceipt } from './
 import type { LivenessPolicy } from './liveness.judge.ts';
 import { LeaseSweeper } from './liveness.lease.ts';
 import { Maintenance } from './liveness.maintenance.ts';
-import type { LivenessRepository } from './liveness.repository.ts';
+import type { LivenessRepository, StatColumn } from './liveness.repository.ts';
 import { StatsAccumulator } from './liveness.stats.ts';
 import type { NodeStatsRow, NodeStatus, ReportedState, StatusCause, StatusHistoryRow } from './liveness.table.ts';
 import { type ClusterInfoRow, TopologyReader, type TopologySource } from './liveness.topology.ts';
@@ -244,6 +244,16 @@ export class LivenessService {
   async maintenanceOperation(nodeId: string): Promise<string | null> {
     const [latest] = await this.repository.history(this.db, nodeId, 1);
     return latest?.operationId ?? null;
+  }
+
+  /** Nodes whose average of a measurement over the window since `since` is above a threshold. */
+  averagesAbove(nodeIds: readonly string[] | null, metric: StatColumn, since: Date, above: number) {
+    return this.repository.averagesAbove(this.db, nodeIds, metric, since, above);
+  }
+
+  /** Each node's per-minute series of one measurement since `since`. */
+  seriesOf(nodeIds: readonly string[] | null, metric: StatColumn, since: Date) {
+    return this.repository.seriesOf(this.db, nodeIds, metric, since);
   }
 
   /** A node's measurements per minute, in a window of at most 7 days ending at `until` (default now; the window defaults to the last hour). */

@@ -97,7 +97,7 @@ export class NodesRepository {
    * (for planning operations), or with the nodes that have left too (they count for availability
    * for the time they were members).
    */
-  async matching(db: Executor, target: Target, { includeLeft }: { includeLeft: boolean }) {
+  async matching(db: Executor, target: Target, { includeLeft, statuses }: { includeLeft: boolean; statuses?: readonly NodeStatus[] }) {
     const node = nodeDirectory;
     return db
       .select({
@@ -111,7 +111,7 @@ export class NodesRepository {
         statusCause: node.statusCause,
       })
       .from(node)
-      .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`))
+      .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`, statuses ? anyOf(node.status, [...statuses]) : undefined))
       .orderBy(asc(node.clusterName), asc(node.name));
   }
 }

@@ -104,6 +104,11 @@ export class NodesService {
     return this.repository.matching(this.db, target, { includeLeft: false });
   }
 
+  /** The members a target selects that have one of the statuses, with cluster and status. */
+  withStatus(target: Target, statuses: readonly NodeStatus[]) {
+    return this.repository.matching(this.db, target, { includeLeft: false, statuses });
+  }
+
   /** Every node a target selects, members or not, with cluster and status. */
   everMatching(target: Target) {
     return this.repository.matching(this.db, target, { includeLeft: true });

@@ -153,4 +153,23 @@ export class OperationsRepository {
         : undefined,
     );
   }
+
+  /** Operations that ended in one of the states since `since`, with the clusters their steps touched. */
+  async endedSince(db: Executor, states: readonly OperationState[], since: Date) {
+    return db
+      .select({
+        id: operations.id,
+        kind: operations.kind,
+        state: operations.state,
+        description: operations.description,
+        finishedAt: operations.finishedAt,
+        clusterIds: sql<
+          string[]
+        >`coalesce((select array_agg(distinct ${operationSteps.clusterId}) from ${operationSteps} where ${operationSteps.operationId} = ${operations.id}), '{}')`,
+      })
+      .from(operations)
+      .where(and(anyOf(operations.state, [...states]), sql`${operations.finishedAt} >= ${since.toISOString()}::timestamptz`))
+      .orderBy(asc(operations.finishedAt))
+      .limit(1000);
+  }
 }

@@ -327,6 +327,11 @@ export class OperationsService {
     return this.repository.find(this.db, validateId(id));
   }
 
+  /** Operations that ended FAILED or TIMED_OUT since `since`, with the clusters they touched (for alerts). */
+  failedSince(since: Date) {
+    return this.repository.endedSince(this.db, ['FAILED', 'TIMED_OUT'], since);
+  }
+
   async list(filter: OperationFilter, pageArgs: PageArgs): Promise<Page<OperationRow>> {
     const request = checkPage(pageArgs, 2);
     const rows = await this.repository.list(this.db, filter, request.first + 1, request.after as [string, string] | null);

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { type RunState, type ScheduleRow, type ScheduleRunRow, scheduleRuns, schedules } from './schedules.table.ts';
 
@@ -63,5 +63,16 @@ export class SchedulesRepository {
   async countRuns(db: Executor, scheduleId: string): Promise<number> {
     const [row] = await db.select({ value: count() }).from(scheduleRuns).where(eq(scheduleRuns.scheduleId, scheduleId));
     return row.value;
+  }
+
+  /** Runs decided MISSED since `since`, with their schedule's name. */
+  async missedSince(db: Executor, since: Date) {
+    return db
+      .select({ id: scheduleRuns.id, scheduleId: scheduleRuns.scheduleId, name: schedules.name, scheduledFor: scheduleRuns.scheduledFor })
+      .from(scheduleRuns)
+      .innerJoin(schedules, eq(schedules.id, scheduleRuns.scheduleId))
+      .where(and(eq(scheduleRuns.state, 'MISSED'), gte(scheduleRuns.createdAt, since)))
+      .orderBy(asc(scheduleRuns.scheduledFor))
+      .limit(1000);
   }
 }

@@ -174,6 +174,11 @@ export class SchedulesService {
     );
   }
 
+  /** Scheduled times decided MISSED since `since` (for alerts). */
+  missedSince(since: Date) {
+    return this.repository.missedSince(this.db, since);
+  }
+
   find(id: string): Promise<ScheduleRow | undefined> {
     return this.repository.find(this.db, validateId(id));
   }

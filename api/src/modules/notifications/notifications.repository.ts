@@ -1,0 +1,150 @@
+import { and, asc, count, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import {
+  type AttemptRow,
+  type ChannelRow,
+  type DeliveryState,
+  type NotificationRow,
+  notificationAttempts,
+  notificationChannels,
+  notificationOutbox,
+} from './notifications.table.ts';
+import type { NotificationMessage } from './notifications.types.ts';
+
+export class NotificationsRepository {
+  async insertChannel(tx: Executor, values: typeof notificationChannels.$inferInsert): Promise<ChannelRow> {
+    const [row] = await tx.insert(notificationChannels).values(values).returning();
+    return row;
+  }
+
+  async updateChannel(tx: Executor, id: string, values: Partial<ChannelRow>): Promise<ChannelRow | undefined> {
+    const [row] = await tx.update(notificationChannels).set(values).where(eq(notificationChannels.id, id)).returning();
+    return row;
+  }
+
+  async deleteChannel(tx: Executor, id: string): Promise<void> {
+    await tx.delete(notificationChannels).where(eq(notificationChannels.id, id));
+  }
+
+  async channel(db: Executor, id: string): Promise<ChannelRow | undefined> {
+    const [row] = await db.select().from(notificationChannels).where(eq(notificationChannels.id, id));
+    return row;
+  }
+
+  async channelByName(db: Executor, name: string): Promise<ChannelRow | undefined> {
+    const [row] = await db.select().from(notificationChannels).where(eq(notificationChannels.name, name));
+    return row;
+  }
+
+  async channels(db: Executor, ids?: readonly string[]): Promise<ChannelRow[]> {
+    const query = db.select().from(notificationChannels);
+    return (ids ? query.where(inArray(notificationChannels.id, [...ids])) : query).orderBy(asc(notificationChannels.name));
+  }
+
+  async enqueue(tx: Executor, rows: { channelId: string; message: NotificationMessage; alertId?: string | null; at: Date }[]): Promise<NotificationRow[]> {
+    if (rows.length === 0) return [];
+    return tx
+      .insert(notificationOutbox)
+      .values(rows.map(({ channelId, message, alertId, at }) => ({ channelId, message, alertId: alertId ?? null, createdAt: at, nextAttemptAt: at })))
+      .returning();
+  }
+
+  /**
+   * Claims due notifications: their next attempt is pushed `leaseMs` ahead in the same statement,
+   * so another delivery pass (or replica) skips them, and a crash mid-send leaves them due again.
+   */
+  async claimDue(db: Executor, now: Date, leaseMs: number, limit: number): Promise<NotificationRow[]> {
+    const due = db
+      .select({ id: notificationOutbox.id })
+      .from(notificationOutbox)
+      .where(and(eq(notificationOutbox.state, 'PENDING'), lte(notificationOutbox.nextAttemptAt, now)))
+      .orderBy(asc(notificationOutbox.nextAttemptAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return db
+      .update(notificationOutbox)
+      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+      .where(inArray(notificationOutbox.id, due))
+      .returning();
+  }
+
+  async recordAttempt(
+    tx: Executor,
+    notification: NotificationRow,
+    attempt: { at: Date; succeeded: boolean; outcome: string },
+    next: { state: DeliveryState; nextAttemptAt: Date },
+  ): Promise<void> {
+    await tx.insert(notificationAttempts).values({ notificationId: notification.id, attempt: notification.attempts + 1, ...attempt });
+    await tx
+      .update(notificationOutbox)
+      .set({
+        attempts: notification.attempts + 1,
+        state: next.state,
+        nextAttemptAt: next.nextAttemptAt,
+        lastError: attempt.succeeded ? null : attempt.outcome,
+        deliveredAt: attempt.succeeded ? attempt.at : null,
+      })
+      .where(eq(notificationOutbox.id, notification.id));
+  }
+
+  async notification(db: Executor, id: string): Promise<NotificationRow | undefined> {
+    const [row] = await db.select().from(notificationOutbox).where(eq(notificationOutbox.id, id));
+    return row;
+  }
+
+  /** Newest first, optionally one channel's or in one state; `before` is the cursor (creation time and id). */
+  async notifications(
+    db: Executor,
+    filter: { channelId?: string | null; state?: DeliveryState | null; alertId?: string | null },
+    limit: number,
+    before?: { at: Date; id: string },
+  ): Promise<NotificationRow[]> {
+    return db
+      .select()
+      .from(notificationOutbox)
+      .where(
+        and(
+          filter.channelId ? eq(notificationOutbox.channelId, filter.channelId) : undefined,
+          filter.state ? eq(notificationOutbox.state, filter.state) : undefined,
+          filter.alertId ? eq(notificationOutbox.alertId, filter.alertId) : undefined,
+          before ? sql`(${notificationOutbox.createdAt}, ${notificationOutbox.id}) < (${before.at.toISOString()}::timestamptz, ${before.id}::uuid)` : undefined,
+        ),
+      )
+      .orderBy(desc(notificationOutbox.createdAt), desc(notificationOutbox.id))
+      .limit(limit);
+  }
+
+  async countNotifications(db: Executor, filter: { channelId?: string | null; state?: DeliveryState | null; alertId?: string | null }): Promise<number> {
+    const [row] = await db
+      .select({ count: count() })
+      .from(notificationOutbox)
+      .where(
+        and(
+          filter.channelId ? eq(notificationOutbox.channelId, filter.channelId) : undefined,
+          filter.state ? eq(notificationOutbox.state, filter.state) : undefined,
+          filter.alertId ? eq(notificationOutbox.alertId, filter.alertId) : undefined,
+        ),
+      );
+    return row.count;
+  }
+
+  async attempts(db: Executor, notificationIds: readonly string[]): Promise<AttemptRow[]> {
+    if (notificationIds.length === 0) return [];
+    return db
+      .select()
+      .from(notificationAttempts)
+      .where(inArray(notificationAttempts.notificationId, [...notificationIds]))
+      .orderBy(asc(notificationAttempts.notificationId), asc(notificationAttempts.attempt));
+  }
+
+  /** Notifications not yet delivered or dead-lettered: the outbox depth. */
+  async depth(db: Executor): Promise<number> {
+    const [row] = await db.select({ count: count() }).from(notificationOutbox).where(eq(notificationOutbox.state, 'PENDING'));
+    return row.count;
+  }
+
+  /** Delivered notifications older than `before` go; dead letters stay until someone looks. */
+  async pruneDelivered(db: Executor, before: Date): Promise<void> {
+    await db.delete(notificationOutbox).where(and(eq(notificationOutbox.state, 'DELIVERED'), lt(notificationOutbox.createdAt, before)));
+  }
+}
