@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, loggedInPage } from '../helpers/browser.ts';
+import { launchBrowser, loggedInPage, screenshot } from '../helpers/browser.ts';
 import { LiveAgent, LiveOc } from '../helpers/live-fleet.ts';
 
 const SCREENSHOT = '/tmp/status-page.png';
@@ -80,6 +80,7 @@ describe('the status page in a browser', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Add component' }).click();
       await expect.poll(() => page.getByTestId('status-component-row').count()).toBe(3);
       expect(await page.getByTestId('status-component-row').nth(2).textContent()).toContain('Everything gold');
+      await screenshot(page, 'status-page-admin');
     } finally {
       await page.context().close();
     }
