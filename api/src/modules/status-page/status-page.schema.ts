@@ -1,9 +1,10 @@
 import { builder } from '../../graphql/builder.ts';
+import type { Context } from '../../graphql/context.ts';
 import { mutation } from '../../graphql/mutation.ts';
 import { RemovedRef } from '../../graphql/removed.ts';
 import { TargetInput } from '../targets/targets.schema.ts';
 import type { TargetInput as TargetInputShape } from '../targets/targets.types.ts';
-import type { ComponentState } from './status-page.rules.ts';
+import type { ComponentCondition, ComponentState } from './status-page.rules.ts';
 import type { IncidentWithUpdates, StatusPageSettings } from './status-page.service.ts';
 import type { StatusComponentRow, StatusIncidentUpdateRow, statusIncidentState } from './status-page.table.ts';
 
@@ -28,6 +29,17 @@ const IncidentStateEnum = builder.enumType('StatusIncidentState', {
   } satisfies Record<(typeof statusIncidentState.enumValues)[number], unknown>,
 });
 
+/** A component's condition, read once per row for its two fields (each request reads rows afresh). */
+const conditions = new WeakMap<StatusComponentRow, Promise<ComponentCondition>>();
+function conditionOf(component: StatusComponentRow, context: Context): Promise<ComponentCondition> {
+  let condition = conditions.get(component);
+  if (!condition) {
+    condition = context.services.statusPage.condition(component);
+    conditions.set(component, condition);
+  }
+  return condition;
+}
+
 const StatusComponentRef = builder.objectRef<StatusComponentRow>('StatusComponent').implement({
   description: 'One service on the public status page: a public name over clusters or tags, which the page never names.',
   fields: (t) => ({
@@ -38,11 +50,11 @@ const StatusComponentRef = builder.objectRef<StatusComponentRow>('StatusComponen
     state: t.field({
       type: ComponentStateEnum,
       description: 'Its state now, from its nodes’ statuses.',
-      resolve: async (component, _args, context) => (await context.services.statusPage.condition(component)).state,
+      resolve: async (component, _args, context) => (await conditionOf(component, context)).state,
     }),
     underMaintenance: t.boolean({
       description: 'Operational, with some of its nodes in planned maintenance.',
-      resolve: async (component, _args, context) => (await context.services.statusPage.condition(component)).underMaintenance,
+      resolve: async (component, _args, context) => (await conditionOf(component, context)).underMaintenance,
     }),
   }),
 });
