@@ -13,6 +13,7 @@ import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { closeGracefully, createHttpServer, createRequestHandler, listen } from './server/http.ts';
 import { reportsHandler } from './server/reports.ts';
+import { statusPageHandler } from './server/status-page.ts';
 import { attachWebSockets } from './server/websocket.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -79,6 +80,12 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       authenticate: authenticateHeader,
       anonymousCallRefused: (meta) => anonymousCallsRefused(services, meta, 1),
       logger: logger.child({ module: 'reports' }),
+    }),
+    statusPage: statusPageHandler({
+      page: () => services.statusPage.publicPage(),
+      onChanged: (listener) => services.statusPage.onChanged(listener),
+      clock,
+      logger: logger.child({ module: 'status-page' }),
     }),
     health: () => ({ status: 'ok', database: handle.engine }),
     maxBodyBytes: config.maxBodyBytes,

@@ -43,6 +43,8 @@ import { OperationsService } from './modules/operations/operations.service.ts';
 import { SchedulesRepository } from './modules/schedules/schedules.repository.ts';
 import { Scheduler } from './modules/schedules/schedules.scheduler.ts';
 import { type BaselineDirectory, SchedulesService } from './modules/schedules/schedules.service.ts';
+import { StatusPageRepository } from './modules/status-page/status-page.repository.ts';
+import { StatusPageService } from './modules/status-page/status-page.service.ts';
 import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
@@ -154,6 +156,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   };
   const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock, deployPlanner);
   const availability = new AvailabilityService(liveness, targets, nodes, clock);
+  const statusPage = new StatusPageService(db, new StatusPageRepository(), targets, nodes, availability, transactor, clock);
   const schedulesRepository = new SchedulesRepository();
   const baselineDirectory: BaselineDirectory = {
     find: async (idOrName) => {
@@ -261,6 +264,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     operations,
     scheduler,
     schedules,
+    statusPage,
     tags,
     targets,
     throttle,

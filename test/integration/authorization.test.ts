@@ -45,6 +45,7 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Query.availability': { access: 'VIEWER', operation: '{ availability(target: { all: true }, since: "2026-01-01T00:00:00Z") { nodeCount } }' },
   'Query.users': { access: 'ADMIN', operation: '{ users(first: 1) { totalCount } }' },
   'Query.auditLog': { access: 'ADMIN', operation: '{ auditLog(first: 1) { totalCount } }' },
+  'Query.statusPage': { access: 'ADMIN', operation: '{ statusPage { title } }' },
   'Mutation.login': { access: 'PUBLIC', operation: 'mutation { login(username: "nobody", password: "wrong-password") { __typename } }' },
   'Mutation.registerManager': {
     access: 'PUBLIC',
@@ -134,6 +135,26 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   'Mutation.setUserRole': { access: 'ADMIN', operation: `mutation { setUserRole(id: "${ID}", role: VIEWER) { __typename } }` },
   'Mutation.setUserDisabled': { access: 'ADMIN', operation: `mutation { setUserDisabled(id: "${ID}", disabled: true) { __typename } }` },
   'Mutation.resetUserPassword': { access: 'ADMIN', operation: 'mutation { resetUserPassword(username: "nobody") { __typename } }' },
+  'Mutation.setStatusPageSettings': { access: 'ADMIN', operation: 'mutation { setStatusPageSettings(title: "") { __typename } }' },
+  'Mutation.addStatusComponent': {
+    access: 'ADMIN',
+    operation: 'mutation { addStatusComponent(input: { name: "", target: { clusters: ["none"] } }) { __typename } }',
+  },
+  'Mutation.updateStatusComponent': {
+    access: 'ADMIN',
+    operation: `mutation { updateStatusComponent(id: "${ID}", input: { name: "", target: { clusters: ["none"] } }) { __typename } }`,
+  },
+  'Mutation.removeStatusComponent': { access: 'ADMIN', operation: `mutation { removeStatusComponent(id: "${ID}") { __typename } }` },
+  'Mutation.reorderStatusComponents': { access: 'ADMIN', operation: `mutation { reorderStatusComponents(ids: ["${ID}"]) { __typename } }` },
+  'Mutation.publishStatusIncident': {
+    access: 'ADMIN',
+    operation: 'mutation { publishStatusIncident(input: { title: "", message: "", componentIds: [] }) { __typename } }',
+  },
+  'Mutation.postStatusIncidentUpdate': {
+    access: 'ADMIN',
+    operation: `mutation { postStatusIncidentUpdate(id: "${ID}", state: MONITORING, message: "") { __typename } }`,
+  },
+  'Mutation.resolveStatusIncident': { access: 'ADMIN', operation: `mutation { resolveStatusIncident(id: "${ID}", message: "") { __typename } }` },
   'Mutation.renewAgentCredential': { access: 'AGENT', operation: 'mutation { renewAgentCredential { __typename } }' },
   'Mutation.revokeAgentCredentials': { access: 'ADMIN', operation: 'mutation { revokeAgentCredentials(cluster: "nope") { __typename } }' },
   'Mutation.reportMembership': { access: 'AGENT', operation: 'mutation { reportMembership(input: { joined: [] }) { __typename } }' },

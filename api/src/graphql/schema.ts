@@ -17,6 +17,7 @@ import '../modules/notifications/notifications.schema.ts';
 import '../modules/operations/operations.schema.ts';
 import '../modules/operations/operations.progress.ts';
 import '../modules/schedules/schedules.schema.ts';
+import '../modules/status-page/status-page.schema.ts';
 import '../modules/tags/tags.schema.ts';
 import '../modules/targets/targets.schema.ts';
 import { builder } from './builder.ts';

@@ -6,6 +6,7 @@ import { CONTENT_PATH } from './content.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
 import { REPORTS_PATH } from './reports.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
+import { STATUS_PAGE_PATH } from './status-page.ts';
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -27,6 +28,8 @@ export interface HttpDeps {
   content: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   /** Reports as files, e.g. CSV (see server/reports.ts). */
   reports: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** The public status page, served without credentials (see server/status-page.ts). */
+  statusPage: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   health: () => Record<string, unknown>;
   maxBodyBytes: number;
   logger: Logger;
@@ -57,8 +60,8 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, the health
- * check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, the public
+ * status page, the health check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
  */
 export function createRequestHandler(deps: HttpDeps): NodeHandler {
@@ -103,6 +106,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
       if (path === '/graphql' || path.startsWith('/graphql/')) return graphqlRequest(req, res);
       if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
       if (path.startsWith(`${REPORTS_PATH}/`)) return deps.reports(req, res);
+      if (path === STATUS_PAGE_PATH) return deps.statusPage(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

@@ -92,6 +92,16 @@ export class NodesRepository {
     return row.value;
   }
 
+  /** How many members (not nodes that have left) the target selects, by status. */
+  async statusCounts(db: Executor, target: Target): Promise<Map<NodeStatus, number>> {
+    const rows = await db
+      .select({ status: nodeDirectory.status, value: count() })
+      .from(nodeDirectory)
+      .where(and(selects(target), sql`${nodeDirectory.status} <> 'LEFT'`))
+      .groupBy(nodeDirectory.status);
+    return new Map(rows.map((row) => [row.status, row.value]));
+  }
+
   /**
    * The nodes a target selects, with their cluster and status, by cluster and name: members only
    * (for planning operations), or with the nodes that have left too (they count for availability

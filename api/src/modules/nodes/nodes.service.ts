@@ -109,6 +109,11 @@ export class NodesService {
     return this.repository.matching(this.db, target, { includeLeft: false, statuses });
   }
 
+  /** How many members the target selects, by status: a summary that names no node. */
+  statusCounts(target: Target) {
+    return this.repository.statusCounts(this.db, target);
+  }
+
   /** Every node a target selects, members or not, with cluster and status. */
   everMatching(target: Target) {
     return this.repository.matching(this.db, target, { includeLeft: true });

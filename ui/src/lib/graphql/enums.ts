@@ -14,3 +14,4 @@ export type ScheduleRunState = ReturnType<typeof graphql.scalar<'ScheduleRunStat
 export type OverlapPolicy = ReturnType<typeof graphql.scalar<'OverlapPolicy'>>;
 export type ContentKind = ReturnType<typeof graphql.scalar<'ContentKind'>>;
 export type DriftState = ReturnType<typeof graphql.scalar<'DriftState'>>;
+export type StatusIncidentState = ReturnType<typeof graphql.scalar<'StatusIncidentState'>>;

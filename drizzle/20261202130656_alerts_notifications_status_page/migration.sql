@@ -4,6 +4,7 @@ CREATE TYPE "alert_state" AS ENUM('PENDING', 'FIRING', 'RESOLVED');--> statement
 CREATE TYPE "alert_subject" AS ENUM('NODE', 'CLUSTER', 'OPERATION', 'SCHEDULE');--> statement-breakpoint
 CREATE TYPE "notification_channel_kind" AS ENUM('WEBHOOK', 'SLACK', 'EMAIL', 'EVENT_EXPORT');--> statement-breakpoint
 CREATE TYPE "notification_delivery_state" AS ENUM('PENDING', 'DELIVERED', 'DEAD');--> statement-breakpoint
+CREATE TYPE "status_incident_state" AS ENUM('INVESTIGATING', 'IDENTIFIED', 'MONITORING', 'RESOLVED');--> statement-breakpoint
 CREATE TABLE "alert_groups" (
 	"rule_id" uuid,
 	"group_key" text,
@@ -108,6 +109,42 @@ CREATE TABLE "notification_outbox" (
 	"delivered_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "status_components" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	"name" text NOT NULL UNIQUE,
+	"position" integer NOT NULL,
+	"target" jsonb NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "status_incident_updates" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "status_incident_updates_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"incident_id" uuid NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"state" "status_incident_state" NOT NULL,
+	"message" text NOT NULL,
+	"author" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "status_incidents" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	"title" text NOT NULL,
+	"state" "status_incident_state" NOT NULL,
+	"component_ids" jsonb NOT NULL,
+	"alert_id" uuid,
+	"created_at" timestamp with time zone NOT NULL,
+	"resolved_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "status_page_settings" (
+	"id" integer PRIMARY KEY DEFAULT 1,
+	"title" text NOT NULL,
+	"description" text,
+	"updated_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "status_page_settings_single_row" CHECK ("id" = 1)
+);
+--> statement-breakpoint
 CREATE INDEX "alert_history_alert_id_id_index" ON "alert_history" ("alert_id","id");--> statement-breakpoint
 CREATE INDEX "alert_history_at_index" ON "alert_history" ("at");--> statement-breakpoint
 CREATE INDEX "alert_silences_ends_at_index" ON "alert_silences" ("ends_at");--> statement-breakpoint
@@ -119,8 +156,11 @@ CREATE INDEX "notification_attempts_notification_id_attempt_index" ON "notificat
 CREATE INDEX "notification_outbox_state_next_attempt_at_index" ON "notification_outbox" ("state","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "notification_outbox_channel_id_created_at_index" ON "notification_outbox" ("channel_id","created_at");--> statement-breakpoint
 CREATE INDEX "notification_outbox_alert_id_index" ON "notification_outbox" ("alert_id");--> statement-breakpoint
+CREATE INDEX "status_incident_updates_incident_id_at_index" ON "status_incident_updates" ("incident_id","at");--> statement-breakpoint
+CREATE INDEX "status_incidents_resolved_at_index" ON "status_incidents" ("resolved_at");--> statement-breakpoint
 ALTER TABLE "alert_groups" ADD CONSTRAINT "alert_groups_rule_id_alert_rules_id_fkey" FOREIGN KEY ("rule_id") REFERENCES "alert_rules"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "alert_history" ADD CONSTRAINT "alert_history_alert_id_alerts_id_fkey" FOREIGN KEY ("alert_id") REFERENCES "alerts"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_rule_id_alert_rules_id_fkey" FOREIGN KEY ("rule_id") REFERENCES "alert_rules"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "notification_attempts" ADD CONSTRAINT "notification_attempts_6lgwCOmJo3SG_fkey" FOREIGN KEY ("notification_id") REFERENCES "notification_outbox"("id") ON DELETE CASCADE;--> statement-breakpoint
-ALTER TABLE "notification_outbox" ADD CONSTRAINT "notification_outbox_channel_id_notification_channels_id_fkey" FOREIGN KEY ("channel_id") REFERENCES "notification_channels"("id") ON DELETE CASCADE;
+ALTER TABLE "notification_outbox" ADD CONSTRAINT "notification_outbox_channel_id_notification_channels_id_fkey" FOREIGN KEY ("channel_id") REFERENCES "notification_channels"("id") ON DELETE CASCADE;--> statement-breakpoint
+ALTER TABLE "status_incident_updates" ADD CONSTRAINT "status_incident_updates_incident_id_status_incidents_id_fkey" FOREIGN KEY ("incident_id") REFERENCES "status_incidents"("id") ON DELETE CASCADE;
