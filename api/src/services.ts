@@ -28,6 +28,7 @@ import { InventoryRepository } from './modules/inventory/inventory.repository.ts
 import { InventoryService } from './modules/inventory/inventory.service.ts';
 import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
+import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
 import { NodesService } from './modules/nodes/nodes.service.ts';
 import type { DeployPlanner } from './modules/operations/operations.deploy.ts';
@@ -192,6 +193,16 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     itemsWithSha256s: (sha256s) => content.withSha256s(sha256s),
   });
 
+  const metrics = new MetricsService({
+    fleetByCluster: () => liveness.fleetByCluster(),
+    subscribers: () => bus.listenerCount,
+    eventDelivery: () => events.delivery(),
+    activeStepCounts: () => operations.activeStepCounts(),
+    nodesOf: async (target, limit) => nodes.someMembers(await targets.normalize(target), limit),
+    latestOf: (nodeIds) => liveness.latestOf(nodeIds),
+  });
+  liveness.onBatch((batch) => metrics.recordBatch(batch));
+
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
   });
@@ -210,6 +221,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     events,
     inventory,
     liveness,
+    metrics,
     nodes,
     operations,
     scheduler,

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Actor } from '../shared/actor.ts';
 import { CONTENT_PATH } from './content.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
+import { METRICS_PATH } from './metrics.ts';
 import { REPORTS_PATH } from './reports.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 
@@ -27,6 +28,8 @@ export interface HttpDeps {
   content: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   /** Reports as files, e.g. CSV (see server/reports.ts). */
   reports: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** Prometheus metrics (see server/metrics.ts). */
+  metrics: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   health: () => Record<string, unknown>;
   maxBodyBytes: number;
   logger: Logger;
@@ -57,8 +60,8 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, the health
- * check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, metrics,
+ * the health check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
  */
 export function createRequestHandler(deps: HttpDeps): NodeHandler {
@@ -103,6 +106,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
       if (path === '/graphql' || path.startsWith('/graphql/')) return graphqlRequest(req, res);
       if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
       if (path.startsWith(`${REPORTS_PATH}/`)) return deps.reports(req, res);
+      if (path === METRICS_PATH) return deps.metrics(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { type NodeStatus, nodeLiveness, nodeStats, nodeStatusHistory, type ReportedState, type StatusCause, type StatusHistoryRow } from './liveness.table.ts';
@@ -43,6 +43,25 @@ export interface StatsRow {
   samples: number;
 }
 
+/** One group of a cluster's nodes (its manager apart) in one status, with sums of its current measurements. */
+export interface ClusterAggregateRow {
+  clusterId: string;
+  manager: boolean;
+  status: NodeStatus;
+  nodes: number;
+  /** Nodes whose measurements are current, and over those: each measurement's sum, count and highest value. */
+  measured: number;
+  cpuSum: number | null;
+  cpuCount: number;
+  cpuMax: number | null;
+  memorySum: number | null;
+  memoryCount: number;
+  memoryMax: number | null;
+  diskSum: number | null;
+  diskCount: number;
+  diskMax: number | null;
+}
+
 export class LivenessRepository {
   /** The stored liveness of the nodes it judges (all but those that left), of these nodes or of all. */
   async judged(db: Executor, nodeIds: string[] | null): Promise<JudgedRow[]> {
@@ -67,6 +86,59 @@ export class LivenessRepository {
 
   async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
     return db.select({ status: nodeLiveness.status, count: count() }).from(nodeLiveness).groupBy(nodeLiveness.status);
+  }
+
+  /**
+   * The whole fleet summed up by cluster in one pass over the liveness rows, so its cost grows with
+   * the fleet but its answer only with the number of clusters. Measurements count when they are
+   * current: reported since `measuredSince` by a node that is heard from and running.
+   */
+  async clusterAggregates(db: Executor, managerNodeIds: string[], measuredSince: Date): Promise<ClusterAggregateRow[]> {
+    const l = nodeLiveness;
+    const isManager = sql`m.id is not null`;
+    const current = sql`${l.status} in ('UP', 'SUSPECT', 'MAINTENANCE') and ${l.reportedState} is distinct from 'STOPPED' and ${l.statsReportedAt} > ${measuredSince}`;
+    const over = (column: SQL, kind: 'sum' | 'count' | 'max') =>
+      sql`(${sql.raw(kind)}(${column}) filter (where ${current}))::${sql.raw(kind === 'count' ? 'int' : 'float8')}`.mapWith(Number);
+    return db
+      .select({
+        clusterId: l.clusterId,
+        manager: sql<boolean>`${isManager}`,
+        status: l.status,
+        nodes: sql<number>`count(*)::int`.mapWith(Number),
+        measured: sql<number>`(count(*) filter (where ${current}))::int`.mapWith(Number),
+        cpuSum: over(sql`${l.cpuPercent}`, 'sum'),
+        cpuCount: over(sql`${l.cpuPercent}`, 'count'),
+        cpuMax: over(sql`${l.cpuPercent}`, 'max'),
+        memorySum: over(sql`${l.memoryBytes}`, 'sum'),
+        memoryCount: over(sql`${l.memoryBytes}`, 'count'),
+        memoryMax: over(sql`${l.memoryBytes}`, 'max'),
+        diskSum: over(sql`${l.diskPercent}`, 'sum'),
+        diskCount: over(sql`${l.diskPercent}`, 'count'),
+        diskMax: over(sql`${l.diskPercent}`, 'max'),
+      })
+      .from(l)
+      .leftJoin(sql`unnest(${new Param(managerNodeIds)}::uuid[]) as m(id)`, sql`m.id = ${l.nodeId}`)
+      .groupBy(l.clusterId, isManager, l.status);
+  }
+
+  /** The latest liveness and measurements of these nodes. */
+  async latestOf(db: Executor, nodeIds: string[]) {
+    if (nodeIds.length === 0) return [];
+    const l = nodeLiveness;
+    return db
+      .select({
+        nodeId: l.nodeId,
+        status: l.status,
+        reportedState: l.reportedState,
+        lastSeenAt: l.lastSeenAt,
+        statsReportedAt: l.statsReportedAt,
+        cpuPercent: l.cpuPercent,
+        memoryBytes: l.memoryBytes,
+        load1: l.load1,
+        diskPercent: l.diskPercent,
+      })
+      .from(l)
+      .where(anyOf(l.nodeId, nodeIds));
   }
 
   async lastSequence(db: Executor, nodeId: string): Promise<number | null> {

@@ -97,9 +97,9 @@ export class NodesRepository {
    * (for planning operations), or with the nodes that have left too (they count for availability
    * for the time they were members).
    */
-  async matching(db: Executor, target: Target, { includeLeft }: { includeLeft: boolean }) {
+  async matching(db: Executor, target: Target, { includeLeft, limit }: { includeLeft: boolean; limit?: number }) {
     const node = nodeDirectory;
-    return db
+    const query = db
       .select({
         id: node.id,
         name: node.name,
@@ -112,7 +112,9 @@ export class NodesRepository {
       })
       .from(node)
       .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`))
-      .orderBy(asc(node.clusterName), asc(node.name));
+      .orderBy(asc(node.clusterName), asc(node.name))
+      .$dynamic();
+    return limit === undefined ? query : query.limit(limit);
   }
 }
 
