@@ -43,14 +43,14 @@ export interface StatsRow {
   samples: number;
 }
 
-/** One group of a cluster's nodes (its manager apart) in one status, with sums of its current measurements. */
+/** One group of a cluster's nodes (its manager apart) with one status, with the sum, count and highest value of each measurement. */
 export interface ClusterAggregateRow {
   clusterId: string;
   manager: boolean;
   status: NodeStatus;
+  /** The group's measurements were reported lately by running nodes. */
+  fresh: boolean;
   nodes: number;
-  /** Nodes whose measurements are current, and over those: each measurement's sum, count and highest value. */
-  measured: number;
   cpuSum: number | null;
   cpuCount: number;
   cpuMax: number | null;
@@ -90,22 +90,23 @@ export class LivenessRepository {
 
   /**
    * The whole fleet summed up by cluster in one pass over the liveness rows, so its cost grows with
-   * the fleet but its answer only with the number of clusters. Measurements count when they are
-   * current: reported since `measuredSince` by a node that is heard from and running.
+   * the fleet but its answer only with the number of clusters. Groups also split on whether the
+   * measurements are fresh (reported since `measuredSince` by a running node), so that the caller
+   * picks the current ones without a filter evaluated for every row and measurement.
    */
   async clusterAggregates(db: Executor, managerNodeIds: string[], measuredSince: Date): Promise<ClusterAggregateRow[]> {
     const l = nodeLiveness;
     const isManager = sql`m.id is not null`;
-    const current = sql`${l.status} in ('UP', 'SUSPECT', 'MAINTENANCE') and ${l.reportedState} is distinct from 'STOPPED' and ${l.statsReportedAt} > ${measuredSince}`;
+    const fresh = sql`coalesce(${l.reportedState} <> 'STOPPED' and ${l.statsReportedAt} > ${measuredSince}, false)`;
     const over = (column: SQL, kind: 'sum' | 'count' | 'max') =>
-      sql`(${sql.raw(kind)}(${column}) filter (where ${current}))::${sql.raw(kind === 'count' ? 'int' : 'float8')}`.mapWith(Number);
+      sql`${sql.raw(kind)}(${column})::${sql.raw(kind === 'count' ? 'int' : 'float8')}`.mapWith(Number);
     return db
       .select({
         clusterId: l.clusterId,
         manager: sql<boolean>`${isManager}`,
         status: l.status,
+        fresh: sql<boolean>`${fresh}`,
         nodes: sql<number>`count(*)::int`.mapWith(Number),
-        measured: sql<number>`(count(*) filter (where ${current}))::int`.mapWith(Number),
         cpuSum: over(sql`${l.cpuPercent}`, 'sum'),
         cpuCount: over(sql`${l.cpuPercent}`, 'count'),
         cpuMax: over(sql`${l.cpuPercent}`, 'max'),
@@ -118,7 +119,9 @@ export class LivenessRepository {
       })
       .from(l)
       .leftJoin(sql`unnest(${new Param(managerNodeIds)}::uuid[]) as m(id)`, sql`m.id = ${l.nodeId}`)
-      .groupBy(l.clusterId, isManager, l.status);
+      // By position: the freshness test carries a parameter, and PostgreSQL matches no grouping
+      // expression with a parameter to the same one in the select list.
+      .groupBy(sql`1, 2, 3, 4`);
   }
 
   /** The latest liveness and measurements of these nodes. */

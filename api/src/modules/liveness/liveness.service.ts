@@ -63,6 +63,9 @@ export interface ClusterFleet {
   diskPercent: MeasurementSpread;
 }
 
+/** The statuses of nodes that are heard from, whose latest measurements may be current. */
+const MEASURED_STATUSES: ReadonlySet<NodeStatus> = new Set(['UP', 'SUSPECT', 'MAINTENANCE']);
+
 const emptyCounts = (): Record<NodeStatus, number> => ({ UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 });
 
 /** The longest window of per-minute measurements one request may read. */
@@ -259,7 +262,7 @@ export class LivenessService {
    */
   measurementsCurrent(node: { status: NodeStatus; reportedState: ReportedState | null; statsReportedAt: Date | null }): boolean {
     if (node.statsReportedAt === null || node.reportedState === 'STOPPED') return false;
-    if (node.status !== 'UP' && node.status !== 'SUSPECT' && node.status !== 'MAINTENANCE') return false;
+    if (!MEASURED_STATUSES.has(node.status)) return false;
     return this.clock.now().getTime() - node.statsReportedAt.getTime() < this.options.suspectAfter * this.options.intervalMs;
   }
 
@@ -277,10 +280,12 @@ export class LivenessService {
       const workers = emptyCounts();
       const managers = emptyCounts();
       for (const group of groups) (group.manager ? managers : workers)[group.status] += group.nodes;
+      // Current as measurementsCurrent() has it: fresh, from a node that is heard from.
+      const current = groups.filter((group) => group.fresh && MEASURED_STATUSES.has(group.status));
       const spread = (sum: 'cpuSum' | 'memorySum' | 'diskSum', counted: 'cpuCount' | 'memoryCount' | 'diskCount', max: 'cpuMax' | 'memoryMax' | 'diskMax') => {
-        const count = groups.reduce((total, group) => total + group[counted], 0);
-        const highest = groups.reduce<number | null>((top, group) => (group[max] === null ? top : Math.max(top ?? group[max], group[max])), null);
-        return { avg: count === 0 ? null : groups.reduce((total, group) => total + (group[sum] ?? 0), 0) / count, max: highest };
+        const count = current.reduce((total, group) => total + group[counted], 0);
+        const highest = current.reduce<number | null>((top, group) => (group[max] === null ? top : Math.max(top ?? group[max], group[max])), null);
+        return { avg: count === 0 ? null : current.reduce((total, group) => total + (group[sum] ?? 0), 0) / count, max: highest };
       };
       const manager = groups.find((group) => group.manager);
       return {
@@ -290,7 +295,7 @@ export class LivenessService {
         managerStatus: cluster.managerNodeId ? (manager?.status ?? null) : null,
         workers,
         managers,
-        measured: groups.reduce((total, group) => total + group.measured, 0),
+        measured: current.reduce((total, group) => total + group.nodes, 0),
         cpuPercent: spread('cpuSum', 'cpuCount', 'cpuMax'),
         memoryBytes: spread('memorySum', 'memoryCount', 'memoryMax'),
         diskPercent: spread('diskSum', 'diskCount', 'diskMax'),
