@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NODE_SERIES } from '../../api/src/modules/metrics/metrics.service.ts';
 import { BEAT, createCluster, enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, startTestServer, subscribed, type TestServer } from '../helpers/server.ts';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
+/** What the last test renames cluster alpha to. */
+const EVIL_NAME = 'evil "quoted" \\ name\nwith a newline';
 
 async function fetchMetrics(server: TestServer, query = '', authorization: string | null = `Bearer ${TOKEN}`) {
   const response = await fetch(`${server.url}/metrics${query}`, { headers: authorization ? { authorization } : {} });
@@ -102,8 +104,10 @@ describe('/metrics', () => {
   });
 
   it('gives the OC’s own health: subscribers, event delivery, operation steps and the process', async () => {
+    const subscription = await subscribed(server, () => collect(server.wsClient(server.adminToken), 'subscription { topologyEvents { __typename } }'));
     const families = await scrape(server);
-    expect(value(families, 'opscenter_subscribers')).toBe(server.app.services.bus.listenerCount);
+    subscription.dispose();
+    expect(value(families, 'opscenter_subscribers')).toBe(1);
     const committed = value(families, 'opscenter_events_committed_sequence');
     expect(committed).toBeGreaterThan(0);
     expect(value(families, 'opscenter_events_delivered_sequence')).toBe(server.app.services.bus.head);
@@ -200,12 +204,25 @@ describe('/metrics', () => {
 
   it('escapes label values: a cluster name with quotes, a backslash and a newline comes back as it is', async () => {
     // The API allows no such name; a database written by hand (or a future rule) might hold one.
-    const name = 'evil "quoted" \\ name\nwith a newline';
+    const name = EVIL_NAME;
     await server.database.db.execute(sql`update clusters set name = ${name} where name = 'alpha'`);
     const families = await scrape(server);
     expect(value(families, 'opscenter_cluster_nodes', { cluster: name, role: 'WORKER', status: 'UP' })).toBe(2);
     expect(samples(families, 'opscenter_cluster_nodes', { cluster: 'alpha' })).toEqual([]);
     const nodes = await scrape(server, `?cluster=${encodeURIComponent(name)}`);
     expect(value(nodes, 'opscenter_node_status', { cluster: name, node: 'a-1', role: 'WORKER', status: 'UP' })).toBe(1);
+  });
+
+  it('leaves measurements out once they are no longer current', async () => {
+    const current = await scrape(server);
+    expect(value(current, 'opscenter_cluster_measured_nodes', { cluster: EVIL_NAME })).toBe(2);
+    // Past the suspect-after window (3 intervals of 5 s) with no batch, the figures are last known ones, not current.
+    server.clock.advance(15_000);
+    const stale = await scrape(server);
+    expect(value(stale, 'opscenter_cluster_measured_nodes', { cluster: EVIL_NAME })).toBe(0);
+    expect(samples(stale, 'opscenter_cluster_cpu_percent_avg', { cluster: EVIL_NAME })).toEqual([]);
+    const nodes = await scrape(server, `?cluster=${encodeURIComponent(EVIL_NAME)}`);
+    expect(samples(nodes, 'opscenter_node_cpu_percent')).toEqual([]);
+    expect(samples(nodes, 'opscenter_node_status', { node: 'a-2', status: 'UP' })).toHaveLength(1);
   });
 });

@@ -51,9 +51,9 @@ function targetOf(url: URL): TargetInput | null {
 export function metricsHandler(deps: MetricsHttpDeps) {
   const expected = deps.token === undefined ? null : digest(deps.token);
   const authorized = (authorization: string | undefined) => {
-    const [scheme, presented] = (authorization ?? '').split(' ', 2);
+    const presented = /^bearer (.+)$/i.exec(authorization ?? '')?.[1];
     // Comparing digests keeps the time taken the same whatever the length of what is presented.
-    return expected !== null && scheme.toLowerCase() === 'bearer' && presented !== undefined && timingSafeEqual(digest(presented), expected);
+    return expected !== null && presented !== undefined && timingSafeEqual(digest(presented), expected);
   };
 
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

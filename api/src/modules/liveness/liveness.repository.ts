@@ -100,28 +100,30 @@ export class LivenessRepository {
     const fresh = sql`coalesce(${l.reportedState} <> 'STOPPED' and ${l.statsReportedAt} > ${measuredSince}, false)`;
     const over = (column: SQL, kind: 'sum' | 'count' | 'max') =>
       sql`${sql.raw(kind)}(${column})::${sql.raw(kind === 'count' ? 'int' : 'float8')}`.mapWith(Number);
-    return db
-      .select({
-        clusterId: l.clusterId,
-        manager: sql<boolean>`${isManager}`,
-        status: l.status,
-        fresh: sql<boolean>`${fresh}`,
-        nodes: sql<number>`count(*)::int`.mapWith(Number),
-        cpuSum: over(sql`${l.cpuPercent}`, 'sum'),
-        cpuCount: over(sql`${l.cpuPercent}`, 'count'),
-        cpuMax: over(sql`${l.cpuPercent}`, 'max'),
-        memorySum: over(sql`${l.memoryBytes}`, 'sum'),
-        memoryCount: over(sql`${l.memoryBytes}`, 'count'),
-        memoryMax: over(sql`${l.memoryBytes}`, 'max'),
-        diskSum: over(sql`${l.diskPercent}`, 'sum'),
-        diskCount: over(sql`${l.diskPercent}`, 'count'),
-        diskMax: over(sql`${l.diskPercent}`, 'max'),
-      })
-      .from(l)
-      .leftJoin(sql`unnest(${new Param(managerNodeIds)}::uuid[]) as m(id)`, sql`m.id = ${l.nodeId}`)
-      // By position: the freshness test carries a parameter, and PostgreSQL matches no grouping
-      // expression with a parameter to the same one in the select list.
-      .groupBy(sql`1, 2, 3, 4`);
+    return (
+      db
+        .select({
+          clusterId: l.clusterId,
+          manager: sql<boolean>`${isManager}`,
+          status: l.status,
+          fresh: sql<boolean>`${fresh}`,
+          nodes: sql<number>`count(*)::int`.mapWith(Number),
+          cpuSum: over(sql`${l.cpuPercent}`, 'sum'),
+          cpuCount: over(sql`${l.cpuPercent}`, 'count'),
+          cpuMax: over(sql`${l.cpuPercent}`, 'max'),
+          memorySum: over(sql`${l.memoryBytes}`, 'sum'),
+          memoryCount: over(sql`${l.memoryBytes}`, 'count'),
+          memoryMax: over(sql`${l.memoryBytes}`, 'max'),
+          diskSum: over(sql`${l.diskPercent}`, 'sum'),
+          diskCount: over(sql`${l.diskPercent}`, 'count'),
+          diskMax: over(sql`${l.diskPercent}`, 'max'),
+        })
+        .from(l)
+        .leftJoin(sql`unnest(${new Param(managerNodeIds)}::uuid[]) as m(id)`, sql`m.id = ${l.nodeId}`)
+        // By position: the freshness test carries a parameter, and PostgreSQL matches no grouping
+        // expression with a parameter to the same one in the select list.
+        .groupBy(sql`1, 2, 3, 4`)
+    );
   }
 
   /** The latest liveness and measurements of these nodes. */

@@ -33,7 +33,6 @@ export interface LivenessOptions extends LivenessPolicy {
 
 /** What handling one heartbeat batch came to, for whoever watches the OC's own health. */
 export interface BatchObservation {
-  entries: number;
   accepted: number;
   refused: number;
   stale: boolean;
@@ -52,7 +51,6 @@ export interface ClusterFleet {
   clusterId: string;
   name: string;
   /** Null until a manager has registered. */
-  managerNodeId: string | null;
   managerStatus: NodeStatus | null;
   workers: Record<NodeStatus, number>;
   managers: Record<NodeStatus, number>;
@@ -243,7 +241,6 @@ export class LivenessService {
       );
     }
     const observation: BatchObservation = {
-      entries: input.entries.length,
       accepted: receipt.accepted,
       refused: receipt.refused.length,
       stale: receipt.stale,
@@ -291,7 +288,6 @@ export class LivenessService {
       return {
         clusterId: cluster.id,
         name: cluster.name,
-        managerNodeId: cluster.managerNodeId,
         managerStatus: cluster.managerNodeId ? (manager?.status ?? null) : null,
         workers,
         managers,

@@ -50,7 +50,7 @@ export class MetricsService {
   readonly #batches: Counter<'result'>;
   readonly #entries: Counter<'result'>;
   readonly #batchSeconds: Histogram;
-  readonly #events: Record<'committed' | 'delivered' | 'heldBack' | 'lag', Gauge>;
+  readonly #events: Record<'committed' | 'delivered' | 'undelivered' | 'heldBack', Gauge>;
   readonly #steps: Gauge<'state'>;
   readonly #clusters: {
     nodes: Gauge<'cluster' | 'role' | 'status'>;
@@ -83,7 +83,7 @@ export class MetricsService {
     this.#events = {
       committed: plain('opscenter_events_committed_sequence', 'The newest event sequence committed to the database.'),
       delivered: plain('opscenter_events_delivered_sequence', "The newest event sequence delivered to this OC's subscribers."),
-      lag: plain('opscenter_events_undelivered', 'Events committed but not yet delivered to subscribers.'),
+      undelivered: plain('opscenter_events_undelivered', 'Events committed but not yet delivered to subscribers.'),
       heldBack: plain('opscenter_events_held_back', 'Events received out of order, held back until every earlier one is delivered.'),
     };
     this.#steps = new Gauge({
@@ -163,7 +163,7 @@ export class MetricsService {
     // sees one whole reading or the other, and clusters removed since the last scrape disappear.
     this.#events.committed.set(delivery.committed);
     this.#events.delivered.set(delivery.delivered);
-    this.#events.lag.set(Math.max(0, delivery.committed - delivery.delivered));
+    this.#events.undelivered.set(Math.max(0, delivery.committed - delivery.delivered));
     this.#events.heldBack.set(delivery.heldBack);
     this.#steps.reset();
     for (const { state, count } of steps) this.#steps.set({ state }, count);
