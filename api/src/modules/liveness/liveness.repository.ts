@@ -43,12 +43,12 @@ export interface StatsRow {
   samples: number;
 }
 
-/** One group of a cluster's nodes (its manager apart) with one status, with the sum, count and highest value of each measurement. */
+/** A cluster's manager, or its workers, of one status and freshness: how many, and each measurement's sum, count and highest value. */
 export interface ClusterAggregateRow {
   clusterId: string;
   manager: boolean;
   status: NodeStatus;
-  /** The group's measurements were reported lately by running nodes. */
+  /** Measurements reported since `measuredSince`, by nodes not STOPPED. */
   fresh: boolean;
   nodes: number;
   cpuSum: number | null;
