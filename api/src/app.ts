@@ -12,6 +12,7 @@ import { contentHandler } from './server/content.ts';
 import { dashboardServer } from './server/dashboard.ts';
 import { graphiqlServer } from './server/graphiql.ts';
 import { closeGracefully, createHttpServer, createRequestHandler, listen } from './server/http.ts';
+import { metricsHandler } from './server/metrics.ts';
 import { reportsHandler } from './server/reports.ts';
 import { statusPageHandler } from './server/status-page.ts';
 import { attachWebSockets } from './server/websocket.ts';
@@ -87,6 +88,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       clock,
       logger: logger.child({ module: 'status-page' }),
     }),
+    metrics: metricsHandler({ token: config.metricsToken, metrics: services.metrics, logger: logger.child({ module: 'metrics' }) }),
     health: () => ({ status: 'ok', database: handle.engine }),
     maxBodyBytes: config.maxBodyBytes,
     logger: logger.child({ module: 'http' }),

@@ -81,6 +81,8 @@ const serverSchema = z
           .filter(Boolean),
       ),
     initialAdminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+    /** The bearer token Prometheus sends to read /metrics; without one the endpoint is off. */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .refine((config) => config.downAfter > config.suspectAfter, {
     message: 'must be greater than the suspect-after setting (OPSCENTER_SUSPECT_AFTER)',
@@ -93,6 +95,9 @@ export type ServerConfigInput = Partial<Record<keyof z.input<typeof serverSchema
 export const ENV_PREFIX = 'OPSCENTER_';
 
 export class ConfigError extends Error {}
+
+/** Settings whose values an error message never repeats. */
+const SECRETS = new Set(['initialAdminPassword', 'metricsToken']);
 
 const toSnake = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
 const toKebab = (key: string) => key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
@@ -133,7 +138,7 @@ export function loadServerConfig(flags: ServerConfigInput = {}, env: NodeJS.Proc
     const key = String(issue.path[0] ?? '');
     const given = merged[key as keyof typeof merged];
     const source = key in fromFlags ? flagName(key) : envName(key);
-    const shown = given === undefined ? '' : ` (got "${key === 'initialAdminPassword' ? '***' : given}")`;
+    const shown = given === undefined ? '' : ` (got "${SECRETS.has(key) ? '***' : given}")`;
     throw new ConfigError(`Invalid configuration: ${source} ${issue.message}${shown}`);
   }
   return result.data;

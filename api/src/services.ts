@@ -32,6 +32,7 @@ import { InventoryRepository } from './modules/inventory/inventory.repository.ts
 import { InventoryService } from './modules/inventory/inventory.service.ts';
 import { LivenessRepository } from './modules/liveness/liveness.repository.ts';
 import { LivenessService } from './modules/liveness/liveness.service.ts';
+import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { NodesRepository } from './modules/nodes/nodes.repository.ts';
 import { NodesService } from './modules/nodes/nodes.service.ts';
 import { NotificationsRepository } from './modules/notifications/notifications.repository.ts';
@@ -238,6 +239,21 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     { intervalMs: config.alertEvaluationInterval, retentionMs: config.alertRetention },
     log('alerts'),
   );
+  const metrics = new MetricsService({
+    fleetByCluster: () => liveness.fleetByCluster(),
+    subscribers: () => bus.listenerCount,
+    eventDelivery: () => events.delivery(),
+    activeStepCounts: () => operations.activeStepCounts(),
+    nodesOf: async (target, limit) => nodes.someMembers(await targets.normalize(target), limit),
+    latestOf: (nodeIds) => liveness.latestOf(nodeIds),
+  });
+  liveness.onBatch((batch) => metrics.recordBatch(batch));
+  metrics.gauge('opscenter_alerts', 'Open alerts: firing and pending ones that notify, and those inhibited or silenced.', ['state'], async () =>
+    Object.entries(await alerts.counts()).map(([state, value]) => ({ labels: { state }, value })),
+  );
+  metrics.gauge('opscenter_notification_outbox_depth', 'Notifications waiting for delivery (not yet delivered or dead-lettered).', [], async () => [
+    { value: await notifications.depth() },
+  ]);
 
   engine.onFinished((operation) => {
     void scheduler.operationFinished(operation).catch((error) => logger.error({ err: error }, 'could not start a queued schedule run'));
@@ -259,6 +275,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     events,
     inventory,
     liveness,
+    metrics,
     nodes,
     notifications,
     operations,

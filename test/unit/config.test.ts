@@ -45,6 +45,12 @@ describe('loadServerConfig', () => {
     );
     expect(() => loadServerConfig({ suspectAfter: '6', downAfter: '6' }, {})).toThrow(/--down-after must be greater than the suspect-after setting/);
     expect(() => loadServerConfig({ initialAdminPassword: 'short' }, {})).toThrow('--initial-admin-password must be at least 12 characters (got "***")');
+    expect(() => loadServerConfig({}, { OPSCENTER_METRICS_TOKEN: 'short' })).toThrow('OPSCENTER_METRICS_TOKEN must be at least 16 characters (got "***")');
+  });
+
+  it('leaves /metrics off unless OPSCENTER_METRICS_TOKEN is set', () => {
+    expect(loadServerConfig({}, {}).metricsToken).toBeUndefined();
+    expect(loadServerConfig({}, { OPSCENTER_METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
   });
 });
 

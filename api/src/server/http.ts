@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Actor } from '../shared/actor.ts';
 import { CONTENT_PATH } from './content.ts';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql.ts';
+import { METRICS_PATH } from './metrics.ts';
 import { REPORTS_PATH } from './reports.ts';
 import { API_POLICY, setSecurityHeaders } from './security-headers.ts';
 import { STATUS_PAGE_PATH } from './status-page.ts';
@@ -30,6 +31,8 @@ export interface HttpDeps {
   reports: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   /** The public status page, served without credentials (see server/status-page.ts). */
   statusPage: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  /** Prometheus metrics (see server/metrics.ts). */
+  metrics: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   health: () => Record<string, unknown>;
   maxBodyBytes: number;
   logger: Logger;
@@ -60,7 +63,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 }
 
 /**
- * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, the public
+ * The HTTP side of the OC: GraphQL (with GraphiQL for browsers), content uploads, reports, metrics, the public
  * status page, the health check and the dashboard. Subscriptions over SSE are GraphQL requests too: Yoga answers one that accepts
  * text/event-stream with a stream, after the same checks as any other request.
  */
@@ -107,6 +110,7 @@ export function createRequestHandler(deps: HttpDeps): NodeHandler {
       if (path === CONTENT_PATH || path.startsWith(`${CONTENT_PATH}/`)) return deps.content(req, res);
       if (path.startsWith(`${REPORTS_PATH}/`)) return deps.reports(req, res);
       if (path === STATUS_PAGE_PATH) return deps.statusPage(req, res);
+      if (path === METRICS_PATH) return deps.metrics(req, res);
       if (path === '/healthz') {
         setSecurityHeaders(res, API_POLICY);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(deps.health()));

@@ -33,6 +33,11 @@ export class EventBus {
     return this.#next - 1;
   }
 
+  /** Events received out of order, held back until every earlier one is delivered. */
+  get heldBack(): number {
+    return this.#pending.size;
+  }
+
   get listenerCount(): number {
     return this.#listeners.size;
   }

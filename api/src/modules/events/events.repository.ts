@@ -36,9 +36,14 @@ export class EventsRepository {
   /** The oldest retained and the newest assigned sequence (0 when nothing was ever published). */
   async bounds(db: Executor): Promise<{ oldest: number; head: number }> {
     const [retained] = await db.select({ oldest: min(events.sequence), newest: max(events.sequence) }).from(events);
-    const [counter] = await db.select({ last: eventSequence.last }).from(eventSequence);
-    const head = counter?.last ?? 0;
+    const head = await this.head(db);
     return { oldest: retained?.oldest ?? head + 1, head };
+  }
+
+  /** The newest assigned sequence (0 when nothing was ever published). */
+  async head(db: Executor): Promise<number> {
+    const [counter] = await db.select({ last: eventSequence.last }).from(eventSequence);
+    return counter?.last ?? 0;
   }
 
   async pruneKeeping(db: Executor, keep: number): Promise<void> {

@@ -39,6 +39,16 @@ export class EventsService {
     this.bus.stop();
   }
 
+  /**
+   * How far delivery to subscribers trails the database: the newest sequence committed, the newest
+   * delivered, and how many events wait for an earlier one.
+   */
+  async delivery(): Promise<{ committed: number; delivered: number; heldBack: number }> {
+    const delivered = this.bus.head;
+    const heldBack = this.bus.heldBack;
+    return { committed: await this.repository.head(this.db), delivered, heldBack };
+  }
+
   async prune(): Promise<void> {
     try {
       await this.repository.pruneKeeping(this.db, this.retention);

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, lte, ne, Param, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import { type NodeStatus, nodeLiveness, nodeStats, nodeStatusHistory, type ReportedState, type StatusCause, type StatusHistoryRow } from './liveness.table.ts';
@@ -46,6 +46,25 @@ export interface StatsRow {
   samples: number;
 }
 
+/** A cluster's manager, or its workers, of one status and freshness: how many, and each measurement's sum, count and highest value. */
+export interface ClusterAggregateRow {
+  clusterId: string;
+  manager: boolean;
+  status: NodeStatus;
+  /** Measurements reported since `measuredSince`, by nodes not STOPPED. */
+  fresh: boolean;
+  nodes: number;
+  cpuSum: number | null;
+  cpuCount: number;
+  cpuMax: number | null;
+  memorySum: number | null;
+  memoryCount: number;
+  memoryMax: number | null;
+  diskSum: number | null;
+  diskCount: number;
+  diskMax: number | null;
+}
+
 export class LivenessRepository {
   /** The stored liveness of the nodes it judges (all but those that left), of these nodes or of all. */
   async judged(db: Executor, nodeIds: string[] | null): Promise<JudgedRow[]> {
@@ -70,6 +89,64 @@ export class LivenessRepository {
 
   async statusCounts(db: Executor): Promise<{ status: NodeStatus; count: number }[]> {
     return db.select({ status: nodeLiveness.status, count: count() }).from(nodeLiveness).groupBy(nodeLiveness.status);
+  }
+
+  /**
+   * The whole fleet summed up by cluster in one pass over the liveness rows, so its cost grows with
+   * the fleet but its answer only with the number of clusters. Groups also split on whether the
+   * measurements are fresh (reported since `measuredSince` by a running node), so that the caller
+   * picks the current ones without a filter evaluated for every row and measurement.
+   */
+  async clusterAggregates(db: Executor, managerNodeIds: string[], measuredSince: Date): Promise<ClusterAggregateRow[]> {
+    const l = nodeLiveness;
+    const isManager = sql`m.id is not null`;
+    const fresh = sql`coalesce(${l.reportedState} <> 'STOPPED' and ${l.statsReportedAt} > ${measuredSince}, false)`;
+    const over = (column: SQL, kind: 'sum' | 'count' | 'max') =>
+      sql`${sql.raw(kind)}(${column})::${sql.raw(kind === 'count' ? 'int' : 'float8')}`.mapWith(Number);
+    return (
+      db
+        .select({
+          clusterId: l.clusterId,
+          manager: sql<boolean>`${isManager}`,
+          status: l.status,
+          fresh: sql<boolean>`${fresh}`,
+          nodes: sql<number>`count(*)::int`.mapWith(Number),
+          cpuSum: over(sql`${l.cpuPercent}`, 'sum'),
+          cpuCount: over(sql`${l.cpuPercent}`, 'count'),
+          cpuMax: over(sql`${l.cpuPercent}`, 'max'),
+          memorySum: over(sql`${l.memoryBytes}`, 'sum'),
+          memoryCount: over(sql`${l.memoryBytes}`, 'count'),
+          memoryMax: over(sql`${l.memoryBytes}`, 'max'),
+          diskSum: over(sql`${l.diskPercent}`, 'sum'),
+          diskCount: over(sql`${l.diskPercent}`, 'count'),
+          diskMax: over(sql`${l.diskPercent}`, 'max'),
+        })
+        .from(l)
+        .leftJoin(sql`unnest(${new Param(managerNodeIds)}::uuid[]) as m(id)`, sql`m.id = ${l.nodeId}`)
+        // By position: the freshness test carries a parameter, and PostgreSQL matches no grouping
+        // expression with a parameter to the same one in the select list.
+        .groupBy(sql`1, 2, 3, 4`)
+    );
+  }
+
+  /** The latest liveness and measurements of these nodes. */
+  async latestOf(db: Executor, nodeIds: string[]) {
+    if (nodeIds.length === 0) return [];
+    const l = nodeLiveness;
+    return db
+      .select({
+        nodeId: l.nodeId,
+        status: l.status,
+        reportedState: l.reportedState,
+        lastSeenAt: l.lastSeenAt,
+        statsReportedAt: l.statsReportedAt,
+        cpuPercent: l.cpuPercent,
+        memoryBytes: l.memoryBytes,
+        load1: l.load1,
+        diskPercent: l.diskPercent,
+      })
+      .from(l)
+      .where(anyOf(l.nodeId, nodeIds));
   }
 
   async lastSequence(db: Executor, nodeId: string): Promise<number | null> {

@@ -31,6 +31,41 @@ export interface LivenessOptions extends LivenessPolicy {
   statsRetentionMs: number;
 }
 
+/** What handling one heartbeat batch came to, for whoever watches the OC's own health. */
+export interface BatchObservation {
+  accepted: number;
+  refused: number;
+  stale: boolean;
+  /** From the batch's arrival to its receipt, waiting for the cluster's turn included. */
+  durationMs: number;
+}
+
+/** The highest and average of one measurement over a cluster's nodes that report it now. */
+export interface MeasurementSpread {
+  avg: number | null;
+  max: number | null;
+}
+
+/** One cluster of the fleet summed up: its nodes by role and status, and its current measurements. */
+export interface ClusterFleet {
+  clusterId: string;
+  name: string;
+  /** Null until a manager has registered. */
+  managerStatus: NodeStatus | null;
+  workers: Record<NodeStatus, number>;
+  managers: Record<NodeStatus, number>;
+  /** Nodes whose measurements are current. */
+  measured: number;
+  cpuPercent: MeasurementSpread;
+  memoryBytes: MeasurementSpread;
+  diskPercent: MeasurementSpread;
+}
+
+/** The statuses of nodes that are heard from, whose latest measurements may be current. */
+const MEASURED_STATUSES: ReadonlySet<NodeStatus> = new Set(['UP', 'SUSPECT', 'MAINTENANCE']);
+
+const emptyCounts = (): Record<NodeStatus, number> => ({ UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 });
+
 /** The longest window of per-minute measurements one request may read. */
 const STATS_WINDOW_MAX_MS = 7 * 86_400_000;
 
@@ -50,6 +85,7 @@ export class LivenessService {
   readonly #sweeper: LeaseSweeper;
   readonly #maintenance: Maintenance;
   readonly #topology: TopologyReader;
+  readonly #batchListeners: ((batch: BatchObservation) => void)[] = [];
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -151,7 +187,7 @@ export class LivenessService {
 
   /** How many nodes have each status, over the whole fleet. */
   async statusCounts(): Promise<Record<NodeStatus, number>> {
-    const counts: Record<NodeStatus, number> = { UP: 0, SUSPECT: 0, DOWN: 0, UNKNOWN: 0, MAINTENANCE: 0, LEFT: 0 };
+    const counts = emptyCounts();
     for (const row of await this.repository.statusCounts(this.db)) counts[row.status] = row.count;
     return counts;
   }
@@ -178,6 +214,11 @@ export class LivenessService {
 
   // --- heartbeats ---
 
+  /** Called after every batch that was applied or found stale (not one refused whole). */
+  onBatch(listener: (batch: BatchObservation) => void): void {
+    this.#batchListeners.push(listener);
+  }
+
   /**
    * Applies a manager's batch. Entries naming nodes of another cluster are refused like unknown
    * ones, so a credential learns nothing about other clusters; one audit row per batch records them.
@@ -187,6 +228,7 @@ export class LivenessService {
     if (!Number.isSafeInteger(input.sequence) || input.sequence < 0)
       throw new ValidationError('INVALID_ARGUMENT', 'sequence must be a non-negative whole number that grows with every batch.', 'sequence');
     if (input.entries.length > this.options.maxBatch) throw new BatchTooLargeError(input.entries.length, this.options.maxBatch);
+    const started = this.clock.monotonic();
     const foreign: string[] = [];
     const receipt = await this.exclusive(actor.clusterId, () => this.#ingest.apply(actor, input, foreign));
     if (foreign.length > 0) {
@@ -198,6 +240,13 @@ export class LivenessService {
         `${foreign.length} heartbeat ${foreign.length === 1 ? 'entry names a node' : 'entries name nodes'} of another cluster; refused as unknown`,
       );
     }
+    const observation: BatchObservation = {
+      accepted: receipt.accepted,
+      refused: receipt.refused.length,
+      stale: receipt.stale,
+      durationMs: this.clock.monotonic() - started,
+    };
+    for (const listener of this.#batchListeners) listener(observation);
     return receipt;
   }
 
@@ -210,8 +259,65 @@ export class LivenessService {
    */
   measurementsCurrent(node: { status: NodeStatus; reportedState: ReportedState | null; statsReportedAt: Date | null }): boolean {
     if (node.statsReportedAt === null || node.reportedState === 'STOPPED') return false;
-    if (node.status !== 'UP' && node.status !== 'SUSPECT' && node.status !== 'MAINTENANCE') return false;
+    if (!MEASURED_STATUSES.has(node.status)) return false;
     return this.clock.now().getTime() - node.statsReportedAt.getTime() < this.options.suspectAfter * this.options.intervalMs;
+  }
+
+  /**
+   * Every cluster summed up from one aggregate query (plus the list of clusters, for their names and
+   * managers), so reading it costs the same at ten nodes as at a hundred thousand.
+   */
+  async fleetByCluster(): Promise<ClusterFleet[]> {
+    const clusters = await this.#topology.clusters();
+    const managerIds = clusters.flatMap((cluster) => (cluster.managerNodeId ? [cluster.managerNodeId] : []));
+    const rows = await this.repository.clusterAggregates(this.db, managerIds, this.#measuredSince());
+    const byCluster = new Map(clusters.map((cluster) => [cluster.id, { cluster, rows: [] as typeof rows }]));
+    for (const row of rows) byCluster.get(row.clusterId)?.rows.push(row);
+    return [...byCluster.values()].map(({ cluster, rows: groups }) => {
+      const workers = emptyCounts();
+      const managers = emptyCounts();
+      for (const group of groups) (group.manager ? managers : workers)[group.status] += group.nodes;
+      // Current as measurementsCurrent() has it: fresh, from a node that is heard from.
+      const current = groups.filter((group) => group.fresh && MEASURED_STATUSES.has(group.status));
+      const spread = (sum: 'cpuSum' | 'memorySum' | 'diskSum', counted: 'cpuCount' | 'memoryCount' | 'diskCount', max: 'cpuMax' | 'memoryMax' | 'diskMax') => {
+        const count = current.reduce((total, group) => total + group[counted], 0);
+        const highest = current.reduce<number | null>((top, group) => (group[max] === null ? top : Math.max(top ?? group[max], group[max])), null);
+        return { avg: count === 0 ? null : current.reduce((total, group) => total + (group[sum] ?? 0), 0) / count, max: highest };
+      };
+      const manager = groups.find((group) => group.manager);
+      return {
+        clusterId: cluster.id,
+        name: cluster.name,
+        managerStatus: cluster.managerNodeId ? (manager?.status ?? null) : null,
+        workers,
+        managers,
+        measured: current.reduce((total, group) => total + group.nodes, 0),
+        cpuPercent: spread('cpuSum', 'cpuCount', 'cpuMax'),
+        memoryBytes: spread('memorySum', 'memoryCount', 'memoryMax'),
+        diskPercent: spread('diskSum', 'diskCount', 'diskMax'),
+      };
+    });
+  }
+
+  /** The latest status and current measurements of these nodes (a measurement that is not current is null). */
+  async latestOf(nodeIds: string[]) {
+    return (await this.repository.latestOf(this.db, nodeIds)).map((row) => {
+      const current = this.measurementsCurrent(row);
+      return {
+        nodeId: row.nodeId,
+        status: row.status,
+        lastSeenAt: row.lastSeenAt,
+        cpuPercent: current ? row.cpuPercent : null,
+        memoryBytes: current ? row.memoryBytes : null,
+        load1: current ? row.load1 : null,
+        diskPercent: current ? row.diskPercent : null,
+      };
+    });
+  }
+
+  /** Measurements older than this are last known values, not current ones (see measurementsCurrent). */
+  #measuredSince(): Date {
+    return new Date(this.clock.now().getTime() - this.options.suspectAfter * this.options.intervalMs);
   }
 
   /** A node's status transitions, newest first. */

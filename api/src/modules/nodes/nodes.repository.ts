@@ -107,9 +107,9 @@ export class NodesRepository {
    * (for planning operations), or with the nodes that have left too (they count for availability
    * for the time they were members).
    */
-  async matching(db: Executor, target: Target, { includeLeft, statuses }: { includeLeft: boolean; statuses?: readonly NodeStatus[] }) {
+  async matching(db: Executor, target: Target, { includeLeft, statuses, limit }: { includeLeft: boolean; statuses?: readonly NodeStatus[]; limit?: number }) {
     const node = nodeDirectory;
-    return db
+    const query = db
       .select({
         id: node.id,
         name: node.name,
@@ -122,7 +122,9 @@ export class NodesRepository {
       })
       .from(node)
       .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`, statuses ? anyOf(node.status, [...statuses]) : undefined))
-      .orderBy(asc(node.clusterName), asc(node.name));
+      .orderBy(asc(node.clusterName), asc(node.name))
+      .$dynamic();
+    return limit === undefined ? query : query.limit(limit);
   }
 }
 

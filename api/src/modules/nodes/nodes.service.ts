@@ -114,6 +114,11 @@ export class NodesService {
     return this.repository.statusCounts(this.db, target);
   }
 
+  /** The first `limit` members a target selects, by cluster and name. */
+  someMembers(target: Target, limit: number) {
+    return this.repository.matching(this.db, target, { includeLeft: false, limit });
+  }
+
   /** Every node a target selects, members or not, with cluster and status. */
   everMatching(target: Target) {
     return this.repository.matching(this.db, target, { includeLeft: true });

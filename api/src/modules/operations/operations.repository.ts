@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gt, notInArray, or, Param, sql } from 'drizz
 import type { Executor } from '../../db/client.ts';
 import { anyOf, insertBatches } from '../../shared/batching.ts';
 import type { NodeFile } from './operations.deploy.ts';
-import { type OperationKind, type OperationRow, type OperationState, operationSteps, operations, type StepRow } from './operations.table.ts';
+import { type OperationKind, type OperationRow, type OperationState, operationSteps, operations, type StepRow, type StepState } from './operations.table.ts';
 
 export const TERMINAL_OPERATION: OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
@@ -37,6 +37,15 @@ export class OperationsRepository {
 
   async active(db: Executor): Promise<OperationRow[]> {
     return db.select().from(operations).where(notInArray(operations.state, TERMINAL_OPERATION)).orderBy(asc(operations.createdAt));
+  }
+
+  async activeStepCounts(db: Executor): Promise<{ state: StepState; count: number }[]> {
+    return db
+      .select({ state: operationSteps.state, count: count() })
+      .from(operationSteps)
+      .innerJoin(operations, eq(operations.id, operationSteps.operationId))
+      .where(notInArray(operations.state, TERMINAL_OPERATION))
+      .groupBy(operationSteps.state);
   }
 
   /** Unfinished DEPLOY operations with a step that installs the item. */

@@ -20,7 +20,7 @@ import { BaselineConflictError, IdempotencyKeyReusedError, NothingToDeployError,
 import { operationEvent } from './operations.events.ts';
 import type { OperationFilter, OperationsRepository } from './operations.repository.ts';
 import { type Budget, budgetsFor, normalizeStrategy, type PlannedStep, planSteps, type Strategy, type StrategyInput } from './operations.strategy.ts';
-import type { OperationKind, OperationRow, OperationState, StepRow } from './operations.table.ts';
+import type { OperationKind, OperationRow, OperationState, StepRow, StepState } from './operations.table.ts';
 
 export interface OperationInput {
   kind: OperationKind;
@@ -253,6 +253,11 @@ export class OperationsService {
   checkStartable(plan: OperationPlan): void {
     if (plan.conflicts.length > 0) throw new BaselineConflictError(plan.conflicts);
     if (plan.steps.length === 0) throw new NothingToDeployError();
+  }
+
+  /** How many steps of unfinished operations are in each state. */
+  activeStepCounts(): Promise<{ state: StepState; count: number }[]> {
+    return this.repository.activeStepCounts(this.db);
   }
 
   /** The unfinished DEPLOY operations that put a content item on some node. */
