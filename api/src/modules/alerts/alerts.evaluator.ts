@@ -27,6 +27,12 @@ function labelsOf(rule: AlertRuleRow, observation: Observation): Record<string, 
   return labels;
 }
 
+/** Labels as stored (jsonb orders keys its own way) against labels as built. */
+function sameLabels(stored: Record<string, string>, built: Record<string, string>): boolean {
+  const keys = Object.keys(built);
+  return keys.length === Object.keys(stored).length && keys.every((key) => stored[key] === built[key]);
+}
+
 const unreachableBecause = (clusterName: string | null) =>
   `cluster ${clusterName ?? ''} is unreachable: its manager is not reporting, and one alert for the cluster stands for its nodes`.replace('  ', ' ');
 
@@ -73,9 +79,11 @@ export class AlertEvaluator {
   async #pass(): Promise<void> {
     const now = this.clock.now();
     const silences = await this.repository.activeSilences(this.db, now);
-    for (const rule of await this.repository.rules(this.db, { enabledOnly: true })) {
+    const rules = await this.repository.rules(this.db, { enabledOnly: true });
+    const unreachable = await this.#unreachableClusters(rules);
+    for (const rule of rules) {
       try {
-        await this.#evaluateRule(rule, silences, now);
+        await this.#evaluateRule(rule, silences, unreachable, now);
       } catch (error) {
         this.logger.error({ err: error, rule: rule.name }, 'alert rule evaluation failed');
       }
@@ -83,10 +91,10 @@ export class AlertEvaluator {
     await this.repository.pruneResolved(this.db, new Date(now.getTime() - this.options.retentionMs));
   }
 
-  async #evaluateRule(rule: AlertRuleRow, silences: SilenceRow[], now: Date): Promise<void> {
+  async #evaluateRule(rule: AlertRuleRow, silences: SilenceRow[], unreachableClusters: ReadonlySet<string>, now: Date): Promise<void> {
     const observations = await observe(this.sources, rule.target, rule.condition, now);
     const open = new Map((await this.repository.open(this.db, rule.id)).map((alert) => [alert.subjectId, alert]));
-    const unreachable = await this.#unreachableClusters(rule, observations, [...open.values()]);
+    const unreachable = await this.#unreachableFor(rule, observations, [...open.values()], unreachableClusters);
     await this.#inhibitMaintenance(observations);
     for (const observation of observations) {
       if (observation.subjectKind === 'NODE' && observation.clusterId && unreachable.has(observation.clusterId))
@@ -139,6 +147,8 @@ export class AlertEvaluator {
           changes.silenceId = silenceId;
           kinds.push(silenceId ? ['SILENCED', `silenced by ${silenceId}`] : ['UNSILENCED', 'no silence matches any more']);
         }
+        // A steady condition changes nothing: at fleet scale most open alerts are steady, and rewriting each one every pass is most of the pass.
+        if (kinds.length === 0 && alert.value === observation.value && alert.summary === observation.summary && sameLabels(alert.labels, labels)) continue;
         const updated = (await this.repository.updateAlert(work.tx, alert.id, changes)) as AlertRow;
         for (const [kind, message] of kinds) note(updated, kind, message);
       }
@@ -168,14 +178,36 @@ export class AlertEvaluator {
     return alert.summary;
   }
 
-  /** Clusters whose manager is unreachable, among those the rule's node alerts are about. */
-  async #unreachableClusters(rule: AlertRuleRow, observations: Observation[], open: AlertRow[]): Promise<Set<string>> {
+  /**
+   * Clusters whose manager is unreachable, read once per pass for every rule: one health aggregate
+   * over the fleet instead of one per rule.
+   */
+  async #unreachableClusters(rules: AlertRuleRow[]): Promise<Set<string>> {
+    if (rules.every((rule) => rule.condition.kind === 'CLUSTER_HEALTH')) return new Set();
+    return this.#unreachableAmong(null);
+  }
+
+  /**
+   * Clusters whose manager is unreachable, for one rule. The pass's reading serves unless a node
+   * alert is about to resolve or a node is UNKNOWN: then a manager lost since the pass began would
+   * turn a held-back alert into a RESOLVED one (and a notification), so the rule's clusters are read again.
+   */
+  async #unreachableFor(rule: AlertRuleRow, observations: Observation[], open: AlertRow[], atPassStart: ReadonlySet<string>): Promise<ReadonlySet<string>> {
+    // A cluster-health rule's own alerts are the ones that stand for an unreachable cluster: nothing holds them back.
     if (rule.condition.kind === 'CLUSTER_HEALTH') return new Set();
+    const holding = new Set(observations.map((observation) => observation.subjectId));
+    const uncertain =
+      observations.some((observation) => observation.status === 'UNKNOWN') ||
+      open.some((alert) => alert.subjectKind === 'NODE' && !holding.has(alert.subjectId));
+    if (!uncertain) return atPassStart;
     const clusterIds = new Set(
       [...observations, ...open].flatMap((subject) => (subject.subjectKind === 'NODE' && subject.clusterId ? [subject.clusterId] : [])),
     );
-    if (clusterIds.size === 0) return new Set();
-    const health = await this.sources.clusterHealth([...clusterIds]);
+    return clusterIds.size === 0 ? new Set() : this.#unreachableAmong([...clusterIds]);
+  }
+
+  async #unreachableAmong(clusterIds: string[] | null): Promise<Set<string>> {
+    const health = await this.sources.clusterHealth(clusterIds);
     return new Set(health.filter((cluster) => cluster.health === 'UNREACHABLE').map((cluster) => cluster.id));
   }
 
