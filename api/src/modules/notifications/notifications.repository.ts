@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, lte, Param, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import {
   type AttemptRow,
@@ -68,23 +68,34 @@ export class NotificationsRepository {
       .returning();
   }
 
-  async recordAttempt(
+  /** Records a delivery pass's attempts and where each notification goes next: two statements, however many were sent. */
+  async recordAttempts(
     tx: Executor,
-    notification: NotificationRow,
-    attempt: { at: Date; succeeded: boolean; outcome: string },
-    next: { state: DeliveryState; nextAttemptAt: Date },
+    outcomes: {
+      notification: NotificationRow;
+      attempt: { at: Date; succeeded: boolean; outcome: string };
+      next: { state: DeliveryState; nextAttemptAt: Date };
+    }[],
   ): Promise<void> {
-    await tx.insert(notificationAttempts).values({ notificationId: notification.id, attempt: notification.attempts + 1, ...attempt });
+    if (outcomes.length === 0) return;
     await tx
-      .update(notificationOutbox)
-      .set({
-        attempts: notification.attempts + 1,
-        state: next.state,
-        nextAttemptAt: next.nextAttemptAt,
-        lastError: attempt.succeeded ? null : attempt.outcome,
-        deliveredAt: attempt.succeeded ? attempt.at : null,
-      })
-      .where(eq(notificationOutbox.id, notification.id));
+      .insert(notificationAttempts)
+      .values(outcomes.map(({ notification, attempt }) => ({ notificationId: notification.id, attempt: notification.attempts + 1, ...attempt })));
+    const column = <T>(value: (outcome: (typeof outcomes)[number]) => T) => new Param(outcomes.map(value));
+    // Arrays go through text[]: PGlite cannot encode an array of a type it does not know, such as an enum.
+    await tx.execute(sql`
+      update ${notificationOutbox} set
+        attempts = next.attempts, state = next.state::notification_delivery_state, next_attempt_at = next.next_attempt_at,
+        last_error = next.last_error, delivered_at = next.delivered_at
+      from unnest(
+        ${column(({ notification }) => notification.id)}::text[]::uuid[],
+        ${column(({ notification }) => notification.attempts + 1)}::int[],
+        ${column(({ next }) => next.state)}::text[],
+        ${column(({ next }) => next.nextAttemptAt.toISOString())}::text[]::timestamptz[],
+        ${column(({ attempt }) => (attempt.succeeded ? null : attempt.outcome))}::text[],
+        ${column(({ attempt }) => (attempt.succeeded ? attempt.at.toISOString() : null))}::text[]::timestamptz[]
+      ) as next(id, attempts, state, next_attempt_at, last_error, delivered_at)
+      where ${notificationOutbox.id} = next.id`);
   }
 
   async notification(db: Executor, id: string): Promise<NotificationRow | undefined> {

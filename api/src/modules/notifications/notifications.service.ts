@@ -239,26 +239,37 @@ export class NotificationsService {
     const claimed = await this.repository.claimDue(this.db, this.clock.now(), CLAIM_LEASE_MS, CLAIM_BATCH);
     if (claimed.length === 0) return 0;
     const channels = new Map((await this.repository.channels(this.db, [...new Set(claimed.map((row) => row.channelId))])).map((row) => [row.id, row]));
-    await Promise.all(
+    const sent = await Promise.all(
       claimed.map(async (notification) => {
         const channel = channels.get(notification.channelId);
-        if (!channel) return;
-        const result = await send(channel, { id: notification.id, createdAt: notification.createdAt, message: notification.message });
-        await this.#record(notification, channel, result);
+        if (!channel) return [];
+        return [
+          { notification, channel, result: await send(channel, { id: notification.id, createdAt: notification.createdAt, message: notification.message }) },
+        ];
       }),
     );
+    await this.#record(sent.flat());
     if (claimed.length === CLAIM_BATCH) this.#again = true;
     await this.repository.pruneDelivered(this.db, new Date(this.clock.now().getTime() - this.options.retentionMs));
     return claimed.length;
   }
 
-  async #record(notification: NotificationRow, channel: ChannelRow, result: SendResult): Promise<void> {
+  /**
+   * Records what a delivery pass sent in one transaction once every send has answered: one commit
+   * per pass rather than one per notification. A crash before it leaves the pass's notifications
+   * claimed, so they are sent again with the same ids, as after any crash mid-send.
+   */
+  async #record(sent: { notification: NotificationRow; channel: ChannelRow; result: SendResult }[]): Promise<void> {
     const at = this.clock.now();
-    const attempt = notification.attempts + 1;
-    const state: DeliveryState = result.succeeded ? 'DELIVERED' : attempt >= channel.maxAttempts ? 'DEAD' : 'PENDING';
-    const nextAttemptAt = new Date(at.getTime() + (state === 'PENDING' ? backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs) : 0));
-    await this.db.transaction((tx) => this.repository.recordAttempt(tx, notification, { at, ...result }, { state, nextAttemptAt }));
-    if (state === 'DEAD') this.logger.warn({ notification: notification.id, channel: channel.name, attempts: attempt }, 'notification dead-lettered');
+    const outcomes = sent.map(({ notification, channel, result }) => {
+      const attempt = notification.attempts + 1;
+      const state: DeliveryState = result.succeeded ? 'DELIVERED' : attempt >= channel.maxAttempts ? 'DEAD' : 'PENDING';
+      const nextAttemptAt = new Date(at.getTime() + (state === 'PENDING' ? backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs) : 0));
+      return { notification, channel, attempt: { at, ...result }, next: { state, nextAttemptAt } };
+    });
+    await this.db.transaction((tx) => this.repository.recordAttempts(tx, outcomes));
+    for (const { notification, channel } of outcomes.filter((outcome) => outcome.next.state === 'DEAD'))
+      this.logger.warn({ notification: notification.id, channel: channel.name, attempts: notification.attempts + 1 }, 'notification dead-lettered');
   }
 
   /** Copies new events to each event-export channel's outbox, a batch at a time, advancing its cursor in the same transaction. */
