@@ -194,7 +194,7 @@ describe('alerts', () => {
     expect(resolved.map((alert) => alert.subjectName).sort()).toEqual(['e-1', 'e-2', 'e-3']);
   });
 
-  it('holds back the workers of an unreachable cluster behind one cluster alert, and planned maintenance behind its operation', async () => {
+  it('holds back the workers of an unreachable cluster behind one cluster alert, visible as inhibited', async () => {
     const hook = await webhook();
     const manager = await enrollManager(server, 'dc1', { workers: ['d-1', 'd-2', 'd-3'] });
     await manager.beat(['d-1', 'd-2', 'd-3'].map((name) => ({ name })));

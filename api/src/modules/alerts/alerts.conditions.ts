@@ -26,6 +26,10 @@ export interface AlertSources {
   seriesOf(nodeIds: readonly string[] | null, metric: StatColumn, since: Date): Promise<{ nodeId: string; value: number }[]>;
   failedOperations(since: Date): Promise<{ id: string; kind: string; state: string; description: string; clusterIds: string[] }[]>;
   missedRuns(since: Date): Promise<{ id: string; name: string; scheduledFor: Date }[]>;
+  /** Nodes a self-healing policy stopped healing (of one policy, or of all). */
+  remediationHolds(
+    policy: string | null,
+  ): Promise<{ nodeId: string; nodeName: string; clusterId: string; clusterName: string; policyName: string; reason: string }[]>;
   /** The operation that holds a node in MAINTENANCE. */
   maintenanceOperation(nodeId: string): Promise<string | null>;
 }
@@ -156,6 +160,21 @@ export async function observe(sources: AlertSources, target: Target, condition: 
           clusterName: null,
           value: null,
           summary: `operation ${operation.id.slice(0, 8)} (${operation.kind}) ended ${operation.state}`,
+          inhibitedBy: null,
+        }));
+    }
+    case 'REMEDIATION_STOPPED': {
+      const covered = target.kind === 'ALL' ? null : new Set((await sources.members(target)).map((node) => node.id));
+      return (await sources.remediationHolds(condition.policy))
+        .filter((hold) => !covered || covered.has(hold.nodeId))
+        .map((hold) => ({
+          subjectKind: 'NODE',
+          subjectId: hold.nodeId,
+          subjectName: hold.nodeName,
+          clusterId: hold.clusterId,
+          clusterName: hold.clusterName,
+          value: null,
+          summary: `self-healing policy ${hold.policyName} stopped for ${hold.nodeName}: ${hold.reason}`,
           inhibitedBy: null,
         }));
     }
