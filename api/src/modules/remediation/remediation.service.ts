@@ -104,7 +104,7 @@ export class RemediationService {
       target: await this.targets.normalize(input.target),
       statuses,
       causes: input.causes?.length ? [...new Set(input.causes)] : null,
-      forMs: within(input.for ?? 2 * MINUTE, 'for', 30_000, 24 * HOUR),
+      forMs: within(input.for ?? 2 * MINUTE, 'for', 1_000, 24 * HOUR),
       maxRestartsPerHour,
       flapWindowMs: within(input.flapWindow ?? 10 * MINUTE, 'flapWindow', MINUTE, 24 * HOUR),
       enabled: input.enabled ?? true,
