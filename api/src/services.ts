@@ -159,7 +159,9 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   };
   const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock, deployPlanner);
   const availability = new AvailabilityService(liveness, targets, nodes, clock);
-  const statusPage = new StatusPageService(db, new StatusPageRepository(), targets, nodes, availability, transactor, clock);
+  const statusPage = new StatusPageService(db, new StatusPageRepository(), targets, nodes, availability, transactor, clock, async (id) =>
+    Boolean(await alerts.find(id)),
+  );
   const schedulesRepository = new SchedulesRepository();
   const baselineDirectory: BaselineDirectory = {
     find: async (idOrName) => {
