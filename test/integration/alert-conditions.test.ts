@@ -56,6 +56,11 @@ describe('alert conditions, channels and self-healing', () => {
   it('fires on a cluster health held for its duration and resolves when the cluster recovers', async () => {
     const manager = await enrollManager(server, 'shop', { workers: ['s-1', 's-2'] });
     await rule({ name: 'shop-critical', condition: { clusterHealth: { healths: ['CRITICAL'] } }, for: '30s' });
+    await rule({ name: 'shop-unreachable', condition: { clusterHealth: { healths: ['UNREACHABLE'] } } });
+    // A manager that registered but has not reported yet is starting up, not unreachable.
+    await server.tick(20_000);
+    await evaluate();
+    expect(await states('shop-unreachable')).toEqual({});
     await manager.beat([{ name: 's-1', state: 'STOPPED' }, { name: 's-2' }]);
     for (let elapsed = 0; elapsed < 20_000; elapsed += INTERVAL) {
       await server.tick(INTERVAL);

@@ -21,7 +21,7 @@ export interface AlertSources {
   members(target: Target): Promise<NodeInfo[]>;
   withStatus(target: Target, statuses: readonly NodeStatus[]): Promise<NodeInfo[]>;
   /** The health of the given clusters, or of every cluster (null). */
-  clusterHealth(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth }[]>;
+  clusterHealth(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth; managerNodeId: string | null }[]>;
   averagesAbove(nodeIds: readonly string[] | null, metric: StatColumn, since: Date, above: number): Promise<{ nodeId: string; average: number }[]>;
   seriesOf(nodeIds: readonly string[] | null, metric: StatColumn, since: Date): Promise<{ nodeId: string; value: number }[]>;
   failedOperations(since: Date): Promise<{ id: string; kind: string; state: string; description: string; clusterIds: string[] }[]>;
@@ -72,6 +72,24 @@ function nodeObservation(node: NodeInfo, value: number | null, summary: string):
   };
 }
 
+/**
+ * A manager that has registered but not yet reported (UNKNOWN since it joined) is starting up, not
+ * unreachable: its cluster counts as PENDING, so a fresh enrolment or a slow first batch raises nothing.
+ */
+export async function startedUp<Cluster extends { health: ClusterHealth; managerNodeId: string | null }>(
+  sources: AlertSources,
+  clusters: Cluster[],
+): Promise<Cluster[]> {
+  const managerIds = clusters.flatMap((cluster) => (cluster.health === 'UNREACHABLE' && cluster.managerNodeId ? [cluster.managerNodeId] : []));
+  if (managerIds.length === 0) return clusters;
+  const starting = new Set(
+    (await sources.members({ kind: 'NODES', nodeIds: managerIds }))
+      .filter((manager) => manager.status === 'UNKNOWN' && (manager.statusCause === 'JOINED' || manager.statusCause === 'REJOINED'))
+      .map((manager) => manager.id),
+  );
+  return clusters.map((cluster) => (cluster.managerNodeId && starting.has(cluster.managerNodeId) ? { ...cluster, health: 'PENDING' as const } : cluster));
+}
+
 /** The subjects for which a rule's condition holds now. */
 export async function observe(sources: AlertSources, target: Target, condition: AlertCondition, now: Date): Promise<Observation[]> {
   const since = (windowMs: number) => new Date(now.getTime() - windowMs);
@@ -91,7 +109,8 @@ export async function observe(sources: AlertSources, target: Target, condition: 
           : target.kind === 'CLUSTERS'
             ? target.clusterIds
             : [...new Set((await sources.members(target)).map((node) => node.clusterId))];
-      return (await sources.clusterHealth(clusterIds))
+      const clusters = await startedUp(sources, await sources.clusterHealth(clusterIds));
+      return clusters
         .filter((cluster) => condition.healths.includes(cluster.health))
         .map((cluster) => ({
           subjectKind: 'CLUSTER',
