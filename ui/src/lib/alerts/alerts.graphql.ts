@@ -192,6 +192,9 @@ export const CreateAlertRuleMutation = graphql(
           id
         }
         ...ErrorFields
+        ... on ValidationError {
+          field
+        }
       }
     }
   `,
@@ -207,6 +210,9 @@ export const UpdateAlertRuleMutation = graphql(
           id
         }
         ...ErrorFields
+        ... on ValidationError {
+          field
+        }
       }
     }
   `,
