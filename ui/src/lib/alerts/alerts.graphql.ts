@@ -350,6 +350,9 @@ export const CreateNotificationChannelMutation = graphql(
           id
         }
         ...ErrorFields
+        ... on ValidationError {
+          field
+        }
       }
     }
   `,
@@ -365,6 +368,9 @@ export const UpdateNotificationChannelMutation = graphql(
           id
         }
         ...ErrorFields
+        ... on ValidationError {
+          field
+        }
       }
     }
   `,
