@@ -111,6 +111,18 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
     expect(await row.textContent()).toContain(CHANNEL);
     expect(await row.textContent()).toContain('A node has a status');
     await screenshot(page, 'alerts-rules');
+
+    // Editing starts from the stored rule, its cluster named as it was chosen.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByTestId('rule-name').inputValue()).toBe(RULE);
+    expect(await page.getByTestId('rule-condition-kind').inputValue()).toBe('NODE_STATUS');
+    expect(
+      await page
+        .getByTestId('target-cluster')
+        .and(page.locator(`[value="${CLUSTER}"]`))
+        .isChecked(),
+    ).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('shows a killed worker’s alert and the navigation count live, without a reload', async () => {
@@ -153,7 +165,9 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
     const silence = page.getByTestId('silence-dialog');
     const matchers = await silence
       .getByTestId('silence-matcher')
-      .evaluateAll((rows) => rows.map((matcher) => [...matcher.querySelectorAll('input[type="text"]')].map((input) => (input as HTMLInputElement).value).join('=')));
+      .evaluateAll((rows) =>
+        rows.map((matcher) => [...matcher.querySelectorAll('input[type="text"]')].map((input) => (input as HTMLInputElement).value).join('=')),
+      );
     expect(matchers).toEqual([`alertname=${RULE}`, `cluster=${CLUSTER}`, `node=${WORKER}`]);
     expect(await silence.getByTestId('silence-duration').inputValue()).toBe('2h');
     await silence.getByTestId('silence-comment').fill('replacing its disk');

@@ -2,7 +2,7 @@ import type { Client } from '@urql/core';
 import type { ResultOf, VariablesOf } from '$lib/graphql/graphql';
 import { fetchQuery } from '$lib/graphql/request';
 import { describeLoadError } from '$lib/utils/handle-error';
-import { AlertCountsQuery, type AlertView, AlertsQuery } from './alerts.graphql';
+import { AlertCountsQuery, AlertsQuery, type AlertView } from './alerts.graphql';
 
 export type AlertCounts = ResultOf<typeof AlertCountsQuery>['alertCounts'];
 

@@ -21,7 +21,20 @@ export interface ChannelForm {
 }
 
 export function emptyChannelForm(): ChannelForm {
-  return { name: '', kind: 'WEBHOOK', enabled: true, url: '', secret: '', smtpHost: '', smtpPort: '587', smtpSecure: false, smtpUser: '', from: '', to: '', maxAttempts: '' };
+  return {
+    name: '',
+    kind: 'WEBHOOK',
+    enabled: true,
+    url: '',
+    secret: '',
+    smtpHost: '',
+    smtpPort: '587',
+    smtpSecure: false,
+    smtpUser: '',
+    from: '',
+    to: '',
+    maxAttempts: '',
+  };
 }
 
 /** The OC never returns secrets, SMTP user names or the TLS choice: those fields start empty. */

@@ -4,7 +4,7 @@ import { unionError } from '$lib/graphql/errors';
 import type { ResultOf } from '$lib/graphql/graphql';
 import { fetchAllPages, fetchQuery, runMutation } from '$lib/graphql/request';
 import { describeError, describeLoadError } from '$lib/utils/handle-error';
-import { type AlertRuleView, AlertRulesQuery, DeleteAlertRuleMutation, SetAlertRuleEnabledMutation } from './alerts.graphql';
+import { AlertRulesQuery, type AlertRuleView, DeleteAlertRuleMutation, SetAlertRuleEnabledMutation } from './alerts.graphql';
 
 export type ChannelChoice = ResultOf<typeof AlertRulesQuery>['notificationChannels'][number];
 
