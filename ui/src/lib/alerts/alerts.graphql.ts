@@ -309,6 +309,8 @@ export const NotificationChannelFields = graphql(`
     host
     smtpHost
     smtpPort
+    smtpSecure
+    smtpUser
     from
     to
     secretSet

@@ -37,7 +37,7 @@ export function emptyChannelForm(): ChannelForm {
   };
 }
 
-/** The OC never returns secrets, SMTP user names or the TLS choice: those fields start empty. */
+/** The OC never returns secrets: that field starts empty, and left empty keeps the stored one. */
 export function channelFormOf(channel: NotificationChannelView): ChannelForm {
   return {
     ...emptyChannelForm(),
@@ -47,6 +47,8 @@ export function channelFormOf(channel: NotificationChannelView): ChannelForm {
     url: channel.url ?? '',
     smtpHost: channel.smtpHost ?? '',
     smtpPort: channel.smtpPort ? String(channel.smtpPort) : '587',
+    smtpSecure: channel.smtpSecure ?? false,
+    smtpUser: channel.smtpUser ?? '',
     from: channel.from ?? '',
     to: (channel.to ?? []).join(', '),
     maxAttempts: String(channel.maxAttempts),
