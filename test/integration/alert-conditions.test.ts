@@ -106,6 +106,26 @@ describe('alert conditions, channels and self-healing', () => {
     expect(await states('cpu-hot')).toEqual({ 'c-1': 'RESOLVED' });
   });
 
+  it('holds back the alert of a node an operation takes down on purpose, naming the operation', async () => {
+    const manager = await enrollManager(server, 'busy', { workers: ['u-1'] });
+    await rule({ name: 'busy-cpu', condition: { statistic: { metric: 'CPU', above: 90, window: '5m' } } });
+    await minutes(manager, () => 95, ['u-1'], 2);
+    await evaluate();
+    expect(await states('busy-cpu')).toEqual({ 'u-1': 'FIRING' });
+    const agent = new ScriptedAgent(server, manager, ['u-1']);
+    const node = (await admin(`{ nodes(first: 5, target: { clusters: ["busy"] }) { nodes { id name } } }`)).nodes.nodes.find((n: any) => n.name === 'u-1');
+    const restart = (
+      await admin(`mutation($id: ID!) { createOperation(input: { kind: RESTART, target: { nodes: [$id] } }) { ... on Operation { id } } }`, { id: node.id })
+    ).createOperation;
+    await server.app.services.engine.tick();
+    await agent.received(1);
+    await evaluate();
+    const [alert] = (await admin(`{ alerts(first: 5, rule: "busy-cpu") { nodes { state inhibitedBy } } }`)).alerts.nodes;
+    expect(alert).toEqual({ state: 'FIRING', inhibitedBy: `planned maintenance: operation ${restart.id} holds u-1` });
+    expect((await admin('{ alertCounts { firing inhibited } }')).alertCounts).toEqual({ firing: 0, inhibited: 1 });
+    await agent.dispose();
+  });
+
   it('fires on an operation that failed and on a missed schedule run, each resolving once its window has passed', async () => {
     await enrollManager(server, 'batch', { workers: ['b-1'] });
     await rule({ name: 'op-failed', condition: { operationFailed: { window: '10m' } }, target: { clusters: ['batch'] } });
