@@ -58,6 +58,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
   services.scheduler.start();
   services.notifications.start();
   services.alertEvaluator.start();
+  services.remediation.start();
 
   const graphql = createGraphqlServer({ services, db: handle.db, config, logger, clock });
   const authenticateHeader = (authorization: string | undefined) => authenticate(services, authorization);
@@ -124,6 +125,7 @@ export async function buildApp({ config, logger, clock = systemClock, database }
       stopping ??= (async () => {
         await closeGracefully(server, sockets);
         sockets.close();
+        await services.remediation.stop();
         await services.alertEvaluator.stop();
         await services.notifications.stop();
         await services.scheduler.stop();

@@ -42,6 +42,7 @@ const serverSchema = z
     scheduleTick: duration('1s'),
     alertEvaluationInterval: duration('15s'),
     alertRetention: duration('90d'),
+    remediationInterval: duration('15s'),
     notificationTick: duration('1s'),
     notificationMaxAttempts: positiveInt(12, 100),
     notificationBackoff: duration('5s'),

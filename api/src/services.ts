@@ -41,6 +41,8 @@ import type { DeployPlanner } from './modules/operations/operations.deploy.ts';
 import { OperationsEngine } from './modules/operations/operations.engine.ts';
 import { OperationsRepository } from './modules/operations/operations.repository.ts';
 import { OperationsService } from './modules/operations/operations.service.ts';
+import { RemediationRepository } from './modules/remediation/remediation.repository.ts';
+import { RemediationService } from './modules/remediation/remediation.service.ts';
 import { SchedulesRepository } from './modules/schedules/schedules.repository.ts';
 import { Scheduler } from './modules/schedules/schedules.scheduler.ts';
 import { type BaselineDirectory, SchedulesService } from './modules/schedules/schedules.service.ts';
@@ -157,7 +159,9 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
   };
   const operations = new OperationsService(db, operationsRepository, nodes, targets, engine, liveness, transactor, clock, deployPlanner);
   const availability = new AvailabilityService(liveness, targets, nodes, clock);
-  const statusPage = new StatusPageService(db, new StatusPageRepository(), targets, nodes, availability, transactor, clock);
+  const statusPage = new StatusPageService(db, new StatusPageRepository(), targets, nodes, availability, transactor, clock, async (id) =>
+    Boolean(await alerts.find(id)),
+  );
   const schedulesRepository = new SchedulesRepository();
   const baselineDirectory: BaselineDirectory = {
     find: async (idOrName) => {
@@ -226,7 +230,24 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     failedOperations: (since) => operations.failedSince(since),
     missedRuns: (since) => schedules.missedSince(since),
     maintenanceOperation: (nodeId) => liveness.maintenanceOperation(nodeId),
+    remediationHolds: (policy) => remediation.holds(policy),
   };
+  const remediation = new RemediationService(
+    db,
+    new RemediationRepository(),
+    targets,
+    {
+      nodesWithStatus: (target, statuses) => nodes.withStatus(target, statuses),
+      operation: (id) => operations.find(id),
+      restart: (meta, nodeId, description, idempotencyKey) =>
+        operations.create(meta, { kind: 'RESTART', target: { nodes: [nodeId] }, description, idempotencyKey }),
+      linkAlerts: (work, nodeId, operationId, policyName) => alerts.remediated(work, nodeId, operationId, policyName),
+    },
+    transactor,
+    clock,
+    config.remediationInterval,
+    log('remediation'),
+  );
   const alertsRepository = new AlertsRepository();
   const alerts = new AlertsService(db, alertsRepository, targets, notifications, transactor, clock);
   const alertEvaluator = new AlertEvaluator(
@@ -279,6 +300,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     nodes,
     notifications,
     operations,
+    remediation,
     scheduler,
     schedules,
     statusPage,

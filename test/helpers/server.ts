@@ -51,6 +51,7 @@ function testConfig(overrides: ServerConfigInput = {}) {
       sweepInterval: '1h',
       alertEvaluationInterval: '1h',
       notificationTick: '1h',
+      remediationInterval: '1h',
       initialAdminPassword: ADMIN_PASSWORD,
       // Every test request comes from one address; throttling has tests of its own.
       anonymousMutationsPerMinute: '1000000',

@@ -194,7 +194,7 @@ describe('alerts', () => {
     expect(resolved.map((alert) => alert.subjectName).sort()).toEqual(['e-1', 'e-2', 'e-3']);
   });
 
-  it('holds back the workers of an unreachable cluster behind one cluster alert, and planned maintenance behind its operation', async () => {
+  it('holds back the workers of an unreachable cluster behind one cluster alert, visible as inhibited', async () => {
     const hook = await webhook();
     const manager = await enrollManager(server, 'dc1', { workers: ['d-1', 'd-2', 'd-3'] });
     await manager.beat(['d-1', 'd-2', 'd-3'].map((name) => ({ name })));
@@ -254,6 +254,15 @@ describe('alerts', () => {
     ).acknowledgeAlert;
     expect(acked.acknowledgedBy).toBe('admin');
     expect(acked.history.at(-1)).toEqual({ kind: 'ACKNOWLEDGED', message: 'swapping the disk', actor: 'admin' });
+    // An operator makes it public on the status page: the incident remembers the alert; an unknown alert is refused.
+    const publish = (alertId: string) =>
+      server.gql(
+        `mutation($input: StatusIncidentInput!) { publishStatusIncident(input: $input) { __typename ... on StatusIncident { alertId } ... on Error { code } } }`,
+        { input: { title: 'API slow', message: 'We are looking into it.', componentIds: [], alertId } },
+        server.adminToken,
+      );
+    expect(ok<any>(await publish(a1.id)).publishStatusIncident).toEqual({ __typename: 'StatusIncident', alertId: a1.id });
+    expect(ok<any>(await publish('00000000-0000-4000-8000-000000000000')).publishStatusIncident.code).toBe('NOT_FOUND');
     // The silence ends: a-1 notifies at the next pass (after the group interval).
     ok(await server.gql(`mutation($id: ID!) { expireSilence(id: $id) { __typename } }`, { id: silence.id }, server.adminToken));
     await server.tick(5 * 60_000);

@@ -92,6 +92,21 @@ const FIELDS: Record<string, { access: Access; operation: string; variables?: Re
   },
   'Mutation.deleteNotificationChannel': { access: 'ADMIN', operation: `mutation { deleteNotificationChannel(id: "${ID}") { __typename } }` },
   'Mutation.testNotificationChannel': { access: 'OPERATOR', operation: `mutation { testNotificationChannel(id: "${ID}") { __typename } }` },
+  'Query.remediationPolicies': { access: 'VIEWER', operation: '{ remediationPolicies { id } }' },
+  'Mutation.createRemediationPolicy': {
+    access: 'ADMIN',
+    operation: 'mutation { createRemediationPolicy(input: { name: "p", target: { all: true } }) { __typename } }',
+  },
+  'Mutation.updateRemediationPolicy': {
+    access: 'ADMIN',
+    operation: `mutation { updateRemediationPolicy(id: "${ID}", input: { name: "p", target: { all: true } }) { __typename } }`,
+  },
+  'Mutation.setRemediationPolicyEnabled': {
+    access: 'ADMIN',
+    operation: `mutation { setRemediationPolicyEnabled(id: "${ID}", enabled: false) { __typename } }`,
+  },
+  'Mutation.deleteRemediationPolicy': { access: 'ADMIN', operation: `mutation { deleteRemediationPolicy(id: "${ID}") { __typename } }` },
+  'Mutation.releaseRemediationHold': { access: 'OPERATOR', operation: `mutation { releaseRemediationHold(id: "${ID}") { __typename } }` },
   'Mutation.createOperation': {
     access: 'OPERATOR',
     operation: 'mutation { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["none"] } }) { __typename } }',

@@ -9,6 +9,7 @@ import { Agent } from '../agent.ts';
 import { loadAgentConfig } from '../config.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { counted } from '../shared/text.ts';
+import { DEMO_CHANNEL, demoSecret, seedDemoAlerting, startDemoReceiver } from './demo-alerts.ts';
 import { DEMO_CONFIG_NAME, DEMO_PATCH, installOldPatch, seedDemoContent } from './demo-content.ts';
 
 export interface DemoOptions {
@@ -52,6 +53,7 @@ export const DEMO_LIVENESS = {
   OPSCENTER_DOWN_AFTER: '6',
   OPSCENTER_MANAGER_LEASE: '6s',
   OPSCENTER_WARMUP: '6s',
+  OPSCENTER_ALERT_EVALUATION_INTERVAL: '2s',
 };
 
 /**
@@ -103,10 +105,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   };
 
   let stopping: Promise<void> | null = null;
+  let receiver: { close(): void } = { close: () => {} };
   const stop = () => {
     stopping ??= (async () => {
       console.log('\nStopping the demo…');
       await Promise.all(simulated.map((agent) => agent.stop()));
+      receiver.close();
       const agentsAndOc = children.filter((child) => child.exitCode === null);
       for (const child of agentsAndOc) child.kill('SIGTERM');
       await Promise.all(agentsAndOc.map((child) => new Promise((resolve) => child.once('exit', resolve))));
@@ -145,6 +149,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     run(['agent', '--config', configFile], `${cluster.name}-agent`);
   }
   await seedDemoContent(call, url, token);
+  const started = await startDemoReceiver(demoSecret(options.dir), path.join(options.dir, 'notifications.log'));
+  receiver = started;
+  await seedDemoAlerting(call, url, token, started.url, demoSecret(options.dir));
 
   for (let index = 1; index <= options.simulatedClusters; index += 1) {
     const name = `sim-${String(index).padStart(2, '0')}`;
@@ -186,7 +193,8 @@ Operations Center demo is running.
   }
   Try:   kill a worker and watch it turn red (about ${secondsUntilDown(DEMO_LIVENESS)} s later):
            kill $(node -p "require('${path.join(options.dir, 'app-servers.state.json')}').processes['app-servers-2'].pid")
-         stop a manager agent and watch its cluster become unreachable.
+           a webhook receiver in this demo prints the one notification the worker-down rule sends (${DEMO_CHANNEL});
+         stop a manager agent and watch its cluster become unreachable: one notification, not one per worker.
          open Content and Baselines: the fleet baseline wants ${DEMO_PATCH.name} version 2 and holds the ESB on version 1;
            every worker starts with version 1.
   Logs:  ${options.dir}/*.log

@@ -30,6 +30,14 @@ const OPTIONS: [flag: string, key: keyof ServerConfigInput, help: string][] = [
   ['--max-sockets-per-user <n>', 'maxSocketsPerUser', 'WebSockets one user or agent may hold open (default 20)'],
   ['--anonymous-mutations-per-minute <n>', 'anonymousMutationsPerMinute', 'mutation fields one address may call without credentials (default 60)'],
   ['--graphiql <true|false>', 'graphiql', 'serve GraphiQL at /graphql to browsers (default true)'],
+  ['--alert-evaluation-interval <duration>', 'alertEvaluationInterval', 'how often alert rules are evaluated (default 15s)'],
+  ['--alert-retention <duration>', 'alertRetention', 'how long resolved alerts are kept (default 90d)'],
+  ['--remediation-interval <duration>', 'remediationInterval', 'how often self-healing policies look for nodes to restart (default 15s)'],
+  ['--notification-tick <duration>', 'notificationTick', 'how often the outbox is checked for due notifications (default 1s)'],
+  ['--notification-max-attempts <n>', 'notificationMaxAttempts', 'default attempts before a notification is dead-lettered (default 12)'],
+  ['--notification-backoff <duration>', 'notificationBackoff', 'delay before the first retry, doubling each time (default 5s)'],
+  ['--notification-backoff-max <duration>', 'notificationBackoffMax', 'longest delay between retries (default 1h)'],
+  ['--notification-retention <duration>', 'notificationRetention', 'how long delivered notifications are kept (default 7d)'],
 ];
 
 /** Adds the server's configuration flags; each also reads an environment variable (flags win). */

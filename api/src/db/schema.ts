@@ -13,6 +13,7 @@ export * from '../modules/liveness/liveness.table.ts';
 export * from '../modules/nodes/nodes.table.ts';
 export * from '../modules/notifications/notifications.table.ts';
 export * from '../modules/operations/operations.table.ts';
+export * from '../modules/remediation/remediation.table.ts';
 export * from '../modules/schedules/schedules.table.ts';
 export * from '../modules/status-page/status-page.table.ts';
 export * from '../modules/tags/tags.table.ts';

@@ -16,6 +16,7 @@ import '../modules/nodes/nodes.schema.ts';
 import '../modules/notifications/notifications.schema.ts';
 import '../modules/operations/operations.schema.ts';
 import '../modules/operations/operations.progress.ts';
+import '../modules/remediation/remediation.schema.ts';
 import '../modules/schedules/schedules.schema.ts';
 import '../modules/status-page/status-page.schema.ts';
 import '../modules/tags/tags.schema.ts';

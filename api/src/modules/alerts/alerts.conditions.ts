@@ -21,11 +21,15 @@ export interface AlertSources {
   members(target: Target): Promise<NodeInfo[]>;
   withStatus(target: Target, statuses: readonly NodeStatus[]): Promise<NodeInfo[]>;
   /** The health of the given clusters, or of every cluster (null). */
-  clusterHealth(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth }[]>;
+  clusterHealth(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth; managerNodeId: string | null }[]>;
   averagesAbove(nodeIds: readonly string[] | null, metric: StatColumn, since: Date, above: number): Promise<{ nodeId: string; average: number }[]>;
   seriesOf(nodeIds: readonly string[] | null, metric: StatColumn, since: Date): Promise<{ nodeId: string; value: number }[]>;
   failedOperations(since: Date): Promise<{ id: string; kind: string; state: string; description: string; clusterIds: string[] }[]>;
   missedRuns(since: Date): Promise<{ id: string; name: string; scheduledFor: Date }[]>;
+  /** Nodes a self-healing policy stopped healing (of one policy, or of all). */
+  remediationHolds(
+    policy: string | null,
+  ): Promise<{ nodeId: string; nodeName: string; clusterId: string; clusterName: string; policyName: string; reason: string }[]>;
   /** The operation that holds a node in MAINTENANCE. */
   maintenanceOperation(nodeId: string): Promise<string | null>;
 }
@@ -68,6 +72,24 @@ function nodeObservation(node: NodeInfo, value: number | null, summary: string):
   };
 }
 
+/**
+ * A manager that has registered but not yet reported (UNKNOWN since it joined) is starting up, not
+ * unreachable: its cluster counts as PENDING, so a fresh enrolment or a slow first batch raises nothing.
+ */
+export async function startedUp<Cluster extends { health: ClusterHealth; managerNodeId: string | null }>(
+  sources: AlertSources,
+  clusters: Cluster[],
+): Promise<Cluster[]> {
+  const managerIds = clusters.flatMap((cluster) => (cluster.health === 'UNREACHABLE' && cluster.managerNodeId ? [cluster.managerNodeId] : []));
+  if (managerIds.length === 0) return clusters;
+  const starting = new Set(
+    (await sources.members({ kind: 'NODES', nodeIds: managerIds }))
+      .filter((manager) => manager.status === 'UNKNOWN' && (manager.statusCause === 'JOINED' || manager.statusCause === 'REJOINED'))
+      .map((manager) => manager.id),
+  );
+  return clusters.map((cluster) => (cluster.managerNodeId && starting.has(cluster.managerNodeId) ? { ...cluster, health: 'PENDING' as const } : cluster));
+}
+
 /** The subjects for which a rule's condition holds now. */
 export async function observe(sources: AlertSources, target: Target, condition: AlertCondition, now: Date): Promise<Observation[]> {
   const since = (windowMs: number) => new Date(now.getTime() - windowMs);
@@ -87,7 +109,8 @@ export async function observe(sources: AlertSources, target: Target, condition: 
           : target.kind === 'CLUSTERS'
             ? target.clusterIds
             : [...new Set((await sources.members(target)).map((node) => node.clusterId))];
-      return (await sources.clusterHealth(clusterIds))
+      const clusters = await startedUp(sources, await sources.clusterHealth(clusterIds));
+      return clusters
         .filter((cluster) => condition.healths.includes(cluster.health))
         .map((cluster) => ({
           subjectKind: 'CLUSTER',
@@ -156,6 +179,21 @@ export async function observe(sources: AlertSources, target: Target, condition: 
           clusterName: null,
           value: null,
           summary: `operation ${operation.id.slice(0, 8)} (${operation.kind}) ended ${operation.state}`,
+          inhibitedBy: null,
+        }));
+    }
+    case 'REMEDIATION_STOPPED': {
+      const covered = target.kind === 'ALL' ? null : new Set((await sources.members(target)).map((node) => node.id));
+      return (await sources.remediationHolds(condition.policy))
+        .filter((hold) => !covered || covered.has(hold.nodeId))
+        .map((hold) => ({
+          subjectKind: 'NODE',
+          subjectId: hold.nodeId,
+          subjectName: hold.nodeName,
+          clusterId: hold.clusterId,
+          clusterName: hold.clusterName,
+          value: null,
+          summary: `self-healing policy ${hold.policyName} stopped for ${hold.nodeName}: ${hold.reason}`,
           inhibitedBy: null,
         }));
     }

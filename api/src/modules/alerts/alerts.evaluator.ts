@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { NotificationMessage } from '../notifications/notifications.types.ts';
-import { type AlertSources, observe } from './alerts.conditions.ts';
+import { type AlertSources, observe, startedUp } from './alerts.conditions.ts';
 import { alertChanged } from './alerts.events.ts';
 import type { AlertsRepository } from './alerts.repository.ts';
 import { describe, matches } from './alerts.rules.ts';
@@ -207,7 +207,7 @@ export class AlertEvaluator {
   }
 
   async #unreachableAmong(clusterIds: string[] | null): Promise<Set<string>> {
-    const health = await this.sources.clusterHealth(clusterIds);
+    const health = await startedUp(this.sources, await this.sources.clusterHealth(clusterIds));
     return new Set(health.filter((cluster) => cluster.health === 'UNREACHABLE').map((cluster) => cluster.id));
   }
 

@@ -85,6 +85,16 @@ export class AlertsRepository {
     return row;
   }
 
+  /** Sets the remediation operation on a node's open alerts; returns their ids. */
+  async linkRemediation(tx: Executor, nodeId: string, operationId: string): Promise<string[]> {
+    const rows = await tx
+      .update(alerts)
+      .set({ remediationOperationId: operationId })
+      .where(and(eq(alerts.subjectKind, 'NODE'), eq(alerts.subjectId, nodeId), ne(alerts.state, 'RESOLVED')))
+      .returning({ id: alerts.id });
+    return rows.map((row) => row.id);
+  }
+
   async markNotified(tx: Executor, ids: readonly string[], notified: 'FIRING' | 'RESOLVED'): Promise<void> {
     if (ids.length > 0)
       await tx

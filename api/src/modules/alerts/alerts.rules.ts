@@ -16,6 +16,7 @@ export interface ConditionInput {
   anomaly?: { metric: StatMetric; sensitivity?: number | null; window?: number | null } | null;
   operationFailed?: { window?: number | null } | null;
   scheduleMissed?: { window?: number | null } | null;
+  remediationStopped?: { policy?: string | null } | null;
 }
 
 const MINUTE = 60_000;
@@ -79,6 +80,8 @@ export function conditionOf(input: ConditionInput, target: Target): AlertConditi
     };
   }
   if (input.operationFailed) return { kind: 'OPERATION_FAILED', windowMs: checkDuration(input.operationFailed.window ?? HOUR, 'window', MINUTE, 7 * DAY) };
+  if (input.remediationStopped)
+    return { kind: 'REMEDIATION_STOPPED', policy: input.remediationStopped.policy ? validateText(input.remediationStopped.policy, 'policy', 63) : null };
   if (target.kind !== 'ALL') invalid('A scheduleMissed rule watches every schedule; give target { all: true }.', 'target');
   return { kind: 'SCHEDULE_MISSED', windowMs: checkDuration(input.scheduleMissed?.window ?? HOUR, 'window', MINUTE, 7 * DAY) };
 }

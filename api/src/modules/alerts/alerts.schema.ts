@@ -218,6 +218,13 @@ const ConditionInputRef = builder.inputType('AlertConditionInput', {
       }),
       description: 'A failed operation.',
     }),
+    remediationStopped: t.field({
+      type: builder.inputType('RemediationStoppedCondition', {
+        description: 'A self-healing policy stopped healing a node (it flapped, or used up its restarts); resolves when someone releases the node.',
+        fields: (f) => ({ policy: f.string({ description: 'Only this policy (by name); default every policy.' }) }),
+      }),
+      description: 'Self-healing gave up on a node.',
+    }),
     scheduleMissed: t.field({
       type: builder.inputType('ScheduleMissedCondition', {
         description: 'A schedule run was MISSED (the OC was down past its starting deadline). Target must be all.',

@@ -115,11 +115,6 @@ export class AlertsService {
     return this.repository.rules(this.db);
   }
 
-  rulesByIds = async (ids: readonly string[]): Promise<(AlertRuleRow | undefined)[]> => {
-    const rules = new Map((await this.repository.rules(this.db)).map((rule) => [rule.id, rule]));
-    return ids.map((id) => rules.get(id));
-  };
-
   /** Called with a channel's deletion, in its transaction: rules stop naming it. */
   forgetChannel(work: UnitOfWork, channelId: string): Promise<void> {
     return this.repository.forgetChannel(work.tx, channelId);
@@ -183,12 +178,19 @@ export class AlertsService {
     });
   }
 
-  /** Links the operation a remediation policy started to the alert that caused it. */
-  async remediated(work: UnitOfWork, alertId: string, operationId: string, policyName: string): Promise<void> {
-    await this.repository.updateAlert(work.tx, alertId, { remediationOperationId: operationId });
-    await this.repository.addHistory(work.tx, [
-      { alertId, at: this.clock.now(), kind: 'REMEDIATED', message: `policy ${policyName} started operation ${operationId}`, actor: `policy:${policyName}` },
-    ]);
+  /** Links the operation a self-healing policy started from the node's open alerts, in the policy's transaction. */
+  async remediated(work: UnitOfWork, nodeId: string, operationId: string, policyName: string): Promise<void> {
+    const linked = await this.repository.linkRemediation(work.tx, nodeId, operationId);
+    await this.repository.addHistory(
+      work.tx,
+      linked.map((alertId) => ({
+        alertId,
+        at: this.clock.now(),
+        kind: 'REMEDIATED',
+        message: `policy ${policyName} started operation ${operationId}`,
+        actor: `policy:${policyName}`,
+      })),
+    );
   }
 
   // --- silences ---

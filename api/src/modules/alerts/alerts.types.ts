@@ -11,7 +11,8 @@ export type AlertCondition =
   | { kind: 'STATISTIC'; metric: StatMetric; above: number; windowMs: number }
   | { kind: 'ANOMALY'; metric: StatMetric; sensitivity: number; windowMs: number }
   | { kind: 'OPERATION_FAILED'; windowMs: number }
-  | { kind: 'SCHEDULE_MISSED'; windowMs: number };
+  | { kind: 'SCHEDULE_MISSED'; windowMs: number }
+  | { kind: 'REMEDIATION_STOPPED'; policy: string | null };
 
 export type ConditionKind = AlertCondition['kind'];
 

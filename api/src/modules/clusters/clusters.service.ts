@@ -171,13 +171,18 @@ export class ClustersService {
   }
 
   /** The health of the given clusters, or of every cluster (null). */
-  async health(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth }[]> {
+  async health(clusterIds: readonly string[] | null): Promise<{ id: string; name: string; health: ClusterHealth; managerNodeId: string | null }[]> {
     const rows = clusterIds ? await this.repository.findMany(this.db, [...clusterIds]) : await this.repository.list(this.db, {});
     const summaries = await this.summaries(
       rows.map((row) => row.id),
       rows,
     );
-    return rows.map((row) => ({ id: row.id, name: row.name, health: (summaries.get(row.id) as ClusterWithSummary['summary']).health }));
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      health: (summaries.get(row.id) as ClusterWithSummary['summary']).health,
+      managerNodeId: row.managerNodeId,
+    }));
   }
 
   async overview() {

@@ -119,6 +119,7 @@ export class NodesRepository {
         joinedAt: node.joinedAt,
         status: node.status,
         statusCause: node.statusCause,
+        statusSince: node.statusSince,
       })
       .from(node)
       .where(and(selects(target), includeLeft ? undefined : sql`${node.status} <> 'LEFT'`, statuses ? anyOf(node.status, [...statuses]) : undefined))

@@ -19,6 +19,7 @@ export const nodeDirectory = pgView('node_directory').as((qb) =>
       productKind: sql<string>`${clusters.productKind}`.as('product_kind'),
       status: nodeLiveness.status,
       statusCause: nodeLiveness.statusCause,
+      statusSince: nodeLiveness.statusSince,
     })
     .from(nodes)
     .innerJoin(clusters, sql`${clusters.id} = ${nodes.clusterId}`)

@@ -36,6 +36,8 @@ export const ChannelRef = builder.objectRef<ChannelRow>('NotificationChannel').i
     host: t.string({ nullable: true, description: 'SLACK: the host of its (secret) URL.', resolve: (channel) => channel.settings.host ?? null }),
     smtpHost: t.string({ nullable: true, description: 'EMAIL: the SMTP server.', resolve: (channel) => channel.settings.smtpHost ?? null }),
     smtpPort: t.int({ nullable: true, description: 'EMAIL: its port.', resolve: (channel) => channel.settings.smtpPort ?? null }),
+    smtpSecure: t.boolean({ nullable: true, description: 'EMAIL: TLS from the start.', resolve: (channel) => channel.settings.smtpSecure ?? null }),
+    smtpUser: t.string({ nullable: true, description: 'EMAIL: the user name it logs in with.', resolve: (channel) => channel.settings.smtpUser ?? null }),
     from: t.string({ nullable: true, description: 'EMAIL: the sender.', resolve: (channel) => channel.settings.from ?? null }),
     to: t.stringList({ nullable: true, description: 'EMAIL: the recipients.', resolve: (channel) => channel.settings.to ?? null }),
     secretSet: t.boolean({ description: 'Whether a secret is stored (it is never shown).', resolve: (channel) => channel.secret !== null }),

@@ -117,6 +117,7 @@ const StatusIncidentInput = builder.inputType('StatusIncidentInput', {
     message: t.string({ required: true, description: 'The first update’s text.' }),
     state: t.field({ type: IncidentStateEnum, defaultValue: 'INVESTIGATING', description: 'Where it stands (not RESOLVED).' }),
     componentIds: t.idList({ required: true, description: 'The components it affects (may be empty).' }),
+    alertId: t.id({ description: 'The alert this makes public (its internal details stay private; only the title and updates show).' }),
   }),
 });
 
@@ -175,7 +176,12 @@ builder.mutationFields((t) => ({
     type: StatusIncidentRef,
     description: 'Publishes an incident on the status page with its first update.',
     args: { input: t.arg({ type: StatusIncidentInput, required: true, description: 'The incident.' }) },
-    resolve: (meta, args, context) => context.services.statusPage.publishIncident(meta, { ...args.input, componentIds: args.input.componentIds.map(String) }),
+    resolve: (meta, args, context) =>
+      context.services.statusPage.publishIncident(meta, {
+        ...args.input,
+        componentIds: args.input.componentIds.map(String),
+        alertId: args.input.alertId ? String(args.input.alertId) : null,
+      }),
   }),
   postStatusIncidentUpdate: mutation(t, 'statusIncident.update', 'ADMIN', {
     type: StatusIncidentRef,

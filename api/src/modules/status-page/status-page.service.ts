@@ -37,6 +37,8 @@ export interface IncidentInput {
   message: string;
   state?: StatusIncidentState | null;
   componentIds: readonly string[];
+  /** The alert an operator makes public with this incident. */
+  alertId?: string | null;
 }
 
 export type IncidentWithUpdates = StatusIncidentRow & { updates: StatusIncidentUpdateRow[] };
@@ -105,6 +107,8 @@ export class StatusPageService {
     private readonly availability: AvailabilityService,
     private readonly transactor: Transactor,
     private readonly clock: Clock,
+    /** Whether an alert exists (wired in services.ts), for incidents opened from one. */
+    private readonly alertExists: (id: string) => Promise<boolean>,
   ) {}
 
   /** Called after every committed change, so that a cached copy of the page can be dropped. */
@@ -209,15 +213,17 @@ export class StatusPageService {
     if (input.componentIds.length > MAX_COMPONENTS)
       throw new ValidationError('BATCH_TOO_LARGE', `An incident may name at most ${MAX_COMPONENTS} components.`, 'componentIds');
     const componentIds = [...new Set(input.componentIds.map((id) => validateId(id, 'componentIds')))];
+    const alertId = input.alertId ? validateId(input.alertId, 'alertId') : null;
+    if (alertId && !(await this.alertExists(alertId))) throw new NotFoundError('alert', alertId);
     return this.#change(
       meta,
-      { action: 'statusIncident.publish', targetType: 'statusIncident', args: { title, message, state, componentIds } },
+      { action: 'statusIncident.publish', targetType: 'statusIncident', args: { title, message, state, componentIds, alertId } },
       async (work) => {
         const known = new Set((await this.repository.components(work.tx)).map((component) => component.id));
         const unknown = componentIds.find((id) => !known.has(id));
         if (unknown) throw new NotFoundError('status page component', unknown);
         const now = this.clock.now();
-        const incident = await this.repository.insertIncident(work.tx, { title, state, componentIds, createdAt: now });
+        const incident = await this.repository.insertIncident(work.tx, { title, state, componentIds, alertId, createdAt: now });
         const update = await this.repository.insertUpdate(work.tx, { incidentId: incident.id, at: now, state, message, author: actorName(meta.actor) });
         work.target(incident.id);
         return { ...incident, updates: [update] };

@@ -2,6 +2,7 @@ import type { Client } from '@urql/core';
 import type { Client as SocketClient } from 'graphql-ws';
 import { getContext, onMount, setContext } from 'svelte';
 import { map, pipe } from 'wonka';
+import { type AlertChange, type AlertEvent, AlertEventsSubscription } from '$lib/alerts/alerts.graphql';
 import { EventManager } from './event-manager';
 import {
   type NodeStatusChange,
@@ -18,13 +19,15 @@ export type LiveEvents = {
   TopologyChanged: [TopologyChange];
   /** A node's inventory changed: only its own page shows it, so it is not a topology change for the other views. */
   InventoryChanged: [TopologyChange];
+  /** An alert was raised, fired, resolved, held back or acknowledged: the navigation counts it. */
+  AlertChanged: [AlertChange];
   /** Events may have been missed: views refetch their data with queries. */
   Resync: [];
 };
 
 /**
- * The one place live events enter the dashboard. Every subscription runs here: the status and
- * topology streams for as long as the session lasts, and whatever a view follows while it is
+ * The one place live events enter the dashboard. Every subscription runs here: the status,
+ * topology and alert streams for as long as the session lasts, and whatever a view follows while it is
  * open. After every reconnect each one subscribes again with `afterSequence`, so that the OC
  * replays what was missed.
  */
@@ -58,6 +61,15 @@ export class LiveEventStream {
         if (event.__typename === 'ResyncRequired') this.#events.emit('Resync');
         else this.#events.emit(event.kind === 'INVENTORY_CHANGED' ? 'InventoryChanged' : 'TopologyChanged', event);
       },
+    });
+    this.follow<AlertEvent>({
+      open: (client, afterSequence) =>
+        pipe(
+          client.subscription(AlertEventsSubscription, { afterSequence }),
+          map((result) => result.data?.alerts),
+        ),
+      isResync: (event) => event.__typename === 'ResyncRequired',
+      receive: (event) => (event.__typename === 'ResyncRequired' ? this.#events.emit('Resync') : this.#events.emit('AlertChanged', event)),
     });
     this.#unlisten = [
       socket.on('connected', () => {

@@ -109,6 +109,43 @@ CREATE TABLE "notification_outbox" (
 	"delivered_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "remediation_actions" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	"policy_id" uuid NOT NULL,
+	"node_id" uuid NOT NULL,
+	"node_name" text NOT NULL,
+	"operation_id" uuid,
+	"at" timestamp with time zone NOT NULL,
+	"outcome" text NOT NULL,
+	"message" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "remediation_holds" (
+	"policy_id" uuid,
+	"node_id" uuid,
+	"node_name" text NOT NULL,
+	"cluster_id" uuid NOT NULL,
+	"cluster_name" text NOT NULL,
+	"since" timestamp with time zone NOT NULL,
+	"reason" text NOT NULL,
+	CONSTRAINT "remediation_holds_pkey" PRIMARY KEY("policy_id","node_id")
+);
+--> statement-breakpoint
+CREATE TABLE "remediation_policies" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	"name" text NOT NULL UNIQUE,
+	"target" jsonb NOT NULL,
+	"statuses" jsonb NOT NULL,
+	"causes" jsonb,
+	"for_ms" integer NOT NULL,
+	"max_restarts_per_hour" integer NOT NULL,
+	"flap_window_ms" integer NOT NULL,
+	"enabled" boolean DEFAULT true NOT NULL,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "status_components" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	"name" text NOT NULL UNIQUE,
@@ -145,6 +182,7 @@ CREATE TABLE "status_page_settings" (
 	CONSTRAINT "status_page_settings_single_row" CHECK ("id" = 1)
 );
 --> statement-breakpoint
+DROP VIEW "node_directory";--> statement-breakpoint
 CREATE INDEX "alert_history_alert_id_id_index" ON "alert_history" ("alert_id","id");--> statement-breakpoint
 CREATE INDEX "alert_history_at_index" ON "alert_history" ("at");--> statement-breakpoint
 CREATE INDEX "alert_silences_ends_at_index" ON "alert_silences" ("ends_at");--> statement-breakpoint
@@ -156,6 +194,8 @@ CREATE INDEX "notification_attempts_notification_id_attempt_index" ON "notificat
 CREATE INDEX "notification_outbox_state_next_attempt_at_index" ON "notification_outbox" ("state","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "notification_outbox_channel_id_created_at_index" ON "notification_outbox" ("channel_id","created_at");--> statement-breakpoint
 CREATE INDEX "notification_outbox_alert_id_index" ON "notification_outbox" ("alert_id");--> statement-breakpoint
+CREATE INDEX "remediation_actions_policy_id_node_id_at_index" ON "remediation_actions" ("policy_id","node_id","at");--> statement-breakpoint
+CREATE INDEX "remediation_actions_at_index" ON "remediation_actions" ("at");--> statement-breakpoint
 CREATE INDEX "status_incident_updates_incident_id_at_index" ON "status_incident_updates" ("incident_id","at");--> statement-breakpoint
 CREATE INDEX "status_incidents_resolved_at_index" ON "status_incidents" ("resolved_at");--> statement-breakpoint
 ALTER TABLE "alert_groups" ADD CONSTRAINT "alert_groups_rule_id_alert_rules_id_fkey" FOREIGN KEY ("rule_id") REFERENCES "alert_rules"("id") ON DELETE CASCADE;--> statement-breakpoint
@@ -163,4 +203,7 @@ ALTER TABLE "alert_history" ADD CONSTRAINT "alert_history_alert_id_alerts_id_fke
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_rule_id_alert_rules_id_fkey" FOREIGN KEY ("rule_id") REFERENCES "alert_rules"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "notification_attempts" ADD CONSTRAINT "notification_attempts_6lgwCOmJo3SG_fkey" FOREIGN KEY ("notification_id") REFERENCES "notification_outbox"("id") ON DELETE CASCADE;--> statement-breakpoint
 ALTER TABLE "notification_outbox" ADD CONSTRAINT "notification_outbox_channel_id_notification_channels_id_fkey" FOREIGN KEY ("channel_id") REFERENCES "notification_channels"("id") ON DELETE CASCADE;--> statement-breakpoint
-ALTER TABLE "status_incident_updates" ADD CONSTRAINT "status_incident_updates_incident_id_status_incidents_id_fkey" FOREIGN KEY ("incident_id") REFERENCES "status_incidents"("id") ON DELETE CASCADE;
+ALTER TABLE "remediation_actions" ADD CONSTRAINT "remediation_actions_policy_id_remediation_policies_id_fkey" FOREIGN KEY ("policy_id") REFERENCES "remediation_policies"("id") ON DELETE CASCADE;--> statement-breakpoint
+ALTER TABLE "remediation_holds" ADD CONSTRAINT "remediation_holds_policy_id_remediation_policies_id_fkey" FOREIGN KEY ("policy_id") REFERENCES "remediation_policies"("id") ON DELETE CASCADE;--> statement-breakpoint
+ALTER TABLE "status_incident_updates" ADD CONSTRAINT "status_incident_updates_incident_id_status_incidents_id_fkey" FOREIGN KEY ("incident_id") REFERENCES "status_incidents"("id") ON DELETE CASCADE;--> statement-breakpoint
+CREATE VIEW "node_directory" AS (select "nodes"."id", "nodes"."cluster_id", "nodes"."name", "nodes"."role", "nodes"."address", "nodes"."version", "nodes"."labels", "nodes"."console_url", "nodes"."joined_at", "nodes"."left_at", "clusters"."name" as "cluster_name", "clusters"."product_kind" as "product_kind", "node_liveness"."status", "node_liveness"."status_cause", "node_liveness"."status_since" from "nodes" inner join "clusters" on "clusters"."id" = "nodes"."cluster_id" inner join "node_liveness" on "node_liveness"."node_id" = "nodes"."id");
