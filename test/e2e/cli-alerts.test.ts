@@ -151,7 +151,6 @@ describe('opscenter channel, rule and alert', () => {
       (statuses) => statuses['shop-2']?.status === 'UP',
     );
     await beat(['shop-2']);
-    // The worker's alert (the cluster rule may also have had a moment to say something while the manager registered).
     const alerts = await oc.eventually(openAlerts, (found) => found.some((alert) => alert.subjectName === 'shop-2' && alert.state === 'FIRING'));
     alertId = alerts.find((alert) => alert.subjectName === 'shop-2')?.id ?? '';
     // The grouped notification reaches the receiver, signed with the secret the CLI made.
