@@ -155,7 +155,7 @@ describe('alert conditions, channels and self-healing', () => {
   });
 
   it('sends e-mail over SMTP and copies every event to an event-export channel, signed', async () => {
-    const mails: { from: string; to: string[]; body: string }[] = [];
+    const mails: { to: string[]; body: string }[] = [];
     const smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -165,7 +165,7 @@ describe('alert conditions, channels and self-healing', () => {
           body += chunk;
         });
         stream.on('end', () => {
-          mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address), body });
+          mails.push({ to: session.envelope.rcptTo.map((recipient) => recipient.address), body });
           callback();
         });
       },
