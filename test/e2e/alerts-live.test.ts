@@ -119,7 +119,8 @@ describe('alerts with real processes', () => {
     await oc.eventually(
       async () => receiver.received.slice(before).map((hook) => hook.id),
       (ids) => queued.every((id) => ids.includes(id)),
-      30_000,
+      // Any being sent when the OC died are due again once their claim (twice the send timeout, 20 s) has lapsed.
+      45_000,
     );
     const delivered = receiver.received.slice(before).filter((hook) => queued.includes(hook.id));
     expect(delivered.every((hook) => hook.verified && hook.body.type === 'test')).toBe(true);

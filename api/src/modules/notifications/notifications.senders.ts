@@ -16,7 +16,8 @@ export interface Delivery {
   message: NotificationMessage;
 }
 
-const SEND_TIMEOUT_MS = 10_000;
+/** The longest one attempt may take; a claim on a notification outlasts it (see NotificationsService). */
+export const SEND_TIMEOUT_MS = 10_000;
 
 /** The JSON body of a webhook: the same bytes on every attempt, so a signature check and a duplicate check agree. */
 export function webhookBody(delivery: Delivery): string {

@@ -9,7 +9,7 @@ import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateName } from '../../shared/validation.ts';
 import type { NotificationsRepository } from './notifications.repository.ts';
 import { backoffMs, type ChannelInput, channelValues, checkMaxAttempts } from './notifications.rules.ts';
-import { type SendResult, send } from './notifications.senders.ts';
+import { SEND_TIMEOUT_MS, type SendResult, send } from './notifications.senders.ts';
 import type { AttemptRow, ChannelRow, DeliveryState, NotificationRow } from './notifications.table.ts';
 import type { NotificationMessage } from './notifications.types.ts';
 
@@ -28,8 +28,8 @@ export interface EventSource {
   readAfter(db: Executor, after: number, limit: number): Promise<Published[]>;
 }
 
-/** How long a claimed notification is held for its sender before it is due again. */
-const CLAIM_LEASE_MS = 60_000;
+/** How long a claimed notification is held for its sender: longer than any attempt, and short, because it is how long a crash mid-send delays the retry. */
+const CLAIM_LEASE_MS = 2 * SEND_TIMEOUT_MS;
 const CLAIM_BATCH = 50;
 const EXPORT_BATCH = 500;
 
