@@ -13,7 +13,7 @@ import { AlertsRepository } from './modules/alerts/alerts.repository.ts';
 import { AlertsService } from './modules/alerts/alerts.service.ts';
 import { AuditRepository } from './modules/audit/audit.repository.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
-import { AvailabilityService } from './modules/availability/availability.service.ts';
+import { AvailabilityService, availabilityPercent } from './modules/availability/availability.service.ts';
 import { BaselinesRepository } from './modules/baselines/baselines.repository.ts';
 import { BaselinesService } from './modules/baselines/baselines.service.ts';
 import { ClustersRepository } from './modules/clusters/clusters.repository.ts';
@@ -50,6 +50,7 @@ import { StatusPageRepository } from './modules/status-page/status-page.reposito
 import { StatusPageService } from './modules/status-page/status-page.service.ts';
 import { TagsRepository } from './modules/tags/tags.repository.ts';
 import { TagsService } from './modules/tags/tags.service.ts';
+import { targetInput } from './modules/targets/targets.rules.ts';
 import { TargetsService } from './modules/targets/targets.service.ts';
 import { ThrottleRepository } from './modules/throttle/throttle.repository.ts';
 import { DEFAULT_THROTTLE, ThrottleService } from './modules/throttle/throttle.service.ts';
@@ -231,6 +232,10 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     missedRuns: (since) => schedules.missedSince(since),
     maintenanceOperation: (nodeId) => liveness.maintenanceOperation(nodeId),
     remediationHolds: (policy) => remediation.holds(policy),
+    filesOutOfSync: async (nodeIds) =>
+      (await inventory.drift(nodeIds)).map((files) => (files.some((file) => file.wanted) ? files.filter((file) => file.state !== 'IN_SYNC').length : 0)),
+    availabilityOf: async (target, since) =>
+      (await availability.report(targetInput(target), since, null, 1)).nodes.map((node) => ({ nodeId: node.nodeId, percent: availabilityPercent(node) })),
   };
   const remediation = new RemediationService(
     db,

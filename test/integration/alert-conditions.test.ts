@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { uploadContent } from '../helpers/content.ts';
 import { enrollManager, type ScriptedManager } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
+import { reportInventory } from '../helpers/inventory.ts';
 import { ScriptedAgent } from '../helpers/scripted-agent.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually } from '../helpers/wait.ts';
@@ -126,6 +130,64 @@ describe('alert conditions, channels and self-healing', () => {
     await agent.dispose();
   });
 
+  it('fires on drift from baselines held for its duration, and on availability below an objective', async () => {
+    const manager = await enrollManager(server, 'fleet', { workers: ['f-1', 'f-2'] });
+    const fix = (await uploadContent(server, { kind: 'PATCH', name: 'fix.jar', version: '2' }, 'fix two', server.adminToken)).body.item.id;
+    ok(
+      await server.gql(
+        'mutation($i: BaselineInput!) { createBaseline(name: "fleet", input: $i) { __typename } }',
+        { i: { target: { all: true }, itemIds: [fix], message: 'fix two everywhere' } },
+        server.adminToken,
+      ),
+    );
+    const patch = (content: string) => ({ kind: 'PATCH', name: 'fix.jar', sha256: createHash('sha256').update(content).digest('hex'), size: content.length });
+    const running = (content: string) => ({ installed: [patch(content)], loaded: [{ kind: 'PATCH', name: 'fix.jar', sha256: patch(content).sha256 }] });
+    await reportInventory(server, manager, [
+      { name: 'f-1', ...running('fix two') },
+      { name: 'f-2', ...running('fix one') },
+    ]);
+    await rule({ name: 'drifted', condition: { drift: {} }, for: '10m' });
+    await evaluate();
+    expect(await states('drifted')).toEqual({ 'f-2': 'PENDING' });
+    server.clock.advance(10 * MINUTE);
+    await evaluate();
+    expect(await states('drifted')).toEqual({ 'f-2': 'FIRING' });
+    await reportInventory(server, manager, [{ name: 'f-2', ...running('fix two') }]);
+    await evaluate();
+    expect(await states('drifted')).toEqual({ 'f-2': 'RESOLVED' });
+
+    // Up 10 minutes, then f-1 fails for about 3: below 99 % over the hour, not below 90 %.
+    const beat = async (failing: string[], ms: number) => {
+      for (let elapsed = 0; elapsed < ms; elapsed += INTERVAL) {
+        await manager.beat(['f-1', 'f-2'].map((name) => ({ name, state: failing.includes(name) ? 'STOPPED' : 'HEALTHY' })));
+        await server.tick(INTERVAL);
+      }
+    };
+    await beat([], 10 * MINUTE);
+    await beat(['f-1'], 3 * MINUTE);
+    await beat([], MINUTE);
+    const created = await rule({ name: 'slo', condition: { availability: { objective: 99, window: '1h' } }, for: '1m' });
+    await evaluate();
+    expect(await states('slo')).toEqual({ 'f-1': 'PENDING' });
+    await beat([], MINUTE);
+    await evaluate();
+    expect(await states('slo')).toEqual({ 'f-1': 'FIRING' });
+    const [slo] = (await admin(`{ alerts(first: 5, rule: "slo") { nodes { value summary } } }`)).alerts.nodes;
+    expect(slo.value).toBeGreaterThan(70);
+    expect(slo.value).toBeLessThan(99);
+    expect(slo.summary).toMatch(/^f-1 was available [\d.]+% over 1 h, below the objective of 99%$/);
+    // A looser objective: the condition no longer holds.
+    ok(
+      await server.gql(
+        `mutation($id: ID!, $input: AlertRuleInput!) { updateAlertRule(id: $id, input: $input) { __typename } }`,
+        { id: created.id, input: { name: 'slo', target: { all: true }, condition: { availability: { objective: 70, window: '1h' } }, for: '1m' } },
+        server.adminToken,
+      ),
+    );
+    await evaluate();
+    expect(await states('slo')).toEqual({ 'f-1': 'RESOLVED' });
+  });
+
   it('fires on an operation that failed and on a missed schedule run, each resolving once its window has passed', async () => {
     await enrollManager(server, 'batch', { workers: ['b-1'] });
     await rule({ name: 'op-failed', condition: { operationFailed: { window: '10m' } }, target: { clusters: ['batch'] } });
@@ -141,9 +203,12 @@ describe('alert conditions, channels and self-healing', () => {
       `mutation { createOperation(input: { kind: ROLLING_RESTART, target: { clusters: ["batch"] }, description: "nightly restart" }) { ... on Operation { id } } }`,
     );
     ok(await server.gql(`mutation($id: ID!) { cancelOperation(id: $id) { __typename } }`, { id: created.createOperation.id }, server.adminToken));
-    // The engine does not run here (operationsTick 1h): the test ends the operation as a failed run would.
+    await eventually(async () =>
+      expect((await admin(`query($id: ID!) { operation(id: $id) { state } }`, { id: created.createOperation.id })).operation.state).toBe('CANCELLED'),
+    );
+    // No agent carries it out here: once cancelled, the test marks it failed, as a failed run would end.
     await server.database.db.execute(
-      `update operations set state = 'FAILED', finished_at = '${server.clock.now().toISOString()}' where id = '${created.createOperation.id}'`,
+      sql`update operations set state = 'FAILED', finished_at = ${server.clock.now().toISOString()}::timestamptz where id = ${created.createOperation.id}::uuid`,
     );
     await evaluate();
     expect(await states('op-failed')).toEqual({ 'nightly restart': 'FIRING' });

@@ -8,6 +8,7 @@ import type { AlertCondition, Observation, StatMetric } from './alerts.types.ts'
 export interface NodeInfo {
   id: string;
   name: string;
+  role: 'MANAGER' | 'WORKER';
   clusterId: string;
   clusterName: string;
   status: NodeStatus;
@@ -30,6 +31,10 @@ export interface AlertSources {
   remediationHolds(
     policy: string | null,
   ): Promise<{ nodeId: string; nodeName: string; clusterId: string; clusterName: string; policyName: string; reason: string }[]>;
+  /** How many of each node's files differ from what its baselines want (0 for a node no baseline covers). */
+  filesOutOfSync(nodeIds: readonly string[]): Promise<number[]>;
+  /** Each node's availability (planned maintenance not counted against it) over the window since `since`, or null where nothing was measured. */
+  availabilityOf(target: Target, since: Date): Promise<{ nodeId: string; percent: number | null }[]>;
   /** The operation that holds a node in MAINTENANCE. */
   maintenanceOperation(nodeId: string): Promise<string | null>;
 }
@@ -196,6 +201,34 @@ export async function observe(sources: AlertSources, target: Target, condition: 
           summary: `self-healing policy ${hold.policyName} stopped for ${hold.nodeName}: ${hold.reason}`,
           inhibitedBy: null,
         }));
+    }
+    case 'DRIFT': {
+      const workers = (await sources.members(target)).filter((node) => node.role === 'WORKER');
+      const counts = await sources.filesOutOfSync(workers.map((node) => node.id));
+      return workers.flatMap((node, index) =>
+        counts[index] >= condition.minFiles
+          ? [nodeObservation(node, counts[index], `${node.name}: ${counts[index]} ${counts[index] === 1 ? 'file differs' : 'files differ'} from its baselines`)]
+          : [],
+      );
+    }
+    case 'AVAILABILITY': {
+      const days = Math.round(condition.windowMs / 86_400_000);
+      const below = (await sources.availabilityOf(target, since(condition.windowMs))).filter(
+        (node): node is { nodeId: string; percent: number } => node.percent !== null && node.percent < condition.objective,
+      );
+      const info = await infoOf(below.map((node) => node.nodeId));
+      return below.flatMap(({ nodeId, percent }) => {
+        const node = info.get(nodeId);
+        return node
+          ? [
+              nodeObservation(
+                node,
+                Math.round(percent * 1000) / 1000,
+                `${node.name} was available ${Math.round(percent * 1000) / 1000}% over ${days >= 1 ? `${days} d` : `${Math.round(condition.windowMs / 3_600_000)} h`}, below the objective of ${condition.objective}%`,
+              ),
+            ]
+          : [];
+      });
     }
     case 'SCHEDULE_MISSED':
       return (await sources.missedRuns(since(condition.windowMs))).map((run) => ({

@@ -17,6 +17,8 @@ export interface ConditionInput {
   operationFailed?: { window?: number | null } | null;
   scheduleMissed?: { window?: number | null } | null;
   remediationStopped?: { policy?: string | null } | null;
+  drift?: { minFiles?: number | null } | null;
+  availability?: { objective: number; window?: number | null } | null;
 }
 
 const MINUTE = 60_000;
@@ -80,6 +82,16 @@ export function conditionOf(input: ConditionInput, target: Target): AlertConditi
     };
   }
   if (input.operationFailed) return { kind: 'OPERATION_FAILED', windowMs: checkDuration(input.operationFailed.window ?? HOUR, 'window', MINUTE, 7 * DAY) };
+  if (input.drift) {
+    const minFiles = input.drift.minFiles ?? 1;
+    if (!Number.isInteger(minFiles) || minFiles < 1 || minFiles > 10_000) invalid('minFiles must be a whole number from 1 to 10000.', 'minFiles');
+    return { kind: 'DRIFT', minFiles };
+  }
+  if (input.availability) {
+    const objective = input.availability.objective;
+    if (!Number.isFinite(objective) || objective <= 0 || objective >= 100) invalid('objective must be a percentage between 0 and 100, e.g. 99.9.', 'objective');
+    return { kind: 'AVAILABILITY', objective, windowMs: checkDuration(input.availability.window ?? 30 * DAY, 'window', HOUR, 90 * DAY) };
+  }
   if (input.remediationStopped)
     return { kind: 'REMEDIATION_STOPPED', policy: input.remediationStopped.policy ? validateText(input.remediationStopped.policy, 'policy', 63) : null };
   if (target.kind !== 'ALL') invalid('A scheduleMissed rule watches every schedule; give target { all: true }.', 'target');

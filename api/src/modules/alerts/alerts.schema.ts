@@ -218,6 +218,24 @@ const ConditionInputRef = builder.inputType('AlertConditionInput', {
       }),
       description: 'A failed operation.',
     }),
+    drift: t.field({
+      type: builder.inputType('DriftCondition', {
+        description:
+          'A worker’s files differ from what its baselines want (missing, different, unexpected, or installed but not loaded); with `for`, for longer than that.',
+        fields: (f) => ({ minFiles: f.int({ description: 'At least this many files out of sync (default 1).' }) }),
+      }),
+      description: 'Drift from baselines.',
+    }),
+    availability: t.field({
+      type: builder.inputType('AvailabilityCondition', {
+        description: 'A node’s availability over a window below an objective (planned maintenance does not count against it).',
+        fields: (f) => ({
+          objective: f.float({ required: true, description: 'The objective in percent, e.g. 99.9.' }),
+          window: f.field({ type: 'Duration', description: 'The window (default 30d, from 1h to 90d).' }),
+        }),
+      }),
+      description: 'Availability below an objective.',
+    }),
     remediationStopped: t.field({
       type: builder.inputType('RemediationStoppedCondition', {
         description: 'A self-healing policy stopped healing a node (it flapped, or used up its restarts); resolves when someone releases the node.',

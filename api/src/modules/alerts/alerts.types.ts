@@ -12,7 +12,9 @@ export type AlertCondition =
   | { kind: 'ANOMALY'; metric: StatMetric; sensitivity: number; windowMs: number }
   | { kind: 'OPERATION_FAILED'; windowMs: number }
   | { kind: 'SCHEDULE_MISSED'; windowMs: number }
-  | { kind: 'REMEDIATION_STOPPED'; policy: string | null };
+  | { kind: 'REMEDIATION_STOPPED'; policy: string | null }
+  | { kind: 'DRIFT'; minFiles: number }
+  | { kind: 'AVAILABILITY'; objective: number; windowMs: number };
 
 export type ConditionKind = AlertCondition['kind'];
 

@@ -174,7 +174,7 @@ export class OperationsRepository {
         finishedAt: operations.finishedAt,
         clusterIds: sql<
           string[]
-        >`coalesce((select array_agg(distinct ${operationSteps.clusterId}) from ${operationSteps} where ${operationSteps.operationId} = ${operations.id}), '{}')`,
+        >`coalesce((select array_agg(distinct ${operationSteps.clusterId}::text) from ${operationSteps} where ${operationSteps.operationId} = ${operations.id}), '{}')`,
       })
       .from(operations)
       .where(and(anyOf(operations.state, [...states]), sql`${operations.finishedAt} >= ${since.toISOString()}::timestamptz`))
