@@ -7,9 +7,9 @@
 //   2. Notifications per second through the outbox (NotificationsService.deliverDue(), signed
 //      Standard Webhooks POSTs, each attempt recorded) to a webhook receiver in this process, next
 //      to a bare HTTP POST loop sending the same bodies to the same receiver with the same
-//      concurrency (the outbox's claim batch). Goal: >= 0.5.
+//      concurrency (the outbox's send window). Goal: >= 0.5.
 //
-// Usage: npm run bench:alerts [-- --clusters 100 --workers 999 --passes 3 --notifications 5000]
+// Usage: npm run bench:alerts [-- --clusters 100 --workers 999 --passes 3 --notifications 5000 --rounds 3]
 // Needs a PostgreSQL server: BENCH_DATABASE_URL or TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres) names a database to create a scratch database from.
 // BENCH_PROFILE=1 prints, for each measured pass and for the outbox's delivery, the statements the
@@ -28,6 +28,7 @@ import { ManualClock } from '../api/src/clock.ts';
 import { loadServerConfig } from '../api/src/config.ts';
 import { openDatabase } from '../api/src/db/client.ts';
 import { createLogger } from '../api/src/logger.ts';
+import { SEND_WINDOW } from '../api/src/modules/notifications/notifications.delivery.ts';
 import { webhookBody } from '../api/src/modules/notifications/notifications.senders.ts';
 import type { NotificationMessage } from '../api/src/modules/notifications/notifications.types.ts';
 import type { RequestMeta } from '../api/src/shared/actor.ts';
@@ -40,18 +41,20 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '999' },
     passes: { type: 'string', default: '3' },
     notifications: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const CLUSTERS = Number(values.clusters);
 const WORKERS = Number(values.workers);
 const PASSES = Number(values.passes);
 const NOTIFICATIONS = Number(values.notifications);
+const ROUNDS = Number(values.rounds);
 const DATACENTERS = 4;
 const MINUTE = 60_000;
 /** Minutes of per-minute statistics per node: enough history for the anomaly rules (15 min window, 10 points). */
 const MINUTES = 12;
-/** The outbox claims this many notifications per pass and sends them at once (NotificationsService's CLAIM_BATCH). */
-const CONCURRENCY = 50;
+/** The bare loop keeps as many POSTs in flight as the outbox keeps sends. */
+const CONCURRENCY = SEND_WINDOW;
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const META: RequestMeta = { actor: { type: 'SYSTEM', name: 'bench' }, requestId: 'bench-alerts' };
 
@@ -300,34 +303,40 @@ try {
   await notifications.tick();
   const messages = (await sql<{ message: NotificationMessage }[]>`select message from notification_outbox`).map((row) => row.message);
   const burst = Array.from({ length: NOTIFICATIONS }, (_, index) => messages[index % messages.length]);
-  const before = receiver.received;
-  await app.services.transactor.run(null, null, async (work) => {
-    for (const message of burst) await notifications.enqueue(work, [channel.id], message);
-    work.afterCommit.unshift(() => {
-      start = performance.now();
+  const ocRates: number[] = [];
+  const rawRates: number[] = [];
+  let size = 0;
+  // Alternating rounds, so that whatever else the machine is doing weighs on both senders alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = receiver.received;
+    await app.services.transactor.run(null, null, async (work) => {
+      for (const message of burst) await notifications.enqueue(work, [channel.id], message);
+      work.afterCommit.unshift(() => {
+        start = performance.now();
+      });
     });
-  });
-  const sampling = process.env.BENCH_PROFILE ? sampleQueries() : null;
-  await notifications.tick();
-  await sampling?.stop();
-  while (receiver.received - before < NOTIFICATIONS) await new Promise((resolve) => setTimeout(resolve, 5));
-  const outboxMs = ms(start);
-  const [{ left }] = await sql`select count(*)::int as left from notification_outbox where state <> 'DELIVERED'`;
-  if (left !== 0) throw new Error(`${left} notifications were not delivered`);
-  const sent = await sql<
-    { id: string; created_at: Date; message: NotificationMessage }[]
-  >`select id, created_at, message from notification_outbox order by created_at desc limit ${NOTIFICATIONS}`;
-  const bodies = sent.map((row) => webhookBody({ id: row.id, createdAt: row.created_at, message: row.message }));
-  const beforeRaw = receiver.received;
-  start = performance.now();
-  await rawPosts(receiver.url, bodies);
-  const postMs = ms(start);
-  if (receiver.received - beforeRaw !== bodies.length) throw new Error('the bare loop lost requests');
-  const ocRate = (NOTIFICATIONS / outboxMs) * 1000;
-  const rawRate = (bodies.length / postMs) * 1000;
-  const size = Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length);
+    const sampling = process.env.BENCH_PROFILE ? sampleQueries() : null;
+    await notifications.tick();
+    await sampling?.stop();
+    while (receiver.received - before < NOTIFICATIONS) await new Promise((resolve) => setTimeout(resolve, 5));
+    ocRates.push((NOTIFICATIONS / ms(start)) * 1000);
+    const [{ left }] = await sql`select count(*)::int as left from notification_outbox where state <> 'DELIVERED'`;
+    if (left !== 0) throw new Error(`${left} notifications were not delivered`);
+    const sent = await sql<
+      { id: string; created_at: Date; message: NotificationMessage }[]
+    >`select id, created_at, message from notification_outbox order by created_at desc limit ${NOTIFICATIONS}`;
+    const bodies = sent.map((row) => webhookBody({ id: row.id, createdAt: row.created_at, message: row.message }));
+    size = Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length);
+    const beforeRaw = receiver.received;
+    start = performance.now();
+    await rawPosts(receiver.url, bodies);
+    rawRates.push((bodies.length / ms(start)) * 1000);
+    if (receiver.received - beforeRaw !== bodies.length) throw new Error('the bare loop lost requests');
+  }
+  const ocRate = median(ocRates);
+  const rawRate = median(rawRates);
   console.log(
-    `notifications (${NOTIFICATIONS}, ~${size} B each, ${CONCURRENCY} at a time): outbox ${ocRate.toFixed(0)}/s; bare POST loop ${rawRate.toFixed(0)}/s; ratio ${(ocRate / rawRate).toFixed(2)} (goal >= 0.5)`,
+    `notifications (${NOTIFICATIONS}, ~${size} B each, ${CONCURRENCY} at a time, median of ${ROUNDS} rounds): outbox ${ocRate.toFixed(0)}/s; bare POST loop ${rawRate.toFixed(0)}/s; ratio ${(ocRate / rawRate).toFixed(2)} (goal >= 0.5)`,
   );
 } finally {
   await app.stop();

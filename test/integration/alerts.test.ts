@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollManager, type ScriptedManager, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
@@ -334,6 +336,31 @@ describe('alerts', () => {
     }
     const deadLetters = (await admin(`{ notifications(first: 10, state: DEAD) { nodes { id attempts lastError } } }`)).notifications.nodes;
     expect(deadLetters).toEqual([{ id: dead.id, attempts: 3, lastError: 'could not connect (ECONNREFUSED)' }]);
+  });
+
+  it('gives a receiver that never answers one send slot: notifications to others go out meanwhile', async () => {
+    const requests: http.IncomingMessage[] = [];
+    const silent = http.createServer((request) => requests.push(request));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const stuck = await webhook('stuck', { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks` });
+    const hook = await webhook();
+    const sendTest = async (id: string) =>
+      (await admin(`mutation($id: ID!) { testNotificationChannel(id: $id) { ... on Notification { id } } }`, { id })).testNotificationChannel.id;
+    const waiting = await sendTest(stuck.id);
+    await eventually(() => expect(requests).toHaveLength(1));
+    const answered = await sendTest(hook.id);
+    await eventually(() => expect(receiver.received.map((delivery) => delivery.id)).toEqual([answered]));
+
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await server.app.services.notifications.tick();
+    const states = (await admin(`{ notifications(first: 10) { nodes { id state attempts } } }`)).notifications.nodes;
+    expect(states).toEqual(
+      expect.arrayContaining([
+        { id: answered, state: 'DELIVERED', attempts: 1 },
+        { id: waiting, state: 'PENDING', attempts: 1 },
+      ]),
+    );
   });
 
   it('never returns a channel secret, keeps it when an update leaves it out, and refuses bad channels', async () => {

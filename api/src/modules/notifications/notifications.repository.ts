@@ -11,6 +11,13 @@ import {
 } from './notifications.table.ts';
 import type { NotificationMessage } from './notifications.types.ts';
 
+/** How one claimed notification's attempt went, and where it goes next. */
+export interface AttemptOutcome {
+  notification: NotificationRow;
+  attempt: { at: Date; succeeded: boolean; outcome: string };
+  next: { state: DeliveryState; nextAttemptAt: Date };
+}
+
 export class NotificationsRepository {
   async insertChannel(tx: Executor, values: typeof notificationChannels.$inferInsert): Promise<ChannelRow> {
     const [row] = await tx.insert(notificationChannels).values(values).returning();
@@ -50,52 +57,59 @@ export class NotificationsRepository {
   }
 
   /**
-   * Claims due notifications: their next attempt is pushed `leaseMs` ahead in the same statement,
-   * so another delivery pass (or replica) skips them, and a crash mid-send leaves them due again.
+   * Records finished attempts and claims up to `limit` due notifications, in one statement: one
+   * round trip and one commit each time the sender refills its window. A claim pushes the next
+   * attempt `leaseMs` ahead, so another pass (or replica) skips it and a crash mid-send leaves it
+   * due again; the notifications being recorded are never claimed by the same statement.
    */
-  async claimDue(db: Executor, now: Date, leaseMs: number, limit: number): Promise<NotificationRow[]> {
+  async recordAndClaim(db: Executor, outcomes: readonly AttemptOutcome[], now: Date, leaseMs: number, limit: number): Promise<NotificationRow[]> {
+    const column = <T>(value: (outcome: AttemptOutcome) => T) => new Param(outcomes.map(value));
+    const ids = column(({ notification }) => notification.id);
+    // Arrays go through text[]: PGlite cannot encode an array of a type it does not know, such as an enum.
+    const finished = db
+      .$with('finished', {
+        id: sql<string>`id`,
+      })
+      .as(sql`select * from unnest(
+        ${ids}::text[]::uuid[],
+        ${column(({ notification }) => notification.attempts + 1)}::int[],
+        ${column(({ next }) => next.state)}::text[],
+        ${column(({ next }) => next.nextAttemptAt.toISOString())}::text[]::timestamptz[],
+        ${column(({ attempt }) => attempt.at.toISOString())}::text[]::timestamptz[],
+        ${column(({ attempt }) => String(attempt.succeeded))}::text[]::boolean[],
+        ${column(({ attempt }) => attempt.outcome)}::text[]
+      ) as finished(id, attempts, state, next_attempt_at, at, succeeded, outcome)`);
+    const logged = db.$with('logged', { id: sql<number>`id` }).as(sql`
+      insert into ${notificationAttempts} (notification_id, attempt, at, succeeded, outcome)
+      select id, attempts, at, succeeded, outcome from finished
+      returning id`);
+    const recorded = db.$with('recorded', { id: sql<string>`id` }).as(sql`
+      update ${notificationOutbox} set
+        attempts = finished.attempts, state = finished.state::notification_delivery_state, next_attempt_at = finished.next_attempt_at,
+        last_error = case when finished.succeeded then null else finished.outcome end,
+        delivered_at = case when finished.succeeded then finished.at end
+      from finished
+      where ${notificationOutbox.id} = finished.id
+      returning ${notificationOutbox.id}`);
     const due = db
       .select({ id: notificationOutbox.id })
       .from(notificationOutbox)
-      .where(and(eq(notificationOutbox.state, 'PENDING'), lte(notificationOutbox.nextAttemptAt, now)))
+      .where(
+        and(
+          eq(notificationOutbox.state, 'PENDING'),
+          lte(notificationOutbox.nextAttemptAt, now),
+          sql`${notificationOutbox.id} not in (select id from finished)`,
+        ),
+      )
       .orderBy(asc(notificationOutbox.nextAttemptAt))
       .limit(limit)
       .for('update', { skipLocked: true });
     return db
+      .with(finished, logged, recorded)
       .update(notificationOutbox)
       .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
       .where(inArray(notificationOutbox.id, due))
       .returning();
-  }
-
-  /** Records a delivery pass's attempts and where each notification goes next: two statements, however many were sent. */
-  async recordAttempts(
-    tx: Executor,
-    outcomes: {
-      notification: NotificationRow;
-      attempt: { at: Date; succeeded: boolean; outcome: string };
-      next: { state: DeliveryState; nextAttemptAt: Date };
-    }[],
-  ): Promise<void> {
-    if (outcomes.length === 0) return;
-    await tx
-      .insert(notificationAttempts)
-      .values(outcomes.map(({ notification, attempt }) => ({ notificationId: notification.id, attempt: notification.attempts + 1, ...attempt })));
-    const column = <T>(value: (outcome: (typeof outcomes)[number]) => T) => new Param(outcomes.map(value));
-    // Arrays go through text[]: PGlite cannot encode an array of a type it does not know, such as an enum.
-    await tx.execute(sql`
-      update ${notificationOutbox} set
-        attempts = next.attempts, state = next.state::notification_delivery_state, next_attempt_at = next.next_attempt_at,
-        last_error = next.last_error, delivered_at = next.delivered_at
-      from unnest(
-        ${column(({ notification }) => notification.id)}::text[]::uuid[],
-        ${column(({ notification }) => notification.attempts + 1)}::int[],
-        ${column(({ next }) => next.state)}::text[],
-        ${column(({ next }) => next.nextAttemptAt.toISOString())}::text[]::timestamptz[],
-        ${column(({ attempt }) => (attempt.succeeded ? null : attempt.outcome))}::text[],
-        ${column(({ attempt }) => (attempt.succeeded ? attempt.at.toISOString() : null))}::text[]::timestamptz[]
-      ) as next(id, attempts, state, next_attempt_at, last_error, delivered_at)
-      where ${notificationOutbox.id} = next.id`);
   }
 
   async notification(db: Executor, id: string): Promise<NotificationRow | undefined> {

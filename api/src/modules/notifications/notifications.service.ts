@@ -7,9 +7,10 @@ import type { Published } from '../../shared/events.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { validateId, validateName } from '../../shared/validation.ts';
+import { DeliveryPass, type Sent } from './notifications.delivery.ts';
 import type { NotificationsRepository } from './notifications.repository.ts';
 import { backoffMs, type ChannelInput, channelValues, checkMaxAttempts } from './notifications.rules.ts';
-import { SEND_TIMEOUT_MS, type SendResult, send } from './notifications.senders.ts';
+import { SEND_TIMEOUT_MS } from './notifications.senders.ts';
 import type { AttemptRow, ChannelRow, DeliveryState, NotificationRow } from './notifications.table.ts';
 import type { NotificationMessage } from './notifications.types.ts';
 
@@ -30,7 +31,6 @@ export interface EventSource {
 
 /** How long a claimed notification is held for its sender: longer than any attempt, and short, because it is how long a crash mid-send delays the retry. */
 const CLAIM_LEASE_MS = 2 * SEND_TIMEOUT_MS;
-const CLAIM_BATCH = 50;
 const EXPORT_BATCH = 500;
 
 /**
@@ -43,6 +43,8 @@ export class NotificationsService {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  /** The running delivery pass, woken when new notifications commit so they need not wait for its slowest send. */
+  #delivering: DeliveryPass | null = null;
 
   constructor(
     private readonly db: Database,
@@ -70,6 +72,7 @@ export class NotificationsService {
   tick(): Promise<void> {
     if (this.#running) {
       this.#again = true;
+      this.#delivering?.wake();
       return this.#running;
     }
     this.#running = (async () => {
@@ -78,6 +81,7 @@ export class NotificationsService {
         try {
           await this.exportEvents();
           await this.deliverDue();
+          await this.#pruneDelivered();
         } catch (error) {
           this.logger.error({ err: error }, 'notification pass failed');
         }
@@ -234,32 +238,30 @@ export class NotificationsService {
     return this.repository.depth(this.db);
   }
 
-  /** Sends what is due, each at most once per pass; returns how many were attempted. */
+  /** Sends what is due, each at most once per pass (see DeliveryPass); returns how many were attempted. */
   async deliverDue(): Promise<number> {
-    const claimed = await this.repository.claimDue(this.db, this.clock.now(), CLAIM_LEASE_MS, CLAIM_BATCH);
-    if (claimed.length === 0) return 0;
-    const channels = new Map((await this.repository.channels(this.db, [...new Set(claimed.map((row) => row.channelId))])).map((row) => [row.id, row]));
-    const sent = await Promise.all(
-      claimed.map(async (notification) => {
-        const channel = channels.get(notification.channelId);
-        if (!channel) return [];
-        return [
-          { notification, channel, result: await send(channel, { id: notification.id, createdAt: notification.createdAt, message: notification.message }) },
-        ];
-      }),
+    const pass = new DeliveryPass(
+      {
+        recordAndClaim: (sent, room) => this.#recordAndClaim(sent, room),
+        channels: (ids) => this.repository.channels(this.db, ids),
+      },
+      () => this.#stopped,
     );
-    await this.#record(sent.flat());
-    if (claimed.length === CLAIM_BATCH) this.#again = true;
-    await this.repository.pruneDelivered(this.db, new Date(this.clock.now().getTime() - this.options.retentionMs));
-    return claimed.length;
+    this.#delivering = pass;
+    try {
+      const attempted = await pass.run();
+      if (pass.cutShort) this.#again = true;
+      return attempted;
+    } finally {
+      this.#delivering = null;
+    }
   }
 
   /**
-   * Records what a delivery pass sent in one transaction once every send has answered: one commit
-   * per pass rather than one per notification. A crash before it leaves the pass's notifications
+   * Records finished sends and claims `room` more. A crash before it leaves the finished ones
    * claimed, so they are sent again with the same ids, as after any crash mid-send.
    */
-  async #record(sent: { notification: NotificationRow; channel: ChannelRow; result: SendResult }[]): Promise<void> {
+  async #recordAndClaim(sent: Sent[], room: number): Promise<NotificationRow[]> {
     const at = this.clock.now();
     const outcomes = sent.map(({ notification, channel, result }) => {
       const attempt = notification.attempts + 1;
@@ -267,9 +269,16 @@ export class NotificationsService {
       const nextAttemptAt = new Date(at.getTime() + (state === 'PENDING' ? backoffMs(attempt, this.options.backoffBaseMs, this.options.backoffCapMs) : 0));
       return { notification, channel, attempt: { at, ...result }, next: { state, nextAttemptAt } };
     });
-    await this.db.transaction((tx) => this.repository.recordAttempts(tx, outcomes));
+    if (outcomes.length === 0 && room === 0) return [];
+    const claimed = await this.repository.recordAndClaim(this.db, outcomes, at, CLAIM_LEASE_MS, room);
     for (const { notification, channel } of outcomes.filter((outcome) => outcome.next.state === 'DEAD'))
       this.logger.warn({ notification: notification.id, channel: channel.name, attempts: notification.attempts + 1 }, 'notification dead-lettered');
+    return claimed;
+  }
+
+  /** Delivered notifications past their retention go, once per pass. */
+  async #pruneDelivered(): Promise<void> {
+    await this.repository.pruneDelivered(this.db, new Date(this.clock.now().getTime() - this.options.retentionMs));
   }
 
   /** Copies new events to each event-export channel's outbox, a batch at a time, advancing its cursor in the same transaction. */
