@@ -17,7 +17,11 @@ export default defineConfig({
   resolve: {
     // graphql 16 ships CommonJS and ESM without an exports map; Node loads the CommonJS build
     // for the dependencies, so the tests must too, or two graphql instances meet.
-    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+    // The dashboard's pure modules (forms, labels) are unit-tested as the dashboard imports them.
+    alias: [
+      { find: /^graphql$/, replacement: require.resolve('graphql') },
+      { find: /^\$lib\//, replacement: `${import.meta.dirname}/ui/src/lib/` },
+    ],
   },
   test: {
     testTimeout: 60_000,

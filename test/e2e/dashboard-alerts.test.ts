@@ -8,6 +8,8 @@ const CLUSTER = 'billing';
 const WORKER = 'billing-1';
 const CHANNEL = 'on-call';
 const RULE = 'worker-down';
+const DRIFT_RULE = 'config-drift';
+const POLICY = 'restart-billing';
 const ACK_COMMENT = 'restarting it by hand, ticket OPS-7';
 
 const alertRow = '[data-testid="alert-row"]';
@@ -28,8 +30,9 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
   const stillSamePage = (target: Page) => target.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
 
   beforeAll(async () => {
-    // Evaluated every second, so that a dead worker is an alert at once rather than in 15 s.
-    oc = await LiveOc.start({ OPSCENTER_ALERT_EVALUATION_INTERVAL: '1s' });
+    // Evaluated every second, so that a dead worker is an alert at once rather than in 15 s, and
+    // healed as soon as its policy is turned on.
+    oc = await LiveOc.start({ OPSCENTER_ALERT_EVALUATION_INTERVAL: '1s', OPSCENTER_REMEDIATION_INTERVAL: '1s' });
     await oc.createCluster(CLUSTER);
     agent = await LiveAgent.create(oc, { cluster: CLUSTER, workers: 1, enrollmentToken: await oc.enrollmentToken(CLUSTER) });
     agent.start();
@@ -123,6 +126,19 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
         .isChecked(),
     ).toBe(true);
     await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // The conditions added later are in the editor too: drift (no baselines here, so it stays quiet).
+    await page.getByTestId('new-rule').click();
+    await page.getByTestId('rule-name').fill(DRIFT_RULE);
+    await page.getByTestId('rule-condition-kind').selectOption('DRIFT');
+    await page.getByTestId('rule-min-files').fill('3');
+    await page.getByTestId('rule-save').click();
+    const drift = page.locator(`[data-testid="rule-row"][data-rule-name="${DRIFT_RULE}"]`);
+    await drift.waitFor();
+    expect(await drift.textContent()).toContain('3 or more files out of sync');
+    await drift.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByTestId('rule-min-files').inputValue()).toBe('3');
+    await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('shows a killed worker’s alert and the navigation count live, without a reload', async () => {
@@ -205,6 +221,39 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
     await screenshot(page, 'alerts-silences');
   });
 
+  it('creates a self-healing policy in its editor, showing the OC’s refusal next to the field it names', async () => {
+    await page.getByRole('navigation', { name: 'Alerting' }).getByRole('link', { name: 'Self-healing' }).click();
+    await page.waitForURL((url) => url.pathname === '/alerts/policies');
+    await page.getByRole('heading', { name: 'No self-healing policies yet' }).waitFor();
+    await page.getByTestId('new-policy').click();
+    await page.getByTestId('policy-name').fill(POLICY);
+    const cluster = page.getByTestId('target-cluster').and(page.locator(`[value="${CLUSTER}"]`));
+    await cluster.check();
+    await page.getByTestId('policy-for').fill('5s');
+    // Off for now: the worker killed above stays dead until the last test turns it on.
+    await page.getByTestId('policy-enabled').uncheck();
+    await page.getByTestId('policy-max-restarts').fill('50');
+    await page.getByTestId('policy-save').click();
+    await page.getByTestId('policy-form').getByText('maxRestartsPerHour must be a whole number from 1 to 20.').waitFor();
+    await screenshot(page, 'alerts-policy-form-refused');
+
+    await page.getByTestId('policy-max-restarts').fill('2');
+    await page.getByTestId('policy-save').click();
+    const row = page.locator(`[data-testid="policy-row"][data-policy-name="${POLICY}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-enabled')).toBe('false');
+    const text = await row.textContent();
+    expect(text).toContain(`cluster ${CLUSTER}`);
+    expect(text).toContain('Down for 5s');
+    expect(text).toContain('2 restarts per node an hour');
+
+    // Editing starts from the stored policy, its cluster named as it was chosen.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.getByTestId('policy-max-restarts').inputValue()).toBe('2');
+    expect(await cluster.isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('shows viewers every alerting page without actions', async () => {
     await oc.query(`mutation { createUser(username: "reader", role: VIEWER, password: "password-of-reader") { __typename } }`);
     const viewer = await loggedInPage(browser, oc, { username: 'reader', password: 'password-of-reader' });
@@ -215,7 +264,7 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
       expect(await viewer.getByTestId('alert-silence').count()).toBe(0);
       await screenshot(viewer, 'alerts-viewer');
       await viewer.goto(`${oc.url}/alerts/rules`);
-      await viewer.locator('[data-testid="rule-row"]').waitFor();
+      await viewer.locator('[data-testid="rule-row"]').first().waitFor();
       expect(await viewer.getByTestId('new-rule').count()).toBe(0);
       expect(await viewer.getByRole('button', { name: 'Delete' }).count()).toBe(0);
       await viewer.goto(`${oc.url}/alerts/channels`);
@@ -225,8 +274,24 @@ describe('alerts in the dashboard', { timeout: 120_000 }, () => {
       await viewer.goto(`${oc.url}/alerts/silences`);
       await viewer.locator('[data-testid="silence-row"]').waitFor();
       expect(await viewer.getByTestId('silence-expire').count()).toBe(0);
+      await viewer.goto(`${oc.url}/alerts/policies`);
+      await viewer.locator('[data-testid="policy-row"]').waitFor();
+      expect(await viewer.getByTestId('new-policy').count()).toBe(0);
+      expect(await viewer.getByTestId('policy-toggle').count()).toBe(0);
     } finally {
       await viewer.context().close();
     }
+  });
+
+  it('heals the dead worker once its policy is turned on, linking the restart it started', async () => {
+    const row = page.locator(`[data-testid="policy-row"][data-policy-name="${POLICY}"]`);
+    await row.getByTestId('policy-toggle').click();
+    await page.locator(`[data-testid="policy-row"][data-policy-name="${POLICY}"][data-enabled="true"]`).waitFor();
+    // No event announces the action; the restart's status changes of the node bring it.
+    const action = page.locator(`[data-testid="policy-activity"][data-policy-name="${POLICY}"] [data-testid="policy-action"][data-outcome="RESTARTED"]`);
+    await action.waitFor({ timeout: 30_000 });
+    expect(await action.textContent()).toContain(WORKER);
+    expect(await action.getByTestId('policy-action-operation').getAttribute('href')).toMatch(/^\/operations\/[^/]+$/);
+    await screenshot(page, 'alerts-policies');
   });
 });

@@ -1,6 +1,19 @@
 import { graphql, type ResultOf, type VariablesOf } from '$lib/graphql/graphql';
 import { ErrorFields } from '$lib/operations/operations.graphql';
 
+/** Why a save was refused: the error, and the argument a validation error names, to show it at its field. */
+export const RefusalFields = graphql(
+  `
+    fragment RefusalFields on Error {
+      ...ErrorFields
+      ... on ValidationError {
+        field
+      }
+    }
+  `,
+  [ErrorFields],
+);
+
 export const AlertFields = graphql(`
   fragment AlertFields on Alert {
     id
@@ -178,6 +191,10 @@ export const AlertRulesQuery = graphql(
         name
         kind
       }
+      remediationPolicies {
+        id
+        name
+      }
     }
   `,
   [AlertRuleFields],
@@ -191,14 +208,11 @@ export const CreateAlertRuleMutation = graphql(
         ... on AlertRule {
           id
         }
-        ...ErrorFields
-        ... on ValidationError {
-          field
-        }
+        ...RefusalFields
       }
     }
   `,
-  [ErrorFields],
+  [RefusalFields],
 );
 
 export const UpdateAlertRuleMutation = graphql(
@@ -209,14 +223,11 @@ export const UpdateAlertRuleMutation = graphql(
         ... on AlertRule {
           id
         }
-        ...ErrorFields
-        ... on ValidationError {
-          field
-        }
+        ...RefusalFields
       }
     }
   `,
-  [ErrorFields],
+  [RefusalFields],
 );
 
 export const SetAlertRuleEnabledMutation = graphql(
@@ -351,14 +362,11 @@ export const CreateNotificationChannelMutation = graphql(
         ... on NotificationChannel {
           id
         }
-        ...ErrorFields
-        ... on ValidationError {
-          field
-        }
+        ...RefusalFields
       }
     }
   `,
-  [ErrorFields],
+  [RefusalFields],
 );
 
 export const UpdateNotificationChannelMutation = graphql(
@@ -369,14 +377,11 @@ export const UpdateNotificationChannelMutation = graphql(
         ... on NotificationChannel {
           id
         }
-        ...ErrorFields
-        ... on ValidationError {
-          field
-        }
+        ...RefusalFields
       }
     }
   `,
-  [ErrorFields],
+  [RefusalFields],
 );
 
 export const DeleteNotificationChannelMutation = graphql(

@@ -1,10 +1,19 @@
 import type { ClusterHealth, NodeStatus, StatusCause } from '$lib/graphql/enums';
 import type { FormResult, TargetForm } from '$lib/operations/strategy-form';
-import { targetFromForm } from '$lib/operations/strategy-form';
+import { durationFromForm, targetFormOf, targetFromForm } from '$lib/operations/strategy-form';
 import type { AlertSeverity } from './alert-labels';
 import type { AlertRuleInput, AlertRuleView } from './alerts.graphql';
 
-export type ConditionKind = 'NODE_STATUS' | 'CLUSTER_HEALTH' | 'STATISTIC' | 'ANOMALY' | 'OPERATION_FAILED' | 'SCHEDULE_MISSED';
+export type ConditionKind =
+  | 'NODE_STATUS'
+  | 'CLUSTER_HEALTH'
+  | 'STATISTIC'
+  | 'ANOMALY'
+  | 'AVAILABILITY'
+  | 'DRIFT'
+  | 'OPERATION_FAILED'
+  | 'SCHEDULE_MISSED'
+  | 'REMEDIATION_STOPPED';
 export type StatMetric = 'CPU' | 'MEMORY' | 'DISK' | 'LOAD';
 
 export const CONDITION_LABELS: Record<ConditionKind, string> = {
@@ -12,8 +21,11 @@ export const CONDITION_LABELS: Record<ConditionKind, string> = {
   CLUSTER_HEALTH: 'A cluster has a health',
   STATISTIC: 'A statistic is above a threshold',
   ANOMALY: 'A statistic is anomalous',
+  AVAILABILITY: 'Availability is below an objective',
+  DRIFT: 'Nodes drifted from their baselines',
   OPERATION_FAILED: 'An operation failed',
   SCHEDULE_MISSED: 'A schedule run was missed',
+  REMEDIATION_STOPPED: 'Self-healing gave up on a node',
 };
 
 /** The statuses and healths the OC alerts on: planned work, departures and health are never problems. */
@@ -38,6 +50,12 @@ export interface RuleForm {
   metric: StatMetric;
   above: string;
   sensitivity: string;
+  /** AVAILABILITY: the objective in percent. */
+  objective: string;
+  /** DRIFT: how many files out of sync. */
+  minFiles: string;
+  /** REMEDIATION_STOPPED: one policy by name; empty for every policy. */
+  policy: string;
   window: string;
   for: string;
   groupInterval: string;
@@ -58,6 +76,9 @@ export function emptyRuleForm(): RuleForm {
     metric: 'CPU',
     above: '90',
     sensitivity: '3.5',
+    objective: '99.9',
+    minFiles: '1',
+    policy: '',
     window: '',
     for: '0s',
     groupInterval: '5m',
@@ -87,19 +108,12 @@ export function durationOfMs(ms: number): string {
 }
 
 const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
+const asText = (value: unknown, otherwise: string): string => (typeof value === 'number' || typeof value === 'string' ? String(value) : otherwise);
 
 /** A stored rule in the form's terms; stored targets name clusters by id, the form by name. */
 export function ruleFormOf(rule: AlertRuleView, clusterNames: ReadonlyMap<string, string>): RuleForm {
   const form = emptyRuleForm();
-  const { condition, target } = rule;
-  const targetForm: TargetForm =
-    target.kind === 'CLUSTERS'
-      ? { ...form.target, mode: 'clusters', clusters: list<string>(target.clusterIds).map((id) => clusterNames.get(id) ?? id) }
-      : target.kind === 'TAGS'
-        ? { ...form.target, mode: 'tags', tags: list<string>(target.tags).join(', '), match: target.match === 'ANY' ? 'ANY' : 'ALL' }
-        : target.kind === 'NODES'
-          ? { ...form.target, mode: 'nodes', nodes: list<string>(target.nodeIds) }
-          : form.target;
+  const { condition } = rule;
   return {
     ...form,
     name: rule.name,
@@ -108,14 +122,17 @@ export function ruleFormOf(rule: AlertRuleView, clusterNames: ReadonlyMap<string
     labels: Object.entries(rule.labels)
       .map(([key, value]) => `${key}=${String(value)}`)
       .join('\n'),
-    target: targetForm,
+    target: targetFormOf(rule.target, clusterNames),
     kind: condition.kind as ConditionKind,
     statuses: condition.kind === 'NODE_STATUS' ? list(condition.statuses) : form.statuses,
     causes: condition.kind === 'NODE_STATUS' ? list(condition.causes) : form.causes,
     healths: condition.kind === 'CLUSTER_HEALTH' ? list(condition.healths) : form.healths,
     metric: typeof condition.metric === 'string' ? (condition.metric as StatMetric) : form.metric,
-    above: typeof condition.above === 'number' ? String(condition.above) : form.above,
-    sensitivity: typeof condition.sensitivity === 'number' ? String(condition.sensitivity) : form.sensitivity,
+    above: asText(condition.above, form.above),
+    sensitivity: asText(condition.sensitivity, form.sensitivity),
+    objective: asText(condition.objective, form.objective),
+    minFiles: asText(condition.minFiles, form.minFiles),
+    policy: asText(condition.policy, form.policy),
     window: typeof condition.windowMs === 'number' ? durationOfMs(condition.windowMs) : '',
     for: rule.for,
     groupInterval: rule.groupInterval,
@@ -123,18 +140,11 @@ export function ruleFormOf(rule: AlertRuleView, clusterNames: ReadonlyMap<string
   };
 }
 
-const DURATION = /^(\d+(ms|s|m|h|d))+$/;
-
 /** Checks what can be checked without the OC; thresholds and windows out of range are the OC's to refuse. */
 export function ruleInputFromForm(form: RuleForm): FormResult<AlertRuleInput> {
   const errors: Record<string, string> = {};
-  const duration = (field: 'window' | 'for' | 'groupInterval'): string | undefined => {
-    const text = form[field].trim();
-    if (text === '') return undefined;
-    if (!DURATION.test(text)) errors[field] = 'Enter a duration such as 30s, 5m or 1h30m.';
-    return text;
-  };
-  const number = (field: 'above' | 'sensitivity'): number => {
+  const duration = (field: 'window' | 'for' | 'groupInterval') => durationFromForm(form[field], field, errors);
+  const number = (field: 'above' | 'sensitivity' | 'objective'): number => {
     const value = Number(form[field].trim());
     if (form[field].trim() === '' || !Number.isFinite(value)) errors[field] = 'Enter a number.';
     return value;
@@ -167,6 +177,18 @@ export function ruleInputFromForm(form: RuleForm): FormResult<AlertRuleInput> {
       break;
     case 'ANOMALY':
       condition = { anomaly: { metric: form.metric, sensitivity: number('sensitivity'), window } };
+      break;
+    case 'AVAILABILITY':
+      condition = { availability: { objective: number('objective'), window } };
+      break;
+    case 'DRIFT': {
+      const minFiles = Number(form.minFiles.trim());
+      if (!/^\d+$/.test(form.minFiles.trim()) || minFiles < 1) errors.minFiles = 'Enter a whole number of files, 1 or more.';
+      condition = { drift: { minFiles } };
+      break;
+    }
+    case 'REMEDIATION_STOPPED':
+      condition = { remediationStopped: { policy: form.policy.trim() || null } };
       break;
     case 'OPERATION_FAILED':
       condition = { operationFailed: { window } };

@@ -9,23 +9,6 @@ export function isBaselineField(field: unknown): field is BaselineField {
   return (BASELINE_FIELDS as readonly unknown[]).includes(field);
 }
 
-const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-
-/** A stored target (`{ kind: 'CLUSTERS', clusterIds }` and so on) as the target picker's form; none gives an empty one. */
-export function targetFormOf(target: Record<string, unknown> | null, clusterNames: ReadonlyMap<string, string>): TargetForm {
-  const form: TargetForm = { mode: 'clusters', clusters: [], tags: '', match: 'ALL', nodes: [] };
-  switch (target?.kind) {
-    case 'ALL':
-      return { ...form, mode: 'all' };
-    case 'TAGS':
-      return { ...form, mode: 'tags', tags: list(target.tags).join(', '), match: target.match === 'ANY' ? 'ANY' : 'ALL' };
-    case 'NODES':
-      return { ...form, mode: 'nodes', nodes: list(target.nodeIds) };
-    default:
-      return { ...form, clusters: list(target?.clusterIds).map((id) => clusterNames.get(id) ?? id) };
-  }
-}
-
 /** A target as the picker sends it, comparable with another: lists sorted, tags as the OC stores them. */
 function targetKey(target: TargetInput): string {
   if (target.all) return 'all';

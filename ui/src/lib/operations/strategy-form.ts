@@ -109,3 +109,28 @@ export function targetFromForm(form: TargetForm): FormResult<TargetInput> {
     .filter(Boolean);
   return tags.length ? { value: { tags: { tags, match: form.match } }, errors: null } : { value: null, errors: { target: 'Enter at least one tag.' } };
 }
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** A stored target (`{ kind: 'CLUSTERS', clusterIds }` and so on) as the target picker's form; none gives an empty one. */
+export function targetFormOf(target: Record<string, unknown> | null, clusterNames: ReadonlyMap<string, string>): TargetForm {
+  const form: TargetForm = { mode: 'clusters', clusters: [], tags: '', match: 'ALL', nodes: [] };
+  switch (target?.kind) {
+    case 'ALL':
+      return { ...form, mode: 'all' };
+    case 'TAGS':
+      return { ...form, mode: 'tags', tags: list(target.tags).join(', '), match: target.match === 'ANY' ? 'ANY' : 'ALL' };
+    case 'NODES':
+      return { ...form, mode: 'nodes', nodes: list(target.nodeIds) };
+    default:
+      return { ...form, clusters: list(target?.clusterIds).map((id) => clusterNames.get(id) ?? id) };
+  }
+}
+
+/** Checks a duration as the OC writes them ("30s", "5m", "1h30m"); empty is left out, for the OC's default. */
+export function durationFromForm(text: string, field: string, errors: Record<string, string>): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (!DURATION.test(trimmed)) errors[field] = 'Enter a duration such as 30s, 5m or 1h30m.';
+  return trimmed;
+}

@@ -3,59 +3,37 @@ import { ClustersQuery } from '$lib/clusters/clusters.graphql';
 import { unionError } from '$lib/graphql/errors';
 import { fetchAllPages, fetchQuery, runMutation } from '$lib/graphql/request';
 import { dateTimeFormatFor } from '$lib/utils/format';
-import { describeError, describeLoadError } from '$lib/utils/handle-error';
+import { ListState } from '$lib/utils/list-state.svelte';
 import { DeleteScheduleMutation, type Schedule, SchedulesQuery, SetScheduleEnabledMutation } from './schedules.graphql';
 
 /** All schedules by name, with enabling, disabling and deleting. */
-export class ScheduleList {
+export class ScheduleList extends ListState {
   schedules = $state.raw<Schedule[]>([]);
   /** Stored targets name clusters by id; the list shows their names. */
   clusterNames = $state.raw<ReadonlyMap<string, string>>(new Map());
-  loaded = $state(false);
-  error = $state<string | null>(null);
-  actionError = $state<string | null>(null);
-  busyId = $state<string | null>(null);
 
-  constructor(private readonly client: Client) {}
+  constructor(private readonly client: Client) {
+    super('The schedules could not be loaded.');
+  }
 
-  load = async (): Promise<void> => {
-    try {
-      const [schedules, clusters] = await Promise.all([
-        fetchAllPages(async (after) => (await fetchQuery(this.client, SchedulesQuery, { after })).schedules),
-        fetchAllPages(async (after) => (await fetchQuery(this.client, ClustersQuery, { after, orderBy: 'NAME' })).clusters),
-      ]);
-      this.schedules = schedules;
-      this.clusterNames = new Map(clusters.map((cluster) => [cluster.id, cluster.name]));
-      this.error = null;
-    } catch (error) {
-      this.error = describeLoadError(error, 'The schedules could not be loaded.');
-    } finally {
-      this.loaded = true;
-    }
-  };
+  protected async fetch(): Promise<void> {
+    const [schedules, clusters] = await Promise.all([
+      fetchAllPages(async (after) => (await fetchQuery(this.client, SchedulesQuery, { after })).schedules),
+      fetchAllPages(async (after) => (await fetchQuery(this.client, ClustersQuery, { after, orderBy: 'NAME' })).clusters),
+    ]);
+    this.schedules = schedules;
+    this.clusterNames = new Map(clusters.map((cluster) => [cluster.id, cluster.name]));
+  }
 
   setEnabled = (schedule: Schedule, enabled: boolean) =>
-    this.#act(schedule.id, `The schedule could not be ${enabled ? 'enabled' : 'disabled'}.`, async () =>
+    this.act(schedule.id, `The schedule could not be ${enabled ? 'enabled' : 'disabled'}.`, async () =>
       unionError((await runMutation(this.client, SetScheduleEnabledMutation, { id: schedule.id, enabled })).setScheduleEnabled),
     );
 
   remove = (schedule: Schedule) =>
-    this.#act(schedule.id, 'The schedule could not be deleted.', async () =>
+    this.act(schedule.id, 'The schedule could not be deleted.', async () =>
       unionError((await runMutation(this.client, DeleteScheduleMutation, { id: schedule.id })).deleteSchedule),
     );
-
-  async #act(id: string, fallback: string, change: () => Promise<{ message: string } | null>): Promise<void> {
-    this.busyId = id;
-    this.actionError = null;
-    try {
-      this.actionError = (await change())?.message ?? null;
-      await this.load();
-    } catch (error) {
-      this.actionError = describeError(error, fallback);
-    } finally {
-      this.busyId = null;
-    }
-  }
 }
 
 /** A run time in the schedule's own zone, which is how its cron expression reads. */
