@@ -244,8 +244,8 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     {
       nodesWithStatus: (target, statuses) => nodes.withStatus(target, statuses),
       operation: (id) => operations.find(id),
-      restart: (meta, nodeId, description, idempotencyKey) =>
-        operations.create(meta, { kind: 'RESTART', target: { nodes: [nodeId] }, description, idempotencyKey }),
+      prepareRestart: (nodeId, description, idempotencyKey) =>
+        operations.prepare({ kind: 'RESTART', target: { nodes: [nodeId] }, description, idempotencyKey }),
       linkAlerts: (work, nodeId, operationId, policyName) => alerts.remediated(work, nodeId, operationId, policyName),
     },
     transactor,

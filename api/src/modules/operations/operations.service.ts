@@ -31,6 +31,9 @@ export interface OperationInput {
   deploy?: DeploySource | null;
 }
 
+/** Starts a planned operation within the caller's transaction; `audited` is what its audit row records. */
+export type PreparedOperation = ((work: UnitOfWork, meta: RequestMeta) => Promise<OperationRow>) & { audited: Record<string, unknown> };
+
 export interface ClusterBudgetCheck extends Budget {
   clusterId: string;
   unavailableNow: number;
@@ -177,30 +180,37 @@ export class OperationsService {
 
   /** Creates an operation; the same idempotency key with the same input returns the same operation. */
   async create(meta: RequestMeta, input: OperationInput & { idempotencyKey?: string | null }): Promise<OperationRow> {
+    const start = await this.prepare(input);
+    return this.transactor.run(meta, { action: 'operation.create', targetType: 'operation', args: start.audited }, async (work) => {
+      const row = await start(work, meta);
+      work.target(row.id);
+      return row;
+    });
+  }
+
+  /**
+   * Plans an operation (reading the fleet, outside any transaction) and returns what starts it
+   * within a caller's transaction, so a caller can commit it with its own changes. Started with
+   * an idempotency key that already named an operation, it returns that operation.
+   */
+  async prepare(input: OperationInput & { idempotencyKey?: string | null }): Promise<PreparedOperation> {
     const key = input.idempotencyKey ? validateText(input.idempotencyKey, 'idempotencyKey', 200) : null;
     const plan = await this.plan(input);
     const hash = createHash('sha256')
       .update(JSON.stringify([plan.kind, plan.target, plan.strategy, plan.description, ...(plan.deploy ? [plan.deploy] : [])]))
       .digest('hex');
-    if (key) {
-      const existing = await this.repository.findByIdempotencyKey(this.db, key);
-      if (existing && existing.inputHash !== hash) throw new IdempotencyKeyReusedError(key);
-      if (existing) return existing;
-    }
-    this.checkStartable(plan);
-    return this.transactor.run(
-      meta,
-      {
-        action: 'operation.create',
-        targetType: 'operation',
-        args: { kind: plan.kind, target: plan.target, strategy: plan.strategy, idempotencyKey: key, ...(plan.deploy ? { deploy: plan.deploy } : {}) },
-      },
-      async (work) => {
-        const row = await this.insert(work, plan, meta, { idempotencyKey: key, inputHash: hash });
-        work.target(row.id);
-        return row;
-      },
-    );
+    const start = async (work: UnitOfWork, meta: RequestMeta) => {
+      if (key) {
+        const existing = await this.repository.findByIdempotencyKey(work.tx, key);
+        if (existing && existing.inputHash !== hash) throw new IdempotencyKeyReusedError(key);
+        if (existing) return existing;
+      }
+      this.checkStartable(plan);
+      return this.insert(work, plan, meta, { idempotencyKey: key, inputHash: hash });
+    };
+    return Object.assign(start, {
+      audited: { kind: plan.kind, target: plan.target, strategy: plan.strategy, idempotencyKey: key, ...(plan.deploy ? { deploy: plan.deploy } : {}) },
+    });
   }
 
   /** Stores a planned operation within the caller's transaction; the engine picks it up once that commits. */

@@ -30,8 +30,11 @@ export interface RemediationPorts {
     statuses: readonly NodeStatus[],
   ): Promise<{ id: string; name: string; clusterId: string; clusterName: string; statusCause: StatusCause; statusSince: Date }[]>;
   operation(id: string): Promise<{ state: string; finishedAt: Date | null } | undefined>;
-  /** Starts a RESTART of one node through the operations engine, under its cluster's budget; the key makes a retry start nothing new. */
-  restart(meta: RequestMeta, nodeId: string, description: string, idempotencyKey: string): Promise<{ id: string }>;
+  /**
+   * Plans a RESTART of one node through the operations engine, under its cluster's budget, and
+   * returns what starts it within the caller's transaction; the key makes a retry start nothing new.
+   */
+  prepareRestart(nodeId: string, description: string, idempotencyKey: string): Promise<(work: UnitOfWork, meta: RequestMeta) => Promise<{ id: string }>>;
   /** Links the restart from the node's open alerts, within the caller's transaction. */
   linkAlerts(work: UnitOfWork, nodeId: string, operationId: string, policyName: string): Promise<void>;
 }
@@ -240,22 +243,14 @@ export class RemediationService {
   ): Promise<void> {
     const since = Math.round((this.clock.now().getTime() - node.statusSince.getTime()) / 1000);
     const description = `self-healing: policy ${policy.name} restarts ${node.name} (${node.statusCause.toLowerCase().replaceAll('_', ' ')} for ${since} s)`;
-    let operation: { id: string };
+    const key = `remediation:${policy.id}:${node.id}:${node.statusSince.toISOString()}:${restartsThisHour}`;
     try {
-      operation = await this.ports.restart(
-        meta,
-        node.id,
-        description,
-        `remediation:${policy.id}:${node.id}:${node.statusSince.toISOString()}:${restartsThisHour}`,
-      );
-    } catch (error) {
-      this.logger.warn({ err: error, policy: policy.name, node: node.name }, 'a self-healing restart could not start');
-      return;
-    }
-    await this.transactor.run(
-      meta,
-      { action: 'remediation.restart', targetType: 'node', targetId: node.id, args: { policy: policy.name, operationId: operation.id } },
-      async (work) => {
+      const start = await this.ports.prepareRestart(node.id, description, key);
+      // The restart, the policy's action and the alerts' link commit together: the hourly count never misses a restart.
+      const audited = { action: 'remediation.restart', targetType: 'operation', args: { policy: policy.name, nodeId: node.id, node: node.name } };
+      await this.transactor.run(meta, audited, async (work) => {
+        const operation = await start(work, meta);
+        work.target(operation.id);
         await this.repository.recordAction(work.tx, {
           policyId: policy.id,
           nodeId: node.id,
@@ -266,8 +261,10 @@ export class RemediationService {
           message: description,
         });
         await this.ports.linkAlerts(work, node.id, operation.id, policy.name);
-      },
-    );
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, policy: policy.name, node: node.name }, 'a self-healing restart could not start');
+    }
   }
 
   async #stop(meta: RequestMeta, policy: PolicyRow, node: { id: string; name: string; clusterId: string; clusterName: string }, reason: string): Promise<void> {
