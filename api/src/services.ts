@@ -230,7 +230,7 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     seriesOf: (nodeIds, metric, since) => liveness.seriesOf(nodeIds, metric, since),
     failedOperations: (since) => operations.failedSince(since),
     missedRuns: (since) => schedules.missedSince(since),
-    maintenanceOperation: (nodeId) => liveness.maintenanceOperation(nodeId),
+    maintenanceOperations: (nodeIds) => liveness.maintenanceOperations(nodeIds),
     remediationHolds: (policy) => remediation.holds(policy),
     filesOutOfSync: async (nodeIds) =>
       (await inventory.drift(nodeIds)).map((files) => (files.some((file) => file.wanted) ? files.filter((file) => file.state !== 'IN_SYNC').length : 0)),

@@ -59,6 +59,9 @@ describe('bad input', () => {
     });
     const malformed = await server.gql('{ node(id: "not-an-id") { id } }', {}, server.adminToken);
     expect(malformed.errors?.[0].extensions?.code).toBe('INVALID_ARGUMENT');
+    // Looked up by name or id: a reference shaped like neither is simply not found, never handed to the database as an id.
+    const dashes = '-'.repeat(36);
+    expect(ok<any>(await server.gql(`{ alertRule(rule: "${dashes}") { id } }`, {}, server.adminToken)).alertRule).toBeNull();
   });
 
   it('refuses targets that are empty, ambiguous or name what does not exist', async () => {

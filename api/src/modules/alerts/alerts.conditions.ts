@@ -35,8 +35,8 @@ export interface AlertSources {
   filesOutOfSync(nodeIds: readonly string[]): Promise<number[]>;
   /** Each node's availability (planned maintenance not counted against it) over the window since `since`, or null where nothing was measured. */
   availabilityOf(target: Target, since: Date): Promise<{ nodeId: string; percent: number | null }[]>;
-  /** The operation that holds a node in MAINTENANCE. */
-  maintenanceOperation(nodeId: string): Promise<string | null>;
+  /** The operation that holds each node in MAINTENANCE, by node id. */
+  maintenanceOperations(nodeIds: readonly string[]): Promise<Map<string, string | null>>;
 }
 
 const COLUMN: Record<StatMetric, StatColumn> = { CPU: 'cpuPercent', MEMORY: 'memoryBytes', DISK: 'diskPercent', LOAD: 'load1' };

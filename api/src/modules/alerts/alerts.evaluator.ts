@@ -214,10 +214,10 @@ export class AlertEvaluator {
   /** A node taken down on purpose by an operation raises no alert: it is held back, naming the operation. */
   async #inhibitMaintenance(observations: Observation[]): Promise<void> {
     const inMaintenance = observations.filter((observation) => observation.subjectKind === 'NODE' && observation.status === 'MAINTENANCE');
-    for (const observation of inMaintenance) {
-      const operationId = await this.sources.maintenanceOperation(observation.subjectId);
-      observation.inhibitedBy = `planned maintenance: operation ${operationId ?? 'unknown'} holds ${observation.subjectName}`;
-    }
+    if (inMaintenance.length === 0) return;
+    const operations = await this.sources.maintenanceOperations(inMaintenance.map((observation) => observation.subjectId));
+    for (const observation of inMaintenance)
+      observation.inhibitedBy = `planned maintenance: operation ${operations.get(observation.subjectId) ?? 'unknown'} holds ${observation.subjectName}`;
   }
 
   /**

@@ -4,7 +4,7 @@ import { actorName, type RequestMeta } from '../../shared/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import { checkPage, type Page, type PageArgs, toPage } from '../../shared/pagination.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
-import { validateId, validateName, validateText } from '../../shared/validation.ts';
+import { isUuid, validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { TargetInput } from '../targets/targets.types.ts';
@@ -108,7 +108,7 @@ export class AlertsService {
 
   async findRule(reference: string): Promise<AlertRuleRow | undefined> {
     const text = validateText(reference, 'rule', 200);
-    return /^[0-9a-f-]{36}$/i.test(text) ? this.repository.rule(this.db, text.toLowerCase()) : this.repository.ruleByName(this.db, text);
+    return isUuid(text) ? this.repository.rule(this.db, text.toLowerCase()) : this.repository.ruleByName(this.db, text);
   }
 
   rules(): Promise<AlertRuleRow[]> {

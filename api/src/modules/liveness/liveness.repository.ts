@@ -256,6 +256,17 @@ export class LivenessRepository {
       .limit(limit);
   }
 
+  /** Each node's latest status change that an operation caused, as node id to operation id: one query for all of them. */
+  async latestOperations(db: Executor, nodeIds: readonly string[]): Promise<Map<string, string | null>> {
+    if (nodeIds.length === 0) return new Map();
+    const rows = await db
+      .selectDistinctOn([nodeStatusHistory.nodeId], { nodeId: nodeStatusHistory.nodeId, operationId: nodeStatusHistory.operationId })
+      .from(nodeStatusHistory)
+      .where(anyOf(nodeStatusHistory.nodeId, nodeIds))
+      .orderBy(nodeStatusHistory.nodeId, desc(nodeStatusHistory.id));
+    return new Map(rows.map((row) => [row.nodeId, row.operationId]));
+  }
+
   async countHistory(db: Executor, nodeId: string): Promise<number> {
     const [row] = await db.select({ value: count() }).from(nodeStatusHistory).where(eq(nodeStatusHistory.nodeId, nodeId));
     return row.value;

@@ -348,8 +348,12 @@ export class LivenessService {
 
   /** While a node is in MAINTENANCE: the operation that took it there. */
   async maintenanceOperation(nodeId: string): Promise<string | null> {
-    const [latest] = await this.repository.history(this.db, nodeId, 1);
-    return latest?.operationId ?? null;
+    return (await this.maintenanceOperations([nodeId])).get(nodeId) ?? null;
+  }
+
+  /** The same for many nodes, in one query: node id to operation id. */
+  maintenanceOperations(nodeIds: readonly string[]): Promise<Map<string, string | null>> {
+    return this.repository.latestOperations(this.db, nodeIds);
   }
 
   /** Nodes whose average of a measurement over the window since `since` is above a threshold. */

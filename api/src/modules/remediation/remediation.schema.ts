@@ -56,7 +56,7 @@ const PolicyRef = builder.objectRef<PolicyRow>('RemediationPolicy').implement({
     holds: t.field({
       type: [HoldRef],
       description: 'Nodes it stopped healing.',
-      resolve: (policy, _args, context) => context.services.remediation.holds(policy.name),
+      resolve: (policy, _args, context) => context.services.remediation.holdsOf(policy),
     }),
   }),
 });

@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.ts';
 import { actorName, type RequestMeta } from '../../shared/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
-import { validateId, validateName, validateText } from '../../shared/validation.ts';
+import { isUuid, validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { NodeStatus, StatusCause } from '../liveness/liveness.types.ts';
 import type { TargetsService } from '../targets/targets.service.ts';
 import type { Target, TargetInput } from '../targets/targets.types.ts';
@@ -179,11 +179,16 @@ export class RemediationService {
 
   async find(reference: string): Promise<PolicyRow | undefined> {
     const text = validateText(reference, 'policy', 200);
-    return /^[0-9a-f-]{36}$/i.test(text) ? this.repository.policy(this.db, text.toLowerCase()) : this.repository.policyByName(this.db, text);
+    return isUuid(text) ? this.repository.policy(this.db, text.toLowerCase()) : this.repository.policyByName(this.db, text);
   }
 
   actions(policyId: string, limit = 50): Promise<ActionRow[]> {
     return this.repository.actions(this.db, policyId, limit);
+  }
+
+  /** The nodes one policy holds back. */
+  async holdsOf(policy: PolicyRow): Promise<(HoldRow & { policyName: string })[]> {
+    return (await this.repository.holds(this.db, policy.id)).map((hold) => ({ ...hold, policyName: policy.name }));
   }
 
   /** Nodes held back by a policy (all policies when none is named). */
