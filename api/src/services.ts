@@ -212,7 +212,11 @@ export function createServices({ db, databaseEngine, contentDirectory, clock, co
     new NotificationsRepository(),
     transactor,
     clock,
-    { head: () => bus.head, readAfter: (tx, after, limit) => eventsRepository.readAfter(tx, after, after + limit) },
+    {
+      head: () => bus.head,
+      readAfter: (tx, after, limit) => eventsRepository.readAfter(tx, after, after + limit),
+      oldest: async (tx) => (await eventsRepository.bounds(tx)).oldest,
+    },
     {
       tickMs: config.notificationTick,
       defaultMaxAttempts: config.notificationMaxAttempts,

@@ -26,7 +26,7 @@ describe('alert conditions, channels and self-healing', () => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer({ config: { operationsTick: '1h', scheduleTick: '1h' } });
+    server = await startTestServer({ config: { operationsTick: '1h', scheduleTick: '1h', eventRetention: '20' } });
     await server.tick(30_000);
   });
   afterEach(() => server.stop());
@@ -273,6 +273,36 @@ describe('alert conditions, channels and self-healing', () => {
     } finally {
       await receiver.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
+  });
+
+  it('tells an event export that fell behind the event retention which events it lost, then goes on from the oldest kept', async () => {
+    const secret = signingSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      const lake = (await admin(CREATE_CHANNEL, { input: { name: 'lake', kind: 'EVENT_EXPORT', url: receiver.url, secret, enabled: false } }))
+        .createNotificationChannel;
+      const cursor = (await server.app.services.events.delivery()).committed;
+      // More events than the export reads in a batch, then pruned down to the retention (20 here), while the export is off.
+      await enrollManager(server, 'busy', { workers: Array.from({ length: 600 }, (_, index) => `b-${index}`) });
+      await server.app.services.events.prune();
+      ok(
+        await server.gql(
+          `mutation($id: ID!, $input: NotificationChannelInput!) { updateNotificationChannel(id: $id, input: $input) { ... on Error { message } } }`,
+          { id: lake.id, input: { name: 'lake', kind: 'EVENT_EXPORT', url: receiver.url, enabled: true } },
+          server.adminToken,
+        ),
+      );
+      await server.app.services.notifications.tick();
+      await eventually(() => expect(receiver.received).toHaveLength(1));
+      const head = (await server.app.services.events.delivery()).committed;
+      const [batch] = receiver.received;
+      expect(batch.verified).toBe(true);
+      expect(batch.body.data.gap).toEqual({ after: cursor, firstAvailable: head - 19, missing: head - 20 - cursor });
+      expect(batch.body.title).toBe(`Events ${head - 19} to ${head}; ${head - 20 - cursor} before them were lost`);
+      expect(batch.body.data.events.map((event: any) => event.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => head - 19 + index));
+    } finally {
+      await receiver.close();
     }
   });
 

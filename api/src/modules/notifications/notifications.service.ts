@@ -27,6 +27,8 @@ export interface NotificationOptions {
 export interface EventSource {
   head(): number;
   readAfter(db: Executor, after: number, limit: number): Promise<Published[]>;
+  /** The oldest sequence still kept: older events were pruned. */
+  oldest(db: Executor): Promise<number>;
 }
 
 /** How long a claimed notification is held for its sender: longer than any attempt, and short, because it is how long a crash mid-send delays the retry. */
@@ -289,16 +291,32 @@ export class NotificationsService {
         const current = await this.repository.channel(work.tx, exporter.id);
         if (!current) return;
         const after = current.exportedThrough ?? 0;
-        const events = await this.events.readAfter(work.tx, after, EXPORT_BATCH);
-        if (events.length === 0) return;
-        const through = events[events.length - 1].sequence;
+        if (this.events.head() <= after) return;
+        let events = await this.events.readAfter(work.tx, after, EXPORT_BATCH);
+        // Sequences have no holes, so a first event past after + 1 (or none at all) may mean the
+        // exporter fell behind the event retention: it is told, never left to guess.
+        let gap: { after: number; firstAvailable: number; missing: number } | null = null;
+        if (events.length === 0 || events[0].sequence > after + 1) {
+          const oldest = await this.events.oldest(work.tx);
+          if (oldest > after + 1) {
+            gap = { after, firstAvailable: oldest, missing: oldest - after - 1 };
+            if (events.length === 0) events = await this.events.readAfter(work.tx, oldest - 1, EXPORT_BATCH);
+            this.logger.warn({ channel: current.name, ...gap }, 'the event export fell behind the event retention: events were pruned before it copied them');
+          }
+        }
+        if (events.length === 0 && !gap) return;
+        const first = gap ? gap.firstAvailable : after + 1;
+        const through = events.length > 0 ? events[events.length - 1].sequence : first - 1;
         await this.#enqueue(work, [current], {
           type: 'events',
-          title: `Events ${after + 1} to ${through}`,
-          text: `${events.length} events`,
+          title: gap ? `Events ${first} to ${through}; ${gap.missing} before them were lost` : `Events ${first} to ${through}`,
+          text: gap
+            ? `${events.length} events. Events ${after + 1} to ${first - 1} were pruned before this channel copied them (the OC keeps the latest OPSCENTER_EVENT_RETENTION events).`
+            : `${events.length} events`,
           data: {
             after,
             through,
+            ...(gap ? { gap } : {}),
             events: events.map((event) => ({
               sequence: event.sequence,
               at: event.at.toISOString(),
