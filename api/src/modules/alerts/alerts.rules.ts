@@ -1,5 +1,6 @@
 import { formatDuration } from '@opscenter/agent/shared/duration';
 import Mustache from 'mustache';
+import safeRegex from 'safe-regex2';
 import { ValidationError } from '../../shared/domain-error.ts';
 import { validateLabels, validateText } from '../../shared/validation.ts';
 import type { ClusterHealth } from '../clusters/clusters.health.ts';
@@ -163,15 +164,31 @@ export function checkMatchers(matchers: readonly SilenceMatcher[]): SilenceMatch
       } catch {
         invalid(`"${value.slice(0, 40)}" is not a valid regular expression.`, 'matchers');
       }
+      // Every evaluation pass matches it against every alert: one that can backtrack for ever would stall the OC.
+      if (!safeRegex(`^(?:${value})$`))
+        invalid(`"${value.slice(0, 40)}" nests repetition (as in (a+)+), which can take exponential time to match; write it without.`, 'matchers');
     }
     return { label: matcher.label, value, regex: matcher.regex };
   });
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** A matcher's expression, anchored to the whole value, compiled once however many alerts it is tried on. */
+function wholeValue(pattern: string): RegExp {
+  let expression = compiled.get(pattern);
+  if (!expression) {
+    if (compiled.size >= 1000) compiled.clear();
+    expression = new RegExp(`^(?:${pattern})$`);
+    compiled.set(pattern, expression);
+  }
+  return expression;
 }
 
 /** Whether every matcher matches the alert's labels (a regular expression must match the whole value). */
 export function matches(matchers: readonly SilenceMatcher[], labels: Record<string, string>): boolean {
   return matchers.every((matcher) => {
     const value = labels[matcher.label] ?? '';
-    return matcher.regex ? new RegExp(`^(?:${matcher.value})$`).test(value) : value === matcher.value;
+    return matcher.regex ? wholeValue(matcher.value).test(value) : value === matcher.value;
   });
 }
