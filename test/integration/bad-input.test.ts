@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../../api/src/modules/audit/audit.table.ts';
 import { clusters } from '../../api/src/modules/clusters/clusters.table.ts';
 import { enrollManager, REPORT } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
@@ -171,5 +173,75 @@ describe('bad input', () => {
       const text = JSON.stringify(response);
       expect(text).not.toMatch(/\bat .*\.ts:\d+|select |insert into|stack/i);
     }
+  });
+
+  /** The audit rows of one action, oldest first: [result, errorCode]. */
+  const audited = async (action: string) =>
+    (await server.database.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(auditLog.id)).map((row) => [row.result, row.errorCode]);
+
+  it('refuses a self-healing policy out of bounds with a typed error naming the field, and stores nothing', async () => {
+    const create = (input: Record<string, unknown>) =>
+      mutate(
+        `mutation($input: RemediationPolicyInput!) { createRemediationPolicy(input: $input) { __typename ... on Error { code message } ... on ValidationError { field } } }`,
+        { input: { name: 'heal', target: { all: true }, ...input } },
+      );
+    const cases: [Record<string, unknown>, string, string, RegExp][] = [
+      [{ maxRestartsPerHour: 0 }, 'INVALID_ARGUMENT', 'maxRestartsPerHour', /from 1 to 20/],
+      [{ maxRestartsPerHour: 21 }, 'INVALID_ARGUMENT', 'maxRestartsPerHour', /from 1 to 20/],
+      [{ flapWindow: '59s' }, 'INVALID_ARGUMENT', 'flapWindow', /from 1m to 1d/],
+      [{ flapWindow: '25h' }, 'INVALID_ARGUMENT', 'flapWindow', /from 1m to 1d/],
+      [{ for: '999ms' }, 'INVALID_ARGUMENT', 'for', /from 1s to 1d/],
+      [{ for: '0s' }, 'INVALID_ARGUMENT', 'for', /from 1s to 1d/],
+      [{ for: '2d' }, 'INVALID_ARGUMENT', 'for', /from 1s to 1d/],
+      [{ statuses: ['UNKNOWN'] }, 'INVALID_ARGUMENT', 'statuses', /UNKNOWN is never healed/],
+      [{ statuses: ['DOWN', 'UP'] }, 'INVALID_ARGUMENT', 'statuses', /UP is never healed/],
+      [{ statuses: ['MAINTENANCE'] }, 'INVALID_ARGUMENT', 'statuses', /MAINTENANCE is never healed/],
+      [{ target: {} }, 'INVALID_TARGET', 'target', /target is empty/],
+      [{ target: { clusters: [] } }, 'INVALID_TARGET', 'target', /at least one/],
+      [{ target: { clusters: ['nope'] } }, 'INVALID_TARGET', 'target', /"nope"/],
+      [{ target: { all: true, clusters: ['existing'] } }, 'INVALID_TARGET', 'target', /all and clusters/],
+      [{ target: { nodes: ['not-an-id'] } }, 'INVALID_TARGET', 'target', /not a node id/],
+      [{ target: { nodes: [UNKNOWN] } }, 'INVALID_TARGET', 'target', /No node/],
+    ];
+    for (const [input, code, field, message] of cases) {
+      const result = await create(input);
+      expect(result, JSON.stringify(input)).toMatchObject({ __typename: 'ValidationError', code, field });
+      expect(result.message, JSON.stringify(input)).toMatch(message);
+    }
+    expect(ok<any>(await server.gql('{ remediationPolicies { name } }', {}, server.adminToken)).remediationPolicies).toEqual([]);
+    // Each refusal is audited as such, once; no change was recorded.
+    expect(await audited('remediation.create')).toEqual(cases.map(([, code]) => ['FAILED', code]));
+  });
+
+  it('refuses to expire a silence that has already ended or does not exist, and changes nothing', async () => {
+    const SILENCE = `mutation($input: SilenceInput!) { createSilence(input: $input) { ... on Silence { id endsAt } } }`;
+    const EXPIRE = `mutation($id: ID!) { expireSilence(id: $id) { __typename ... on Silence { endsAt active } ... on Error { code message } } }`;
+    const lapsed = await mutate(SILENCE, { input: { matchers: [{ label: 'node', value: 'e-1' }], duration: '1m', comment: 'lapses' } });
+    const created = await mutate(SILENCE, { input: { matchers: [{ label: 'node', value: 'e-2' }], duration: '1h', comment: 'ended by hand' } });
+    const first = await mutate(EXPIRE, { id: created.id });
+    expect(first).toMatchObject({ __typename: 'Silence', active: false });
+    // The 1m silence ends on its own; the other was ended above. Neither can be ended again.
+    server.clock.advance(2 * 60_000);
+    for (const [silence, endsAt] of [
+      [lapsed, lapsed.endsAt],
+      [created, first.endsAt],
+    ]) {
+      expect(await mutate(EXPIRE, { id: silence.id })).toEqual({
+        __typename: 'ConflictError',
+        code: 'INVALID_STATE',
+        message: 'The silence has already ended.',
+      });
+      const [stored] = ok<any>(await server.gql('{ silences { id endsAt } }', {}, server.adminToken)).silences.filter((row: any) => row.id === silence.id);
+      expect(stored.endsAt).toBe(endsAt);
+    }
+    expect(await mutate(EXPIRE, { id: UNKNOWN })).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    expect(await mutate(EXPIRE, { id: 'not-an-id' })).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ARGUMENT' });
+    expect(await audited('silence.expire')).toEqual([
+      ['SUCCESS', null],
+      ['FAILED', 'INVALID_STATE'],
+      ['FAILED', 'INVALID_STATE'],
+      ['FAILED', 'NOT_FOUND'],
+      ['FAILED', 'INVALID_ARGUMENT'],
+    ]);
   });
 });
