@@ -196,6 +196,7 @@ describe('bad input', () => {
       [{ statuses: ['UNKNOWN'] }, 'INVALID_ARGUMENT', 'statuses', /UNKNOWN is never healed/],
       [{ statuses: ['DOWN', 'UP'] }, 'INVALID_ARGUMENT', 'statuses', /UP is never healed/],
       [{ statuses: ['MAINTENANCE'] }, 'INVALID_ARGUMENT', 'statuses', /MAINTENANCE is never healed/],
+      [{ causes: ['REPORTED_FAILURE', 'RECOVERED'] }, 'INVALID_ARGUMENT', 'causes', /RECOVERED never leaves a node DOWN or SUSPECT/],
       [{ target: {} }, 'INVALID_TARGET', 'target', /target is empty/],
       [{ target: { clusters: [] } }, 'INVALID_TARGET', 'target', /at least one/],
       [{ target: { clusters: ['nope'] } }, 'INVALID_TARGET', 'target', /"nope"/],

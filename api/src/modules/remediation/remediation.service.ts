@@ -43,6 +43,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** UNKNOWN is never healed: it means the manager is unreachable, and restarting through it cannot work. */
 const HEALABLE: NodeStatus[] = ['DOWN', 'SUSPECT'];
+/** What puts a node in a healable status (see liveness.judge). */
+const HEALABLE_CAUSES: StatusCause[] = ['REPORTED_FAILURE', 'MISSED_HEARTBEATS'];
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
 function invalid(message: string, field: string): never {
@@ -99,6 +101,12 @@ export class RemediationService {
     const statuses = input.statuses?.length ? [...new Set(input.statuses)] : (['DOWN'] as NodeStatus[]);
     const refused = statuses.find((status) => !HEALABLE.includes(status));
     if (refused) invalid(`statuses may be DOWN or SUSPECT; ${refused} is never healed (UNKNOWN means the manager is unreachable).`, 'statuses');
+    const unhealable = input.causes?.find((cause) => !HEALABLE_CAUSES.includes(cause));
+    if (unhealable)
+      invalid(
+        `causes may be REPORTED_FAILURE or MISSED_HEARTBEATS; ${unhealable} never leaves a node DOWN or SUSPECT, so the policy would never act.`,
+        'causes',
+      );
     const maxRestartsPerHour = input.maxRestartsPerHour ?? 3;
     if (!Number.isInteger(maxRestartsPerHour) || maxRestartsPerHour < 1 || maxRestartsPerHour > 20)
       invalid('maxRestartsPerHour must be a whole number from 1 to 20.', 'maxRestartsPerHour');
