@@ -84,6 +84,13 @@ describe('alerts', () => {
       expect(result.__typename, JSON.stringify(input)).not.toBe('AlertRule');
       expect(result.message, JSON.stringify(input)).toMatch(message);
     }
+    // The field is the argument to fix; the message says whose name it is.
+    const badName = (
+      await admin(`mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { ... on ValidationError { code field message } } }`, {
+        input: { target: { all: true }, name: 'x y', condition: { nodeStatus: { statuses: ['DOWN'] } } },
+      })
+    ).createAlertRule;
+    expect(badName).toMatchObject({ code: 'INVALID_NAME', field: 'name', message: expect.stringMatching(/^The rule name "x y"/) });
     expect((await admin('{ alertRules { name } }')).alertRules).toEqual([]);
     const bad = await server.gql(`{ alertRules { name } }`);
     expect(bad.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');

@@ -67,7 +67,7 @@ describe('the self-healing policy form', () => {
   });
 
   it('shows the OC’s refusals at the fields they are about', () => {
-    expect(policyFieldOf({ code: 'INVALID_NAME', field: 'policy name' })).toBe('name');
+    expect(policyFieldOf({ code: 'INVALID_NAME', field: 'name' })).toBe('name');
     expect(policyFieldOf({ code: 'NAME_TAKEN', field: null })).toBe('name');
     expect(policyFieldOf({ code: 'INVALID_TARGET', field: 'target' })).toBe('target');
     expect(policyFieldOf({ code: 'INVALID_ARGUMENT', field: 'flapWindow' })).toBe('flapWindow');

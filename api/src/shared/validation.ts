@@ -13,14 +13,14 @@ export function isUuid(value: string): boolean {
 }
 
 /** Cluster, node and user names: what a hostname allows, so they are safe in logs, URLs and the UI. */
-export function validateName(value: string, field = 'name'): string {
-  if (value.length === 0) throw new ValidationError('INVALID_NAME', `The ${field} must not be empty.`, field);
-  if (value.length > NAME_MAX) throw new ValidationError('INVALID_NAME', `The ${field} must be at most ${NAME_MAX} characters (got ${value.length}).`, field);
-  if (CONTROL.test(value)) throw new ValidationError('INVALID_NAME', `The ${field} must not contain control or invisible characters.`, field);
+export function validateName(value: string, field = 'name', label = field): string {
+  if (value.length === 0) throw new ValidationError('INVALID_NAME', `The ${label} must not be empty.`, field);
+  if (value.length > NAME_MAX) throw new ValidationError('INVALID_NAME', `The ${label} must be at most ${NAME_MAX} characters (got ${value.length}).`, field);
+  if (CONTROL.test(value)) throw new ValidationError('INVALID_NAME', `The ${label} must not contain control or invisible characters.`, field);
   if (!NAME.test(value))
     throw new ValidationError(
       'INVALID_NAME',
-      `The ${field} "${value}" may use only letters, digits, ".", "_" and "-", and must start with a letter or digit.`,
+      `The ${label} "${value}" may use only letters, digits, ".", "_" and "-", and must start with a letter or digit.`,
       field,
     );
   return value;

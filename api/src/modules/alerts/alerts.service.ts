@@ -51,7 +51,7 @@ export class AlertsService {
   // --- rules ---
 
   async #ruleValues(input: RuleInput) {
-    const name = validateName(input.name, 'rule name');
+    const name = validateName(input.name, 'name', 'rule name');
     const target = await this.targets.normalize(input.target);
     const condition = conditionOf(input.condition, target);
     const settings = ruleSettings(input);

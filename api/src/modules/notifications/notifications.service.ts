@@ -97,7 +97,7 @@ export class NotificationsService {
   // --- channels ---
 
   async createChannel(meta: RequestMeta, input: ChannelInput): Promise<ChannelRow> {
-    const name = validateName(input.name, 'channel name');
+    const name = validateName(input.name, 'name', 'channel name');
     const { settings, secret } = channelValues(input, false);
     const maxAttempts = checkMaxAttempts(input.maxAttempts ?? this.options.defaultMaxAttempts);
     return this.transactor.run(meta, { action: 'channel.create', targetType: 'channel', args: { ...input, secret: undefined } }, async (work) => {
@@ -122,7 +122,7 @@ export class NotificationsService {
 
   async updateChannel(meta: RequestMeta, id: string, input: ChannelInput): Promise<ChannelRow> {
     const channelId = validateId(id);
-    const name = validateName(input.name, 'channel name');
+    const name = validateName(input.name, 'name', 'channel name');
     return this.transactor.run(
       meta,
       { action: 'channel.update', targetType: 'channel', targetId: channelId, args: { ...input, secret: undefined } },

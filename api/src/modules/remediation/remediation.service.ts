@@ -111,7 +111,7 @@ export class RemediationService {
     if (!Number.isInteger(maxRestartsPerHour) || maxRestartsPerHour < 1 || maxRestartsPerHour > 20)
       invalid('maxRestartsPerHour must be a whole number from 1 to 20.', 'maxRestartsPerHour');
     return {
-      name: validateName(input.name, 'policy name'),
+      name: validateName(input.name, 'name', 'policy name'),
       target: await this.targets.normalize(input.target),
       statuses,
       causes: input.causes?.length ? [...new Set(input.causes)] : null,

@@ -75,7 +75,7 @@ const FIELDS = new Set(['name', 'target', 'statuses', 'causes', 'for', 'maxResta
 
 /** The form field a refusal of the OC is about, to show it there; null shows it under the form. */
 export function policyFieldOf(refusal: { code: string; field: string | null }): string | null {
-  // The OC names the name field "policy name", and a name in use is a conflict, without a field.
-  if (refusal.field === 'policy name' || refusal.code === 'NAME_TAKEN') return 'name';
+  // A name in use is a conflict, without a field.
+  if (refusal.code === 'NAME_TAKEN') return 'name';
   return refusal.field && FIELDS.has(refusal.field) ? refusal.field : null;
 }
