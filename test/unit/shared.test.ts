@@ -8,6 +8,7 @@ import { normalizeTag, validateUserTags } from '../../api/src/modules/tags/tags.
 import { insertBatches, MAX_STATEMENT_PARAMETERS } from '../../api/src/shared/batching.ts';
 import { checkPage, encodeCursor } from '../../api/src/shared/pagination.ts';
 import { redact } from '../../api/src/shared/secrets.ts';
+import { SerialPass } from '../../api/src/shared/serial-pass.ts';
 import { validateName } from '../../api/src/shared/validation.ts';
 
 describe('shared rules', () => {
@@ -89,5 +90,47 @@ describe('shared rules', () => {
     // Heartbeats every 2 s, DOWN after failures reported across 3 intervals: measured with the demo at 7.3 to 8.5 s.
     expect(secondsUntilDown(DEMO_LIVENESS)).toBe(8);
     expect(secondsUntilDown({ ...DEMO_LIVENESS, OPSCENTER_HEARTBEAT_INTERVAL: '5s', OPSCENTER_SUSPECT_AFTER: '2' })).toBe(15);
+  });
+
+  it('gives a caller asking during a pass the next pass, one at a time, shared by everyone asking meanwhile', async () => {
+    let clock = 0;
+    const seen: number[] = [];
+    const releases: (() => void)[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    const passes = new SerialPass(async () => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      seen.push(clock);
+      await new Promise<void>((release) => releases.push(release));
+      running -= 1;
+    });
+    const first = passes.run();
+    clock = 1;
+    const second = passes.run();
+    const third = passes.run();
+    expect(third).toBe(second);
+    expect(seen).toEqual([0]);
+    releases.shift()?.();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([0, 1]);
+    releases.shift()?.();
+    await second;
+    expect(mostAtOnce).toBe(1);
+  });
+
+  it('runs the next pass after one that failed', async () => {
+    let calls = 0;
+    const passes = new SerialPass(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('first pass fails');
+    });
+    const failing = passes.run();
+    const next = passes.run();
+    await expect(failing).rejects.toThrow('first pass fails');
+    await next;
+    expect(calls).toBe(2);
+    await passes.stop();
   });
 });

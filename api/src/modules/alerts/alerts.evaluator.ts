@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
+import { SerialPass } from '../../shared/serial-pass.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { NotificationMessage } from '../notifications/notifications.types.ts';
@@ -44,8 +45,7 @@ const unreachableBecause = (clusterName: string | null) =>
  * crash never leaves an alert changed but untold.
  */
 export class AlertEvaluator {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  readonly #passes = new SerialPass(() => this.#pass());
 
   constructor(
     private readonly db: Database,
@@ -59,21 +59,16 @@ export class AlertEvaluator {
   ) {}
 
   start(): void {
-    this.#timer = setInterval(() => void this.evaluate(), this.options.intervalMs);
-    this.#timer.unref();
+    this.#passes.every(this.options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
-  /** One pass over every enabled rule; a pass already running is shared. */
+  /** One pass over every enabled rule, started after this call. */
   evaluate(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   async #pass(): Promise<void> {

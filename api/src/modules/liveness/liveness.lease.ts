@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { KeyedMutex } from '../../shared/keyed-mutex.ts';
+import { SerialPass } from '../../shared/serial-pass.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import type { LivenessRepository } from './liveness.repository.ts';
 import type { StatsAccumulator } from './liveness.stats.ts';
@@ -23,7 +24,7 @@ const STATS_PRUNE_EVERY_MS = 3_600_000;
  */
 export class LeaseSweeper {
   #startedMono = 0;
-  #sweeping: Promise<void> | null = null;
+  readonly #sweeps = new SerialPass(() => this.#sweep());
   #lastStatsPrune = 0;
 
   constructor(
@@ -44,16 +45,18 @@ export class LeaseSweeper {
     this.#startedMono = this.clock.monotonic();
   }
 
-  sweep(): Promise<void> {
-    this.#sweeping ??= this.#sweep().finally(() => {
-      this.#sweeping = null;
-    });
-    return this.#sweeping;
+  every(intervalMs: number): void {
+    this.#sweeps.every(intervalMs);
   }
 
-  /** Waits for a sweep under way, then writes every stats minute still held. */
+  /** A sweep that starts after this call. */
+  sweep(): Promise<void> {
+    return this.#sweeps.run();
+  }
+
+  /** Stops sweeping, waits for a sweep under way, then writes every stats minute still held. */
   async finish(): Promise<void> {
-    await this.#sweeping;
+    await this.#sweeps.stop();
     await this.flushStats(Number.POSITIVE_INFINITY);
   }
 

@@ -86,7 +86,6 @@ export class LivenessService {
   readonly #maintenance: Maintenance;
   readonly #topology: TopologyReader;
   readonly #batchListeners: ((batch: BatchObservation) => void)[] = [];
-  #timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -124,15 +123,12 @@ export class LivenessService {
         since: row.statusSince,
       });
     }
-    this.#timer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
-    this.#timer.unref();
+    this.#sweeper.every(this.options.sweepIntervalMs);
     this.logger.info({ clusters: clusters.length, nodes: this.#tracker.nodeCount, warmupMs: this.options.warmupMs }, 'liveness started');
   }
 
   /** Stops judging and writes what is still held in memory (partial stats minutes). */
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
     await this.#mutex.idle();
     await this.#sweeper.finish();
   }

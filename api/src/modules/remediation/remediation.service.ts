@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import { actorName, type RequestMeta } from '../../shared/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain-error.ts';
+import { SerialPass } from '../../shared/serial-pass.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import { isUuid, validateId, validateName, validateText } from '../../shared/validation.ts';
 import type { NodeStatus, StatusCause } from '../liveness/liveness.types.ts';
@@ -64,8 +65,7 @@ function within(value: number, field: string, min: number, max: number): number 
  * node is held until someone releases it, and a rule with the remediationStopped condition alerts.
  */
 export class RemediationService {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  readonly #passes = new SerialPass(() => this.#pass());
 
   constructor(
     private readonly db: Database,
@@ -79,20 +79,16 @@ export class RemediationService {
   ) {}
 
   start(): void {
-    this.#timer = setInterval(() => void this.run(), this.intervalMs);
-    this.#timer.unref();
+    this.#passes.every(this.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
+  /** A pass that starts after this call. */
   run(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   // --- policies ---

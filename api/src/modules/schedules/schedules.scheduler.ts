@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { RequestMeta } from '../../shared/actor.ts';
 import { DomainError, NotFoundError } from '../../shared/domain-error.ts';
+import { SerialPass } from '../../shared/serial-pass.ts';
 import type { Transactor } from '../../shared/transactor.ts';
 import { NothingToDeployError } from '../operations/operations.errors.ts';
 import type { OperationPlan, OperationsService } from '../operations/operations.service.ts';
@@ -24,8 +25,7 @@ const MAX_RUNS_PER_PASS = 100;
  * otherwise.
  */
 export class Scheduler {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  readonly #passes = new SerialPass(() => this.#pass());
 
   constructor(
     private readonly db: Database,
@@ -39,20 +39,16 @@ export class Scheduler {
   ) {}
 
   start(): void {
-    this.#timer = setInterval(() => void this.tick(), this.tickMs);
-    this.#timer.unref();
+    this.#passes.every(this.tickMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
+  /** A pass that starts after this call, so it sees the clock as it is now. */
   tick(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   /** An operation of a schedule ended: start the oldest run queued behind it. */
