@@ -373,6 +373,41 @@ describe('alerts', () => {
     );
   });
 
+  it('sends a notification once though it waited behind slow receivers past its claim’s lease', async () => {
+    const ids: string[] = [];
+    const held: http.ServerResponse[] = [];
+    let answering = false;
+    const slow = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        ids.push(JSON.parse(body).id);
+        if (answering) response.writeHead(204).end();
+        else held.push(response);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const hook = await webhook('slow', { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks` });
+    const sent: string[] = [];
+    for (let index = 0; index < 100; index += 1)
+      sent.push((await admin(`mutation($id: ID!) { testNotificationChannel(id: $id) { ... on Notification { id } } }`, { id: hook.id })).testNotificationChannel.id);
+    // A full window of sends hangs, with the rest claimed and queued behind it...
+    await eventually(() => expect(held).toHaveLength(50));
+    // ...until every claim has run out.
+    server.clock.advance(60_000);
+    answering = true;
+    for (const response of held) response.writeHead(204).end();
+    await eventually(async () => {
+      await server.app.services.notifications.tick();
+      expect((await admin(`{ notifications(first: 100, state: DELIVERED) { nodes { id } } }`)).notifications.nodes).toHaveLength(100);
+    });
+    expect(ids.toSorted()).toEqual(sent.toSorted());
+    slow.closeAllConnections();
+    await new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
+
   it('never returns a channel secret, keeps it when an update leaves it out, and refuses bad channels', async () => {
     const hook = await webhook();
     expect(hook).toMatchObject({ secretSet: true, url: receiver.url });

@@ -1,13 +1,12 @@
+import { isUuid } from '../shared/validation.ts';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './cli-error.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Content items by id, or as `name@version` (unique among uploaded items). */
 export async function itemIds(client: ApiClient, references: string[]): Promise<string[]> {
   return Promise.all(
     references.map(async (reference) => {
-      if (UUID.test(reference)) return reference;
+      if (isUuid(reference)) return reference;
       const [name, version] = reference.split('@');
       if (!name || !version) throw new CliError(`--item takes an id or name@version (got "${reference}")`, EXIT.USAGE);
       const { contentItems } = await client.request<{ contentItems: { nodes: { id: string; name: string; version: string }[] } }>(

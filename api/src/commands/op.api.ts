@@ -1,3 +1,4 @@
+import { isUuid } from '../shared/validation.ts';
 import { type ApiClient, RESULT_ERROR, unwrap } from './api-client.ts';
 import { CliError, EXIT } from './cli-error.ts';
 
@@ -201,14 +202,12 @@ export function progressSubscription(id: string, afterSequence: number) {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Turns node names into the ids a target takes. Names are unique within a cluster only, so
  * "cluster/name" picks one where a bare name is ambiguous; an id is passed through.
  */
 export async function resolveNodes(client: ApiClient, references: string[]): Promise<string[]> {
-  if (references.every((reference) => UUID.test(reference))) return references;
+  if (references.every((reference) => isUuid(reference))) return references;
   const nodes: { id: string; name: string; cluster: { name: string } }[] = [];
   let after: string | null = null;
   do {
@@ -220,7 +219,7 @@ export async function resolveNodes(client: ApiClient, references: string[]): Pro
     after = page.nodes.pageInfo.hasNextPage ? page.nodes.pageInfo.endCursor : null;
   } while (after);
   return references.map((reference) => {
-    if (UUID.test(reference)) return reference;
+    if (isUuid(reference)) return reference;
     const slash = reference.indexOf('/');
     const [cluster, name] = slash > 0 ? [reference.slice(0, slash), reference.slice(slash + 1)] : [null, reference];
     const matches = nodes.filter((node) => node.name === name && (cluster === null || node.cluster.name === cluster));

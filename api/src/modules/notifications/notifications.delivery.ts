@@ -14,8 +14,11 @@ export const SEND_WINDOW = 50;
 const MAX_PER_PASS = 20 * SEND_WINDOW;
 
 export interface DeliveryStore {
-  /** Records finished sends and claims up to `room` due notifications, in one statement. */
-  recordAndClaim(sent: Sent[], room: number): Promise<NotificationRow[]>;
+  /**
+   * Records finished sends and claims up to `room` due notifications, in one statement. The
+   * `held` ones (claimed, not yet recorded) have their claims renewed and are never claimed again.
+   */
+  recordAndClaim(sent: Sent[], room: number, held: string[]): Promise<NotificationRow[]>;
   channels(ids: string[]): Promise<ChannelRow[]>;
 }
 
@@ -23,13 +26,15 @@ export interface DeliveryStore {
  * One delivery pass over the outbox. It keeps `SEND_WINDOW` sends in flight, so a slow receiver
  * holds one slot, not a batch. Claimed notifications wait in a short queue: a slot that frees
  * starts the next send at once while the store records the finished sends and claims more in
- * the background. Every send answers within the send timeout and is recorded at the next refill,
- * well inside its claim's lease. Notifications committed during the pass wake it (`wake`), so
+ * the background. Every refill renews the claims of what the pass still holds and never claims
+ * those again, so a notification waiting behind slow receivers is not sent twice. Notifications committed during the pass wake it (`wake`), so
  * they do not wait for its slowest send.
  */
 export class DeliveryPass {
   readonly #channels = new Map<string, ChannelRow>();
   readonly #queue: NotificationRow[] = [];
+  /** Claimed and not yet recorded: queued, in flight or finished. */
+  readonly #held = new Set<string>();
   readonly #inFlight = new Set<Promise<void>>();
   #finished: Sent[] = [];
   #refilling: Promise<void> | null = null;
@@ -88,7 +93,10 @@ export class DeliveryPass {
     while (this.#inFlight.size < SEND_WINDOW && this.#queue.length > 0) {
       const notification = this.#queue.shift() as NotificationRow;
       const channel = this.#channels.get(notification.channelId);
-      if (!channel) continue;
+      if (!channel) {
+        this.#held.delete(notification.id);
+        continue;
+      }
       const sending = send(channel, { id: notification.id, createdAt: notification.createdAt, message: notification.message }).then((result) => {
         this.#finished.push({ notification, channel, result });
         this.#inFlight.delete(sending);
@@ -101,7 +109,9 @@ export class DeliveryPass {
     const done = this.#finished;
     const wakesBefore = this.#wakes;
     this.#finished = [];
-    this.#refilling = this.store.recordAndClaim(done, room).then(async (claimed) => {
+    for (const { notification } of done) this.#held.delete(notification.id);
+    this.#refilling = this.store.recordAndClaim(done, room, [...this.#held]).then(async (claimed) => {
+      for (const row of claimed) this.#held.add(row.id);
       const missing = [...new Set(claimed.map((row) => row.channelId))].filter((id) => !this.#channels.has(id));
       if (missing.length > 0) for (const channel of await this.store.channels(missing)) this.#channels.set(channel.id, channel);
       this.#queue.push(...claimed);

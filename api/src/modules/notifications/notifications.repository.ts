@@ -60,9 +60,18 @@ export class NotificationsRepository {
    * Records finished attempts and claims up to `limit` due notifications, in one statement: one
    * round trip and one commit each time the sender refills its window. A claim pushes the next
    * attempt `leaseMs` ahead, so another pass (or replica) skips it and a crash mid-send leaves it
-   * due again; the notifications being recorded are never claimed by the same statement.
+   * due again; the notifications being recorded are never claimed by the same statement. The
+   * `held` ones, claimed by the caller and not yet sent or recorded, get a new lease and are never
+   * claimed again: all CTEs read one snapshot, so the renewal alone would not hide them.
    */
-  async recordAndClaim(db: Executor, outcomes: readonly AttemptOutcome[], now: Date, leaseMs: number, limit: number): Promise<NotificationRow[]> {
+  async recordAndClaim(
+    db: Executor,
+    { outcomes, held }: { outcomes: readonly AttemptOutcome[]; held: readonly string[] },
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<NotificationRow[]> {
+    const lease = new Date(now.getTime() + leaseMs);
     const column = <T>(value: (outcome: AttemptOutcome) => T) => new Param(outcomes.map(value));
     const ids = column(({ notification }) => notification.id);
     // Arrays go through text[]: PGlite cannot encode an array of a type it does not know, such as an enum.
@@ -91,6 +100,11 @@ export class NotificationsRepository {
       from finished
       where ${notificationOutbox.id} = finished.id
       returning ${notificationOutbox.id}`);
+    const heldIds = sql`${new Param([...held])}::text[]::uuid[]`;
+    const renewed = db.$with('renewed', { id: sql<string>`id` }).as(sql`
+      update ${notificationOutbox} set next_attempt_at = ${lease.toISOString()}::timestamptz
+      where ${notificationOutbox.id} = any(${heldIds}) and ${notificationOutbox.state} = 'PENDING'
+      returning ${notificationOutbox.id}`);
     const due = db
       .select({ id: notificationOutbox.id })
       .from(notificationOutbox)
@@ -99,15 +113,16 @@ export class NotificationsRepository {
           eq(notificationOutbox.state, 'PENDING'),
           lte(notificationOutbox.nextAttemptAt, now),
           sql`${notificationOutbox.id} not in (select id from finished)`,
+          sql`${notificationOutbox.id} <> all(${heldIds})`,
         ),
       )
       .orderBy(asc(notificationOutbox.nextAttemptAt))
       .limit(limit)
       .for('update', { skipLocked: true });
     return db
-      .with(finished, logged, recorded)
+      .with(finished, logged, recorded, renewed)
       .update(notificationOutbox)
-      .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+      .set({ nextAttemptAt: lease })
       .where(inArray(notificationOutbox.id, due))
       .returning();
   }

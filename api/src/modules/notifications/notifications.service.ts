@@ -244,7 +244,7 @@ export class NotificationsService {
   async deliverDue(): Promise<number> {
     const pass = new DeliveryPass(
       {
-        recordAndClaim: (sent, room) => this.#recordAndClaim(sent, room),
+        recordAndClaim: (sent, room, held) => this.#recordAndClaim(sent, room, held),
         channels: (ids) => this.repository.channels(this.db, ids),
       },
       () => this.#stopped,
@@ -263,7 +263,7 @@ export class NotificationsService {
    * Records finished sends and claims `room` more. A crash before it leaves the finished ones
    * claimed, so they are sent again with the same ids, as after any crash mid-send.
    */
-  async #recordAndClaim(sent: Sent[], room: number): Promise<NotificationRow[]> {
+  async #recordAndClaim(sent: Sent[], room: number, held: string[]): Promise<NotificationRow[]> {
     const at = this.clock.now();
     const outcomes = sent.map(({ notification, channel, result }) => {
       const attempt = notification.attempts + 1;
@@ -272,7 +272,7 @@ export class NotificationsService {
       return { notification, channel, attempt: { at, ...result }, next: { state, nextAttemptAt } };
     });
     if (outcomes.length === 0 && room === 0) return [];
-    const claimed = await this.repository.recordAndClaim(this.db, outcomes, at, CLAIM_LEASE_MS, room);
+    const claimed = await this.repository.recordAndClaim(this.db, { outcomes, held }, at, CLAIM_LEASE_MS, room);
     for (const { notification, channel } of outcomes.filter((outcome) => outcome.next.state === 'DEAD'))
       this.logger.warn({ notification: notification.id, channel: channel.name, attempts: notification.attempts + 1 }, 'notification dead-lettered');
     return claimed;
