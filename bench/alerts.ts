@@ -2,8 +2,9 @@
 //   1. One evaluation pass (AlertEvaluator.evaluate(), steady state: the pass after the one that
 //      raised the alerts) next to the SQL that pass needs to read its conditions, written by hand
 //      with the postgres driver (the status filter, the per-node average over node_stats, the
-//      cluster-health aggregate, the anomaly series), run one after the other as the pass runs its
-//      rules. Goal: raw / OC >= 0.5.
+//      cluster-health aggregate, the anomaly series, the inventory and baselines drift is computed
+//      from, the status history availability is computed from), run one after the other as the
+//      pass runs its rules. Goal: raw / OC >= 0.5.
 //   2. Notifications per second through the outbox (NotificationsService.deliverDue(), signed
 //      Standard Webhooks POSTs, each attempt recorded) to a webhook receiver in this process, next
 //      to a bare HTTP POST loop sending the same bodies to the same receiver with the same
@@ -19,6 +20,9 @@
 // through registerManager and reportMembership would take minutes and measure something else. Every
 // cluster has a manager and `workers` workers; 1 % of the workers are DOWN, 1 % average above 90 %
 // CPU and 0.5 % above 85 % disk over the last minutes, and clusters carry one of four datacenter tags.
+// Every node joined 40 days ago; 0.5 % of the workers were down for two hours ten days ago (so
+// their 30-day availability is below 99.9 %). One baseline wants fix.jar version 2 on every
+// worker; each has it installed and loaded, except 1 % still on version 1.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -51,6 +55,7 @@ const NOTIFICATIONS = Number(values.notifications);
 const ROUNDS = Number(values.rounds);
 const DATACENTERS = 4;
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 /** Minutes of per-minute statistics per node: enough history for the anomaly rules (15 min window, 10 points). */
 const MINUTES = 12;
 /** The bare loop keeps as many POSTs in flight as the outbox keeps sends. */
@@ -85,7 +90,33 @@ async function buildFleet(sql: postgres.Sql, now: Date): Promise<void> {
            512000000, 0.5,
            case when n % 200 = 21 then 90 else 40 + m % 5 end, 6
     from (select id, row_number() over (order by cluster_id, name) as n from nodes) as numbered cross join generate_series(0, ${MINUTES - 1}) as m`;
-  await sql`analyze`;
+  await sql`insert into node_status_history (node_id, cluster_id, from_status, to_status, cause, at)
+    select id, cluster_id, 'UNKNOWN', 'UP', 'FIRST_HEARTBEAT', ${now}::timestamptz - interval '40 days' from nodes`;
+  await sql`insert into node_status_history (node_id, cluster_id, from_status, to_status, cause, at)
+    select id, cluster_id, change.from_status::node_status, change.to_status::node_status, change.cause::status_cause, ${now}::timestamptz - change.ago
+    from (select id, cluster_id, role, row_number() over (order by cluster_id, name) as n from nodes) as numbered
+    cross join (values ('UP', 'DOWN', 'MISSED_HEARTBEATS', interval '10 days'), ('DOWN', 'UP', 'RECOVERED', interval '10 days' - interval '2 hours')) as change(from_status, to_status, cause, ago)
+    where role = 'WORKER' and n % 200 = 41`;
+  await sql`insert into node_status_history (node_id, cluster_id, from_status, to_status, cause, at)
+    select l.node_id, l.cluster_id, 'UP', l.status, l.status_cause, l.status_since from node_liveness l where l.status = 'DOWN'`;
+  await sql`update nodes set joined_at = ${now}::timestamptz - interval '40 days'`;
+}
+
+/** Two versions of a patch, and a baseline wanting the second on every worker; workers have it, but 1 % still have the first. */
+async function buildBaseline(sql: postgres.Sql, services: typeof app.services, now: Date): Promise<void> {
+  const upload = (version: string) =>
+    services.content.upload(
+      META,
+      { kind: 'PATCH', name: 'fix.jar', version, productKinds: [], requiresRestart: true, description: '' },
+      (async function* () {
+        yield new TextEncoder().encode(`fix.jar version ${version}`);
+      })(),
+    );
+  const [one, two] = [(await upload('1')).item, (await upload('2')).item];
+  await services.baselines.create(META, 'fleet', { target: { all: true }, itemIds: [two.id], message: 'fix.jar 2 everywhere' });
+  await sql`insert into node_inventory (node_id, kind, name, sha256, size, installed, loaded, first_seen_at, changed_at, installed_since)
+    select id, 'PATCH', 'fix.jar', case when n % 100 = 29 then ${one.sha256} else ${two.sha256} end, 16, true, true, ${now}, ${now}, ${now}
+    from (select id, role, row_number() over (order by cluster_id, name) as n from nodes) as numbered where role = 'WORKER'`;
 }
 
 interface RuleSpec {
@@ -105,7 +136,7 @@ function ruleSpecs(): RuleSpec[] {
       target: target(index),
       condition: { nodeStatus: { statuses: index % 2 ? ['DOWN'] : ['DOWN', 'SUSPECT'], ...(index % 5 === 1 ? { causes: ['REPORTED_FAILURE'] } : {}) } },
     });
-  for (let index = 0; index < 45; index++)
+  for (let index = 0; index < 40; index++)
     specs.push({
       name: `stat-${index}`,
       target: target(index),
@@ -119,12 +150,15 @@ function ruleSpecs(): RuleSpec[] {
       target: { all: true },
       condition: { clusterHealth: { healths: index % 2 ? ['CRITICAL', 'UNREACHABLE'] : ['DEGRADED'] } },
     });
-  for (let index = 0; index < 5; index++)
+  for (let index = 0; index < 4; index++)
     specs.push({
       name: `anomaly-${index}`,
       target: { clusters: [clusterName((index * 7) % CLUSTERS)] },
       condition: { anomaly: { metric: 'CPU', window: 15 * MINUTE } },
     });
+  for (let index = 0; index < 3; index++) specs.push({ name: `drift-${index}`, target: target(index), condition: { drift: { minFiles: 1 } } });
+  for (let index = 0; index < 3; index++)
+    specs.push({ name: `availability-${index}`, target: target(index), condition: { availability: { objective: 99.9, window: 30 * DAY } } });
   return specs;
 }
 
@@ -167,6 +201,22 @@ async function rawPass(sql: postgres.Sql, specs: RuleSpec[], now: Date): Promise
         from node_stats s join nodes n on n.id = s.node_id join clusters c on c.id = n.cluster_id
         where s.minute >= ${new Date(now.getTime() - 15 * MINUTE)} and s.cpu_percent is not null ${scope(spec.target)} order by s.node_id, s.minute`;
       rows += found.length;
+    } else if (condition.drift) {
+      const wanted = await sql`select v.target, v.item_ids from baselines b join baseline_versions v on v.baseline_id = b.id and v.version = b.current_version`;
+      const found = await sql`select i.node_id, i.kind, i.name, i.sha256, i.installed, i.loaded
+        from node_inventory i join nodes n on n.id = i.node_id join clusters c on c.id = n.cluster_id
+        where n.role = 'WORKER' ${scope(spec.target)}`;
+      rows += wanted.length + found.length;
+    } else if (condition.availability) {
+      const since = new Date(now.getTime() - 30 * DAY);
+      const history = (filter: postgres.PendingQuery<postgres.Row[]>) =>
+        sql`select h.* from node_status_history h join nodes n on n.id = h.node_id join clusters c on c.id = n.cluster_id where ${filter} ${scope(spec.target)}`;
+      const [before, within, after] = await Promise.all([
+        sql`select distinct on (node_id) * from (${history(sql`h.at < ${since}`)}) as h order by node_id, at desc, id desc`,
+        sql`${history(sql`h.at >= ${since} and h.at <= ${now}`)} order by h.at, h.id`,
+        sql`select distinct on (node_id) * from (${history(sql`h.at >= ${since}`)}) as h order by node_id, at, id`,
+      ]);
+      rows += before.length + within.length + after.length;
     }
   }
   return rows;
@@ -258,6 +308,8 @@ const app = await buildApp({ config, logger: createLogger({ level: config.logLev
 try {
   let start = performance.now();
   await buildFleet(sql, clock.now());
+  await buildBaseline(sql, app.services, clock.now());
+  await sql`analyze`;
   const [{ nodes, down }] = await sql`select count(*)::int as nodes, count(*) filter (where status = 'DOWN')::int as down from node_liveness`;
   console.log(
     `fleet: ${nodes} nodes in ${CLUSTERS} clusters (${down} DOWN), ${nodes * MINUTES} per-minute stats rows, built in ${(ms(start) / 1000).toFixed(1)} s`,
