@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollManager, type ScriptedManager, statusOf } from '../helpers/fleet.ts';
 import { ok } from '../helpers/gql.ts';
@@ -392,7 +393,9 @@ describe('alerts', () => {
     const hook = await webhook('slow', { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks` });
     const sent: string[] = [];
     for (let index = 0; index < 100; index += 1)
-      sent.push((await admin(`mutation($id: ID!) { testNotificationChannel(id: $id) { ... on Notification { id } } }`, { id: hook.id })).testNotificationChannel.id);
+      sent.push(
+        (await admin(`mutation($id: ID!) { testNotificationChannel(id: $id) { ... on Notification { id } } }`, { id: hook.id })).testNotificationChannel.id,
+      );
     // A full window of sends hangs, with the rest claimed and queued behind it...
     await eventually(() => expect(held).toHaveLength(50));
     // ...until every claim has run out.
@@ -406,6 +409,18 @@ describe('alerts', () => {
     expect(ids.toSorted()).toEqual(sent.toSorted());
     slow.closeAllConnections();
     await new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
+
+  it('sends nothing to a link-local address, though a channel stored before this rule names one', async () => {
+    const hook = await webhook();
+    await server.database.db.execute(
+      sql`update notification_channels set settings = jsonb_set(settings, '{url}', '"http://169.254.169.254/latest/meta-data/"') where id = ${hook.id}`,
+    );
+    await admin(`mutation($id: ID!) { testNotificationChannel(id: $id) { ... on Notification { id } } }`, { id: hook.id });
+    await server.app.services.notifications.tick();
+    const [attempted] = (await admin(`{ notifications(first: 1) { nodes { state attempts lastError } } }`)).notifications.nodes;
+    expect(attempted).toEqual({ state: 'PENDING', attempts: 1, lastError: 'refused: 169.254.169.254 is a link-local, multicast or unspecified address' });
+    expect(receiver.received).toEqual([]);
   });
 
   it('never returns a channel secret, keeps it when an update leaves it out, and refuses bad channels', async () => {
@@ -433,11 +448,19 @@ describe('alerts', () => {
       [{ name: 'a', kind: 'EMAIL', smtpHost: 'mail', from: 'oc@example.com', to: ['not an address'] }, /not an e-mail address/],
       [{ name: 'a', kind: 'EMAIL', smtpHost: 'mail', from: 'oc@example.com', to: [] }, /recipients/],
       [{ name: 'a', kind: 'WEBHOOK', url: receiver.url, secret, maxAttempts: 0 }, /maxAttempts/],
+      [{ name: 'a', kind: 'WEBHOOK', url: 'http://169.254.169.254/latest/meta-data/', secret }, /link-local/],
+      [{ name: 'a', kind: 'WEBHOOK', url: 'http://2852039166/', secret }, /link-local/],
+      [{ name: 'a', kind: 'EVENT_EXPORT', url: 'http://[::ffff:169.254.169.254]/', secret }, /link-local/],
+      [{ name: 'a', kind: 'WEBHOOK', url: 'http://[fe80::1]:8080/hooks', secret }, /link-local/],
+      [{ name: 'a', kind: 'WEBHOOK', url: 'http://0.0.0.0:4000/hooks', secret }, /unspecified/],
+      [{ name: 'a', kind: 'SLACK', secret: 'https://169.254.169.254/services/T0/B0/X' }, /link-local/],
+      [{ name: 'a', kind: 'EMAIL', smtpHost: '169.254.169.254', from: 'oc@example.com', to: ['ops@example.com'] }, /link-local/],
       [{ name: 'ops-hook', kind: 'WEBHOOK', url: receiver.url, secret }, /already exists/],
     ] as const) {
       const result = (await admin(CREATE_CHANNEL, { input })).createNotificationChannel;
       expect(result.message, JSON.stringify(input)).toMatch(message);
     }
+    expect((await admin('{ notificationChannels { name } }')).notificationChannels.map((channel: any) => channel.name)).toEqual(['ops-hook', 'slack']);
     const audit = await admin(`{ auditLog(first: 50) { nodes { action args } } }`);
     expect(JSON.stringify(audit)).not.toContain(secret.slice(6));
     expect(JSON.stringify(audit)).not.toContain('XXXXSECRET');

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { validateText, validateUrl } from '../../shared/validation.ts';
 import { InvalidChannelError } from './notifications.errors.ts';
+import { isForbiddenAddress } from './notifications.outbound.ts';
 import type { ChannelKind, ChannelSettings } from './notifications.table.ts';
 
 /** A channel as a client sends it; secrets are write-only: given, they replace the stored one; left out, it stays. */
@@ -22,6 +23,14 @@ export interface ChannelInput {
 const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
 const MAX_RECIPIENTS = 20;
 export const MAX_ATTEMPTS_LIMIT = 100;
+
+/** An http(s) URL the OC will POST to: never to a link-local, multicast or unspecified address. */
+function receiverUrl(value: string, field: string): string {
+  const url = validateUrl(value, field);
+  if (isForbiddenAddress(new URL(url).hostname))
+    throw new InvalidChannelError(`The ${field} points at a link-local, multicast or unspecified address, where no notification may go.`, field);
+  return url;
+}
 
 function address(value: string, field: string): string {
   const trimmed = validateText(value.trim(), field, 254);
@@ -50,10 +59,10 @@ export function channelValues(input: ChannelInput, secretStored: boolean): { set
     case 'EVENT_EXPORT': {
       if (!input.url) throw new InvalidChannelError(`A ${input.kind} channel needs a url.`, 'url');
       needSecret('a signing secret');
-      return { settings: { url: validateUrl(input.url, 'url') }, secret: input.secret ? checkSigningSecret(input.secret) : undefined };
+      return { settings: { url: receiverUrl(input.url, 'url') }, secret: input.secret ? checkSigningSecret(input.secret) : undefined };
     }
     case 'SLACK': {
-      const url = input.secret ? validateUrl(input.secret, 'secret') : undefined;
+      const url = input.secret ? receiverUrl(input.secret, 'secret') : undefined;
       needSecret('its incoming-webhook URL');
       if (input.url) throw new InvalidChannelError('A SLACK channel’s webhook URL is its credential: give it as secret, not url.', 'url');
       return { settings: url ? { host: new URL(url).host } : {}, secret: url };
@@ -66,6 +75,8 @@ export function channelValues(input: ChannelInput, secretStored: boolean): { set
       const to = [...new Set((input.to ?? []).map((recipient) => address(recipient, 'to')))];
       if (to.length === 0 || to.length > MAX_RECIPIENTS) throw new InvalidChannelError(`Give from 1 to ${MAX_RECIPIENTS} recipients (to).`, 'to');
       if (input.url) throw new InvalidChannelError('An EMAIL channel takes no url.', 'url');
+      if (isForbiddenAddress(input.smtpHost))
+        throw new InvalidChannelError('smtpHost is a link-local, multicast or unspecified address, where no notification may go.', 'smtpHost');
       return {
         settings: {
           smtpHost: validateText(input.smtpHost, 'smtpHost', 253),

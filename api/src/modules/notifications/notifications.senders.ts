@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
+import { refusedDestination } from './notifications.outbound.ts';
 import type { ChannelRow } from './notifications.table.ts';
 import type { NotificationMessage } from './notifications.types.ts';
 
@@ -38,6 +39,8 @@ async function post(url: string, body: string, headers: Record<string, string>):
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('no answer', 'TimeoutError')), SEND_TIMEOUT_MS);
   try {
+    const refused = await refusedDestination(new URL(url).hostname);
+    if (refused) return { succeeded: false, outcome: refused };
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'OperationsCenter', ...headers },
@@ -73,6 +76,8 @@ function sendSlack(channel: ChannelRow, delivery: Delivery): Promise<SendResult>
 
 async function sendEmail(channel: ChannelRow, delivery: Delivery): Promise<SendResult> {
   const settings = channel.settings;
+  const refused = await refusedDestination(settings.smtpHost as string);
+  if (refused) return { succeeded: false, outcome: refused };
   const transport = nodemailer.createTransport({
     host: settings.smtpHost,
     port: settings.smtpPort,
