@@ -160,7 +160,7 @@ export class BaselinesService {
   /**
    * What each worker must have by every baseline that selects it, its configuration files rendered
    * for it. For many nodes at once: the baselines and their items are read once, each template
-   * once, and the nodes' tags once per cluster. With `givenItemIds`, what each node must have is
+   * once, and the clusters and every node's tags in one read each. With `givenItemIds`, what each node must have is
    * those items instead, where their product kinds include its cluster's (a deploy of chosen items).
    */
   async desiredStates(nodeIds: readonly string[], givenItemIds: readonly string[] | null = null): Promise<Map<string, DesiredState>> {
@@ -181,45 +181,43 @@ export class BaselinesService {
       return text;
     };
     const states = new Map<string, DesiredState>();
-    for (const clusterId of new Set(nodes.map((node) => node.clusterId))) {
-      const cluster = await this.clusters.find(clusterId);
+    const clusters = new Map((await this.clusters.findMany([...new Set(nodes.map((node) => node.clusterId))])).map((cluster) => [cluster.id, cluster]));
+    const tagsOf = await this.tags.effectiveTagsAcross(this.db, clusters, nodes);
+    for (const node of nodes) {
+      const cluster = clusters.get(node.clusterId);
       if (!cluster) continue;
-      const members = nodes.filter((node) => node.clusterId === clusterId);
-      const tagsOf = await this.tags.effectiveTags(this.db, cluster, members);
-      for (const node of members) {
-        // Baselines describe workers: a manager runs the agent, which the OC does not deploy to.
-        if (node.role === 'MANAGER') {
-          states.set(node.id, { items: [], conflicts: [] });
-          continue;
-        }
-        const tags = tagsOf.get(node.id) ?? [];
-        const subject = { nodeId: node.id, clusterId, tags };
-        const applies = (item: ContentItemRow) => item.productKinds.length === 0 || item.productKinds.includes(cluster.productKind);
-        const claims: Claim<ContentItemRow>[] = given
-          ? given.filter(applies).map((item) => ({ baseline: GIVEN, rank: 0, item }))
-          : baselines
-              .filter((baseline) => targetSelects(baseline.current.target, subject))
-              .flatMap((baseline) =>
-                baseline.current.itemIds.flatMap((itemId) => {
-                  const item = items.get(itemId);
-                  return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
-                }),
-              );
-        const { desired, conflicts } = resolveDesired(claims);
-        const view: TemplateView = {
-          cluster: { name: cluster.name, productKind: cluster.productKind },
-          node: { name: node.name, role: node.role, address: node.address },
-          labels: node.labels,
-          tags,
-        };
-        const rendered = await Promise.all(
-          desired.map(async ({ baseline, item }) => {
-            const rendered = item.kind === 'CONFIG' ? renderTemplate(await template(item), view) : null;
-            return { item, baseline, sha256: rendered === null ? item.sha256 : sha256(rendered), rendered };
-          }),
-        );
-        states.set(node.id, { items: rendered, conflicts });
+      // Baselines describe workers: a manager runs the agent, which the OC does not deploy to.
+      if (node.role === 'MANAGER') {
+        states.set(node.id, { items: [], conflicts: [] });
+        continue;
       }
+      const tags = tagsOf.get(node.id) ?? [];
+      const subject = { nodeId: node.id, clusterId: node.clusterId, tags };
+      const applies = (item: ContentItemRow) => item.productKinds.length === 0 || item.productKinds.includes(cluster.productKind);
+      const claims: Claim<ContentItemRow>[] = given
+        ? given.filter(applies).map((item) => ({ baseline: GIVEN, rank: 0, item }))
+        : baselines
+            .filter((baseline) => targetSelects(baseline.current.target, subject))
+            .flatMap((baseline) =>
+              baseline.current.itemIds.flatMap((itemId) => {
+                const item = items.get(itemId);
+                return item ? [{ baseline: { id: baseline.id, name: baseline.name }, rank: targetRank(baseline.current.target), item }] : [];
+              }),
+            );
+      const { desired, conflicts } = resolveDesired(claims);
+      const view: TemplateView = {
+        cluster: { name: cluster.name, productKind: cluster.productKind },
+        node: { name: node.name, role: node.role, address: node.address },
+        labels: node.labels,
+        tags,
+      };
+      const rendered: DesiredItem[] = [];
+      for (const { baseline, item } of desired) {
+        // Only a configuration file waits for its template: a fleet of patches is judged without an await per node.
+        const text = item.kind === 'CONFIG' ? renderTemplate(await template(item), view) : null;
+        rendered.push({ item, baseline, sha256: text === null ? item.sha256 : sha256(text), rendered: text });
+      }
+      states.set(node.id, { items: rendered, conflicts });
     }
     return states;
   }

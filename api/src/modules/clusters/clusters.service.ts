@@ -58,6 +58,10 @@ export class ClustersService {
     return this.repository.find(db, idOrName);
   }
 
+  findMany(ids: readonly string[]): Promise<ClusterRow[]> {
+    return this.repository.findMany(this.db, [...ids]);
+  }
+
   /** Records a newly registered manager, in the registration's transaction. */
   async setManager(tx: Executor, cluster: ClusterRow, managerNodeId: string, now: Date): Promise<ClusterRow> {
     return (await this.repository.update(tx, cluster.id, { managerNodeId, updatedAt: now })) ?? cluster;

@@ -50,11 +50,13 @@ export class TagsService {
       nodes.map((node) => node.id),
     );
     const ofClusters = await this.repository.clusterTagsOf(db, [...clusters.keys()]);
+    const tagged = new Map(
+      [...clusters.values()].map((cluster) => [cluster.id, { name: cluster.name, productKind: cluster.productKind, tags: ofClusters.get(cluster.id) ?? [] }]),
+    );
     const tags = new Map<string, string[]>();
     for (const node of nodes) {
-      const cluster = clusters.get(node.clusterId);
-      if (!cluster) continue;
-      tags.set(node.id, effectiveTags({ ...cluster, tags: ofClusters.get(cluster.id) ?? [] }, { role: node.role, tags: own.get(node.id) ?? [] }));
+      const cluster = tagged.get(node.clusterId);
+      if (cluster) tags.set(node.id, effectiveTags(cluster, { role: node.role, tags: own.get(node.id) ?? [] }));
     }
     return tags;
   }
