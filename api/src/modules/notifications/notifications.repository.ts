@@ -61,8 +61,9 @@ export class NotificationsRepository {
    * round trip and one commit each time the sender refills its window. A claim pushes the next
    * attempt `leaseMs` ahead, so another pass (or replica) skips it and a crash mid-send leaves it
    * due again; the notifications being recorded are never claimed by the same statement. The
-   * `held` ones, claimed by the caller and not yet sent or recorded, get a new lease and are never
-   * claimed again: all CTEs read one snapshot, so the renewal alone would not hide them.
+   * `held` ones, claimed by the caller and not yet sent or recorded, are never claimed again (all
+   * CTEs read one snapshot, so a renewal alone would not hide them), and get a new lease once half
+   * of theirs has passed: a fast pass writes nothing for them.
    */
   async recordAndClaim(
     db: Executor,
@@ -104,6 +105,7 @@ export class NotificationsRepository {
     const renewed = db.$with('renewed', { id: sql<string>`id` }).as(sql`
       update ${notificationOutbox} set next_attempt_at = ${lease.toISOString()}::timestamptz
       where ${notificationOutbox.id} = any(${heldIds}) and ${notificationOutbox.state} = 'PENDING'
+        and ${notificationOutbox.nextAttemptAt} < ${new Date(now.getTime() + leaseMs / 2).toISOString()}::timestamptz
       returning ${notificationOutbox.id}`);
     const due = db
       .select({ id: notificationOutbox.id })
