@@ -16,7 +16,7 @@ const MAX_PER_PASS = 20 * SEND_WINDOW;
 export interface DeliveryStore {
   /**
    * Records finished sends and claims up to `room` due notifications, in one statement. The
-   * `held` ones (claimed, not yet recorded) have their claims renewed and are never claimed again.
+   * `held` ones (claimed, not yet recorded) keep their claims and are never claimed again.
    */
   recordAndClaim(sent: Sent[], room: number, held: string[]): Promise<NotificationRow[]>;
   channels(ids: string[]): Promise<ChannelRow[]>;
@@ -26,9 +26,10 @@ export interface DeliveryStore {
  * One delivery pass over the outbox. It keeps `SEND_WINDOW` sends in flight, so a slow receiver
  * holds one slot, not a batch. Claimed notifications wait in a short queue: a slot that frees
  * starts the next send at once while the store records the finished sends and claims more in
- * the background. Every refill renews the claims of what the pass still holds and never claims
- * those again, so a notification waiting behind slow receivers is not sent twice. Notifications committed during the pass wake it (`wake`), so
- * they do not wait for its slowest send.
+ * the background. Every refill passes on what the pass still holds, which the store never claims
+ * again and keeps leased, so a notification waiting behind slow receivers is not sent twice.
+ * Notifications committed during the pass wake it (`wake`), so they do not wait for its slowest
+ * send.
  */
 export class DeliveryPass {
   readonly #channels = new Map<string, ChannelRow>();
