@@ -39,6 +39,22 @@ export interface AlertSources {
   maintenanceOperations(nodeIds: readonly string[]): Promise<Map<string, string | null>>;
 }
 
+/**
+ * The sources as one evaluation pass sees them: drift, the costliest read (each node's desired
+ * state worked out), is read once per node per pass however many drift rules cover the node.
+ */
+export function sourcesForPass(sources: AlertSources): AlertSources {
+  const outOfSync = new Map<string, number>();
+  return {
+    ...sources,
+    async filesOutOfSync(nodeIds) {
+      const unread = nodeIds.filter((id) => !outOfSync.has(id));
+      if (unread.length > 0) (await sources.filesOutOfSync(unread)).forEach((count, index) => outOfSync.set(unread[index], count));
+      return nodeIds.map((id) => outOfSync.get(id) ?? 0);
+    },
+  };
+}
+
 const COLUMN: Record<StatMetric, StatColumn> = { CPU: 'cpuPercent', MEMORY: 'memoryBytes', DISK: 'diskPercent', LOAD: 'load1' };
 const UNIT: Record<StatMetric, string> = { CPU: '%', MEMORY: ' bytes', DISK: '%', LOAD: '' };
 /** Below this many minutes of history a node has no behaviour of its own to compare with. */

@@ -5,7 +5,7 @@ import { SerialPass } from '../../shared/serial-pass.ts';
 import type { Transactor, UnitOfWork } from '../../shared/transactor.ts';
 import type { NotificationsService } from '../notifications/notifications.service.ts';
 import type { NotificationMessage } from '../notifications/notifications.types.ts';
-import { type AlertSources, observe, startedUp } from './alerts.conditions.ts';
+import { type AlertSources, observe, sourcesForPass, startedUp } from './alerts.conditions.ts';
 import { alertChanged } from './alerts.events.ts';
 import type { AlertsRepository } from './alerts.repository.ts';
 import { describe, matches } from './alerts.rules.ts';
@@ -76,9 +76,10 @@ export class AlertEvaluator {
     const silences = await this.repository.activeSilences(this.db, now);
     const rules = await this.repository.rules(this.db, { enabledOnly: true });
     const unreachable = await this.#unreachableClusters(rules);
+    const sources = sourcesForPass(this.sources);
     for (const rule of rules) {
       try {
-        await this.#evaluateRule(rule, silences, unreachable, now);
+        await this.#evaluateRule(rule, sources, silences, unreachable, now);
       } catch (error) {
         this.logger.error({ err: error, rule: rule.name }, 'alert rule evaluation failed');
       }
@@ -86,8 +87,8 @@ export class AlertEvaluator {
     await this.repository.pruneResolved(this.db, new Date(now.getTime() - this.options.retentionMs));
   }
 
-  async #evaluateRule(rule: AlertRuleRow, silences: SilenceRow[], unreachableClusters: ReadonlySet<string>, now: Date): Promise<void> {
-    const observations = await observe(this.sources, rule.target, rule.condition, now);
+  async #evaluateRule(rule: AlertRuleRow, sources: AlertSources, silences: SilenceRow[], unreachableClusters: ReadonlySet<string>, now: Date): Promise<void> {
+    const observations = await observe(sources, rule.target, rule.condition, now);
     const open = new Map((await this.repository.open(this.db, rule.id)).map((alert) => [alert.subjectId, alert]));
     const unreachable = await this.#unreachableFor(rule, observations, [...open.values()], unreachableClusters);
     await this.#inhibitMaintenance(observations);
