@@ -49,7 +49,12 @@ export function sourcesForPass(sources: AlertSources): AlertSources {
     ...sources,
     async filesOutOfSync(nodeIds) {
       const unread = nodeIds.filter((id) => !outOfSync.has(id));
-      if (unread.length > 0) (await sources.filesOutOfSync(unread)).forEach((count, index) => outOfSync.set(unread[index], count));
+      if (unread.length > 0) {
+        const counts = await sources.filesOutOfSync(unread);
+        unread.forEach((id, index) => {
+          outOfSync.set(id, counts[index]);
+        });
+      }
       return nodeIds.map((id) => outOfSync.get(id) ?? 0);
     },
   };
