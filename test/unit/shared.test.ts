@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEMO_LIVENESS, secondsUntilDown } from '../../agent/src/demo/demo.ts';
 import { formatDuration, parseDuration } from '../../agent/src/shared/duration.ts';
 import { counted } from '../../agent/src/shared/text.ts';
@@ -98,13 +98,16 @@ describe('shared rules', () => {
     const releases: (() => void)[] = [];
     let running = 0;
     let mostAtOnce = 0;
-    const passes = new SerialPass(async () => {
-      running += 1;
-      mostAtOnce = Math.max(mostAtOnce, running);
-      seen.push(clock);
-      await new Promise<void>((release) => releases.push(release));
-      running -= 1;
-    });
+    const passes = new SerialPass(
+      async () => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        seen.push(clock);
+        await new Promise<void>((release) => releases.push(release));
+        running -= 1;
+      },
+      () => {},
+    );
     const first = passes.run();
     clock = 1;
     const second = passes.run();
@@ -122,15 +125,37 @@ describe('shared rules', () => {
 
   it('runs the next pass after one that failed', async () => {
     let calls = 0;
-    const passes = new SerialPass(async () => {
-      calls += 1;
-      if (calls === 1) throw new Error('first pass fails');
-    });
+    const passes = new SerialPass(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('first pass fails');
+      },
+      () => {},
+    );
     const failing = passes.run();
     const next = passes.run();
     await expect(failing).rejects.toThrow('first pass fails');
     await next;
     expect(calls).toBe(2);
     await passes.stop();
+  });
+
+  it('hands a pass its timer started and that failed to onError, instead of leaving the rejection unhandled', async () => {
+    vi.useFakeTimers();
+    try {
+      const failures: unknown[] = [];
+      const passes = new SerialPass(
+        async () => {
+          throw new Error('database away');
+        },
+        (error) => failures.push(error),
+      );
+      passes.every(1000);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(failures).toEqual([new Error('database away')]);
+      await passes.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

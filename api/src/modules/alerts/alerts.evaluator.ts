@@ -45,7 +45,10 @@ const unreachableBecause = (clusterName: string | null) =>
  * crash never leaves an alert changed but untold.
  */
 export class AlertEvaluator {
-  readonly #passes = new SerialPass(() => this.#pass());
+  readonly #passes = new SerialPass(
+    () => this.#pass(),
+    (error) => this.logger.error({ err: error }, 'alert evaluation pass failed'),
+  );
 
   constructor(
     private readonly db: Database,

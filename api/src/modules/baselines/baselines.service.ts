@@ -160,8 +160,9 @@ export class BaselinesService {
   /**
    * What each worker must have by every baseline that selects it, its configuration files rendered
    * for it. For many nodes at once: the baselines and their items are read once, each template
-   * once, and the clusters and every node's tags in one read each. With `givenItemIds`, what each node must have is
-   * those items instead, where their product kinds include its cluster's (a deploy of chosen items).
+   * once, and the clusters and every node's tags in one read each. With `givenItemIds`, what each
+   * node must have is those items instead, where their product kinds include its cluster's (a
+   * deploy of chosen items).
    */
   async desiredStates(nodeIds: readonly string[], givenItemIds: readonly string[] | null = null): Promise<Map<string, DesiredState>> {
     const nodes = await this.nodes.findMany([...nodeIds]);

@@ -24,7 +24,10 @@ const STATS_PRUNE_EVERY_MS = 3_600_000;
  */
 export class LeaseSweeper {
   #startedMono = 0;
-  readonly #sweeps = new SerialPass(() => this.#sweep());
+  readonly #sweeps = new SerialPass(
+    () => this.#sweep(),
+    (error) => this.logger.error({ err: error }, 'lease sweep failed'),
+  );
   #lastStatsPrune = 0;
 
   constructor(

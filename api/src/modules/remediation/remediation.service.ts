@@ -65,7 +65,10 @@ function within(value: number, field: string, min: number, max: number): number 
  * node is held until someone releases it, and a rule with the remediationStopped condition alerts.
  */
 export class RemediationService {
-  readonly #passes = new SerialPass(() => this.#pass());
+  readonly #passes = new SerialPass(
+    () => this.#pass(),
+    (error) => this.logger.error({ err: error }, 'self-healing pass failed'),
+  );
 
   constructor(
     private readonly db: Database,

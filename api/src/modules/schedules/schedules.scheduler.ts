@@ -25,7 +25,10 @@ const MAX_RUNS_PER_PASS = 100;
  * otherwise.
  */
 export class Scheduler {
-  readonly #passes = new SerialPass(() => this.#pass());
+  readonly #passes = new SerialPass(
+    () => this.#pass(),
+    (error) => this.logger.error({ err: error }, 'scheduler pass failed'),
+  );
 
   constructor(
     private readonly db: Database,
